@@ -1,0 +1,262 @@
+"""Charter IV.B Section 2: Liquidation Preference, with a fixed conversion election.
+
+| clause | rule | here |
+|---|---|---|
+| 3(a), 3(c) | converting series with a Cash Amount are paid it first; short: ratably | ``_cash_amounts`` |
+| 2(a) | higher seniority first ("Series F ... prior and in preference"); within a rank pari passu, short: ratably to the full preferential amounts | ``_preferences`` |
+| 2(b) | the rest pro rata on as-converted Common among participating series and Common, each series until it has received its cap (2(a) included) | ``_participation`` |
+| 2(b) | "thereafter ... the holders of the Common Stock ... shall receive all of the remaining assets" | ``_participation`` |
+| 2(c) | mergers, asset sales, >50% voting-power transfers are liquidations: same waterfall on the proceeds given | callers pass proceeds |
+| 2(d) | non-cash consideration at the Board's fair value | callers pass fair value |
+
+Which series convert is an input here (``converting``); ``xl_quintus.election`` chooses it.
+All arithmetic is exact; money is rounded only in :class:`Distribution` cents helpers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cached_property
+from typing import Iterable, Mapping
+
+from .cap_table import CapTable
+from .errors import CharterError
+from .numbers import ZERO, exact, largest_remainder_cents
+from .terms import COMMON
+
+UNALLOCATED = "Unallocated"
+COMPONENTS = ("cash_amount", "preference", "participation", "as_common")
+
+
+@dataclass(frozen=True)
+class ClassPayout:
+    """What one class receives in one liquidation, by the clause that pays it.
+
+    Attributes:
+        cls: the class.
+        shares: shares of the class outstanding.
+        converts: whether the series converted to Common before the distribution (3(a)).
+        cash_amount: Cash Amounts paid on conversion (3(a), 3(c)).
+        preference: liquidation preference paid as preferred (2(a)).
+        participation: 2(b) amount paid as a participating preferred.
+        as_common: 2(b) amount paid as Common (Common itself, or a converted series).
+    """
+
+    cls: str
+    shares: int
+    converts: bool
+    cash_amount: Fraction
+    preference: Fraction
+    participation: Fraction
+    as_common: Fraction
+
+    @property
+    def total(self) -> Fraction:
+        return self.cash_amount + self.preference + self.participation + self.as_common
+
+    def component(self, name: str) -> Fraction:
+        return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A whole liquidation: every class's payout, exact.
+
+    Attributes:
+        proceeds: what was distributed.
+        converting: the series that converted.
+        classes: one :class:`ClassPayout` per class present, charter order, Common last.
+        unallocated: what no class could take under 2(b) (no Common, every participant capped).
+    """
+
+    proceeds: Fraction
+    converting: frozenset
+    classes: tuple[ClassPayout, ...]
+    unallocated: Fraction
+
+    @cached_property
+    def by_class(self) -> dict[str, ClassPayout]:
+        return {c.cls: c for c in self.classes}
+
+    def total(self, cls: str) -> Fraction:
+        c = self.by_class.get(cls)
+        return c.total if c else ZERO
+
+    def class_cents(self) -> dict[str, int]:
+        """Each class's total (and Unallocated) in cents, adding up to the proceeds exactly.
+
+        Largest remainder, ties to the earlier class (interpretations: Money). The proceeds
+        are whole cents by the time they reach the engine (:func:`proceeds_to_cents`).
+        """
+        names = [c.cls for c in self.classes] + ([UNALLOCATED] if self.unallocated else [])
+        parts = [c.total for c in self.classes] + ([self.unallocated] if self.unallocated else [])
+        cents = largest_remainder_cents(parts, int(self.proceeds * 100))
+        return dict(zip(names, cents))
+
+
+@dataclass(frozen=True)
+class _Series:
+    """Per-series quantities of one cap table, precomputed once (all exact)."""
+
+    name: str
+    shares: int
+    seniority: int
+    as_converted: Fraction      # shares x OIP / CP (3(a)); exact inside a waterfall
+    preference: Fraction        # shares x (OIP + unpaid dividends) (2(a))
+    cash_owed: Fraction | None  # shares x (Cash Amount + unpaid dividends) (3(a))
+    cap_total: Fraction | None  # shares x cap (2(b)); None if uncapped
+    participates: bool
+
+
+class Waterfall:
+    """Section 2 for one cap table: ``distribute(proceeds, converting)``.
+
+    ``conversion_prices`` maps series to Conversion Price (default: Original Issue Price,
+    3(a)); ``unpaid_dividends`` maps series to unpaid dividends per share, added to both the
+    2(a) preference and the 3(a) Cash Amount (default 0).
+    """
+
+    def __init__(
+        self,
+        cap_table: CapTable,
+        conversion_prices: Mapping[str, Fraction] | None = None,
+        unpaid_dividends: Mapping[str, Fraction] | None = None,
+    ):
+        self.cap_table = cap_table.validate()
+        self.charter = cap_table.charter
+        self.conversion_prices = dict(conversion_prices or {})
+        self.unpaid_dividends = dict(unpaid_dividends or {})
+        for name, cp in self.conversion_prices.items():
+            if cp <= 0:
+                raise CharterError(f"Series {name}: a Conversion Price must be above 0, got {float(cp)} (3(a))", "conversion_prices")
+        for name, d in self.unpaid_dividends.items():
+            if d < 0:
+                raise CharterError(f"Series {name}: unpaid dividends per share cannot be negative, got {float(d)}", "unpaid_dividends")
+        self.series: dict[str, _Series] = {}
+        for name in cap_table.series_present:
+            t = self.charter.terms(name)
+            n = cap_table.shares(name)
+            unpaid = self.unpaid_dividends.get(name, ZERO)
+            cp = self.conversion_prices.get(name, t.original_issue_price)
+            self.series[name] = _Series(
+                name=name,
+                shares=n,
+                seniority=t.seniority,
+                as_converted=n * t.original_issue_price / cp,
+                preference=n * (t.original_issue_price + unpaid),
+                cash_owed=None if t.cash_amount is None else n * (t.cash_amount + unpaid),
+                cap_total=None if t.participation != "capped" else n * t.cap,
+                participates=t.participates,
+            )
+        self.common_shares = Fraction(cap_table.shares(COMMON))
+        self.ranks = sorted({s.seniority for s in self.series.values()}, reverse=True)
+
+    # -- the rules ------------------------------------------------------------------------
+
+    def _cash_amounts(self, available: Fraction, converting) -> dict[str, Fraction]:
+        """3(a) Cash Amounts of converting series, paid before Section 2; short: 3(c) ratably."""
+        owed = {n: s.cash_owed for n, s in self.series.items() if n in converting and s.cash_owed}
+        return pay_ratably(available, owed)
+
+    def _preferences(self, available: Fraction, converting) -> dict[str, Fraction]:
+        """2(a): rank by rank, senior first; within a rank ratably to full preferential amounts."""
+        paid: dict[str, Fraction] = {}
+        for rank in self.ranks:
+            owed = {n: s.preference for n, s in self.series.items()
+                    if s.seniority == rank and n not in converting}
+            got = pay_ratably(available, owed)
+            available -= sum(got.values(), ZERO)
+            paid.update(got)
+        return paid
+
+    def participants(self, converting, preference: Mapping[str, Fraction]):
+        """2(b) participants: as-converted Common weight, and room left under each cap.
+
+        Converting series share as Common, uncapped (3(a)); participating series as preferred
+        until "such holders shall have received an aggregate of $[cap] per share (including
+        amounts paid pursuant to subsection (a))"; Common uncapped. Room None = no cap.
+        """
+        weight: dict[str, Fraction] = {}
+        room: dict[str, Fraction | None] = {}
+        for n, s in self.series.items():
+            if n in converting:
+                weight[n], room[n] = s.as_converted, None
+            elif s.participates:
+                left = None if s.cap_total is None else s.cap_total - preference.get(n, ZERO)
+                if left is None or left > 0:
+                    weight[n], room[n] = s.as_converted, left
+        if self.common_shares:
+            weight[COMMON], room[COMMON] = self.common_shares, None
+        return weight, room
+
+    def _participation(self, available: Fraction, converting, preference: Mapping[str, Fraction]):
+        """2(b): pro rata on as-converted Common, each capped series until its cap.
+
+        Returns (participation of non-converting series, as-Common amounts, unallocated).
+        "Until ... such holders shall have received an aggregate of $10.375 ... (including
+        amounts paid pursuant to subsection (a))": a series' room is cap x shares less its 2(a).
+        """
+        weight, room = self.participants(converting, preference)
+        got = {n: ZERO for n in weight}
+        active = [n for n in weight if weight[n] > 0]
+        while available > 0 and active:
+            total_weight = sum((weight[n] for n in active), ZERO)
+            capped = [(room[n] / weight[n], n) for n in active if room[n] is not None]
+            level = available / total_weight
+            first_cap = min(capped)[0] if capped else None
+            if first_cap is None or level <= first_cap:
+                for n in active:
+                    got[n] += level * weight[n]
+                available = ZERO
+                break
+            # the lowest cap binds: everyone takes first_cap per as-converted share
+            for n in active:
+                got[n] += first_cap * weight[n]
+                if room[n] is not None:
+                    room[n] -= first_cap * weight[n]
+            available -= first_cap * total_weight
+            active = [n for n in active if room[n] is None or room[n] > 0]
+        participation = {n: v for n, v in got.items() if n != COMMON and n not in converting}
+        as_common = {n: v for n, v in got.items() if n == COMMON or n in converting}
+        return participation, as_common, available
+
+    # -- the whole waterfall ----------------------------------------------------------------
+
+    def distribute(self, proceeds, converting: Iterable[str] = ()) -> Distribution:
+        """Section 2 on ``proceeds`` (exact) with the series in ``converting`` converted."""
+        proceeds = exact(proceeds)
+        if proceeds < 0:
+            raise CharterError(f"proceeds cannot be negative, got {float(proceeds)}", "proceeds")
+        converting = frozenset(converting) & self.series.keys()
+        cash = self._cash_amounts(proceeds, converting)
+        available = proceeds - sum(cash.values(), ZERO)
+        pref = self._preferences(available, converting)
+        available -= sum(pref.values(), ZERO)
+        part, as_common, unallocated = self._participation(available, converting, pref)
+        classes = []
+        for cls in self.cap_table.classes_present:
+            classes.append(ClassPayout(
+                cls=cls,
+                shares=self.cap_table.shares(cls),
+                converts=cls in converting,
+                cash_amount=cash.get(cls, ZERO),
+                preference=pref.get(cls, ZERO),
+                participation=part.get(cls, ZERO),
+                as_common=as_common.get(cls, ZERO),
+            ))
+        return Distribution(proceeds, converting, tuple(classes), unallocated)
+
+
+def pay_ratably(available: Fraction, owed: Mapping[str, Fraction]) -> dict[str, Fraction]:
+    """Pay ``owed`` in full, or if ``available`` is short, ratably to the amounts owed.
+
+    The one shortfall rule of 2(a) ("ratably ... in proportion to the full preferential
+    amount") and 3(c) ("applied ratably to the payment of the Cash Amounts").
+    """
+    total = sum(owed.values(), ZERO)
+    if total <= available:
+        return dict(owed)
+    if available <= 0:
+        return {n: ZERO for n in owed}
+    return {n: available * v / total for n, v in owed.items()}

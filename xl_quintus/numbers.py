@@ -1,0 +1,99 @@
+"""Exact numbers for the charter engine: one place for every conversion and rounding.
+
+Never binary floating point inside the engine (charter-interpretations.md, "Money and
+shares"). Values enter as ``Fraction`` through :func:`exact`; they leave as cents
+(:func:`to_cents`, :func:`largest_remainder_cents`) or whole shares
+(:func:`round_half_up`) only where the charter or the cents rule says.
+
+| helper | rule | source |
+|---|---|---|
+| ``round_half_up`` | "rounded to the nearest whole share", .5 up | 3(h), 5(c), 5(a)(ii) |
+| ``to_cents`` | money leaves the engine in cents, half-up | interpretations: Money |
+| ``largest_remainder_cents`` | parts of one sum add up to it exactly | interpretations: Money |
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from fractions import Fraction
+from typing import Sequence
+
+ZERO = Fraction(0)
+ONE = Fraction(1)
+CENT = Fraction(1, 100)
+
+
+def exact(value) -> Fraction:
+    """A number as an exact ``Fraction``.
+
+    Floats are read as the decimal Excel shows (``repr``), not their binary expansion:
+    a cell holding 1.43 means 143/100, not 1.4299999999999999378...
+    """
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("a truth value is not a number")
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a finite number")
+        return Fraction(Decimal(repr(value)))
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value!r} is not a finite number")
+        return Fraction(value)
+    if isinstance(value, str):
+        return Fraction(Decimal(value.strip().replace(",", "")))
+    raise TypeError(f"{value!r} is not a number")
+
+
+def round_half_up(value: Fraction) -> int:
+    """Nearest whole number, exactly .5 rounds up (charter 3(h) "nearest whole share").
+
+    >>> round_half_up(Fraction(5, 2)), round_half_up(Fraction(-5, 2))
+    (3, -2)
+    """
+    return math.floor(value + Fraction(1, 2))
+
+
+def to_cents(value: Fraction) -> int:
+    """Whole cents, half a cent rounds up. ``to_cents(Fraction(1005, 1000)) == 101``."""
+    return round_half_up(value * 100)
+
+
+def round_to_cent(value: Fraction) -> Fraction:
+    """``value`` rounded to a whole cent (half-up), still exact."""
+    return Fraction(to_cents(value), 100)
+
+
+def largest_remainder_cents(parts: Sequence[Fraction], total_cents: int) -> list[int]:
+    """Split ``total_cents`` into whole cents near ``parts`` so they add up exactly.
+
+    Each part gets the floor of its exact cents; the cents still missing go one each to
+    the parts with the largest remainders, ties to the earlier part (interpretations:
+    "ties go to the earlier class ..., then the earlier holder in the input").
+    ``parts`` must be non-negative and add up to within one cent per part of the total.
+    """
+    floors = [math.floor(p * 100) for p in parts]
+    missing = total_cents - sum(floors)
+    if missing < 0 or missing > len(parts):
+        raise ArithmeticError(
+            f"cannot round parts summing to {float(sum(parts))} into {total_cents} cents"
+        )
+    if missing:
+        order = sorted(range(len(parts)), key=lambda i: (-(parts[i] * 100 - floors[i]), i))
+        for i in order[:missing]:
+            floors[i] += 1
+    return floors
+
+
+def cents_to_float(cents: int) -> float:
+    """Cents as the dollar float Excel stores (the nearest double to the decimal)."""
+    return float(Decimal(cents) / 100)
+
+
+def to_float(value: Fraction) -> float:
+    """A non-money exact value (a share of the next dollar, a per-share figure) for Excel."""
+    return value.numerator / value.denominator
