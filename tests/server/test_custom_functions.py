@@ -1,0 +1,56 @@
+"""xlwings' own conversion path (xlwings Server / Lite): run by test_xlwings_server_path.py in
+a separate process with XLWINGS_ON_SERVER=true set before xlwings is imported."""
+
+import asyncio
+import os
+
+import pytest
+
+pytestmark = pytest.mark.skipif(os.environ.get("XLWINGS_ON_SERVER") != "true",
+                                reason="run through tests/test_xlwings_server_path.py")
+
+CT = [["Holder", "Class", "Shares"], ["Fund I", "E", 1_000_000], ["Founder", "Common", 1_000_000], [None, None, None]]
+
+
+def call(name, *args):
+    import xlwings
+    from xlwings import server
+
+    import xl_quintus.excel as module
+
+    data = {"func_name": name, "args": [a if isinstance(a, list) else [[a]] for a in args],
+            "version": xlwings.__version__, "client": "Office.js", "runtime": "1.4",
+            "culture_info_name": "en-US", "date_format": "M/d/yyyy"}
+    return asyncio.run(server.custom_functions_call(data, module))
+
+
+def test_meta_has_every_function_with_help():
+    from xlwings import server
+
+    import xl_quintus.excel as module
+
+    meta = server.custom_functions_meta(module)
+    names = {f["name"] for f in meta["functions"]}
+    assert {"QWATERFALL", "QPAYOUT", "QBREAKPOINTS", "QTERMS", "QELECTION"} <= names
+    for f in meta["functions"]:
+        assert f["description"] and "Positional argument" not in str(f["parameters"])
+    pay = next(f for f in meta["functions"] if f["name"] == "QPAYOUT")
+    assert [p["name"] for p in pay["parameters"]][:3] == ["proceeds", "who", "cap_table"]
+    assert pay["parameters"][3].get("optional") is True
+
+
+def test_waterfall_spills_a_table():
+    table = call("QWATERFALL", 10_000_000, CT, None, None, None, None, None)
+    assert table[0][0] == "Class" and table[1][7] == 7_075_000 and table[-1][7] == 10_000_000
+
+
+def test_payout_column_and_blank_optional_arguments():
+    out = call("QPAYOUT", [[10_000_000], [30_000_000]], [["E"]], CT, None, None, None, None)
+    assert out == [[7_075_000], [15_000_000]]
+
+
+def test_bad_input_comes_back_as_a_clean_error():
+    from xl_quintus.excel import QuintusExcelError
+
+    with pytest.raises(QuintusExcelError, match=r"^QPAYOUT: conversions: Series A-D convert only together"):
+        call("QPAYOUT", 1_000_000, "E", [["A", 10], ["C", 10]], "A, C", None, None, None)

@@ -1,0 +1,79 @@
+"""Command line: ``xl-quintus`` (or ``python -m xl_quintus``).
+
+``xl-quintus waterfall [EXIT ...]`` prints the Section 2 waterfall of the sample Quintus cap
+table (every authorized preferred share outstanding, 12,000,000 Common) at each exit value,
+and the exit values where the split of the next dollar changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .cap_table import CapTable
+from .errors import CharterError
+from .reports import breakpoints_table, exit_model, waterfall_table
+from .terms import COMMON, Charter, load_charter, quintus
+
+DEFAULT_EXITS = (25_000_000, 75_000_000, 150_000_000, 400_000_000, 1_000_000_000)
+
+
+def sample_cap_table(charter: Charter, common: int = 12_000_000) -> CapTable:
+    """Every authorized share of every series outstanding, plus ``common`` Common."""
+    return CapTable.of([(s.name, s.authorized) for s in charter.series] + [(COMMON, common)], charter)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def print_table(rows, out=sys.stdout, widths=None):
+    cells = [[_fmt(c) for c in r] for r in rows]
+    widths = widths or [max(len(r[i]) for r in cells if i < len(r)) for i in range(len(cells[0]))]
+    for r in cells:
+        out.write("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) + "\n")
+
+
+def waterfall(args) -> int:
+    charter = load_charter(args.terms) if args.terms else quintus()
+    table = sample_cap_table(charter, args.common)
+    model = exit_model(table, (), (), args.conversions)
+    print(f"{charter.name}: sample cap table, every authorized preferred share outstanding, "
+          f"{args.common:,} Common; conversions: {args.conversions}\n")
+    for exit_value in args.exits:
+        dist, election = model.distribution(exit_value)
+        print(f"Exit value ${exit_value:,.2f}  (converting: {', '.join(sorted(election.converting, key=charter.order)) or 'none'})")
+        print_table(waterfall_table(model, dist))
+        print()
+    print("Breakpoints: share of each next dollar above each exit value")
+    bp = breakpoints_table(model)
+    print_table([[r[0], r[1][:70]] + r[3:] for r in [bp[0]] + [[_fmt(r[0])] + r[1:] for r in bp[1:]]])
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="xl-quintus", description="The Quintus charter, computed.")
+    sub = parser.add_subparsers(dest="command")
+    w = sub.add_parser("waterfall", help="Section 2 waterfall of the sample Quintus cap table")
+    w.add_argument("exits", nargs="*", type=float, default=list(DEFAULT_EXITS), help="exit values in dollars")
+    w.add_argument("--common", type=int, default=12_000_000, help="Common shares outstanding")
+    w.add_argument("--conversions", default="optimal", choices=("optimal", "none", "all"))
+    w.add_argument("--terms", help="a TOML terms file instead of Quintus 1999")
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["waterfall"] + list(argv or sys.argv[1:]))
+    try:
+        return waterfall(args)
+    except CharterError as e:
+        print(f"xl-quintus: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""The Excel functions of xl-quintus (xlwings custom functions).
+
+Thin on purpose: each function reads its arguments with ``xl_quintus.inputs``, calls the
+charter engine, and returns a number or a table that spills. Bad input fails with one line
+naming the function, the argument, the value and the clause or rule (``QuintusExcelError``,
+an ``xlwings.XlwingsError``, which xlwings Server and Lite show as ``#VALUE!`` with that
+message and classic xlwings shows in the cell).
+
+Classic xlwings: set "UDF Modules" to ``xl_quintus.excel`` and Import Functions.
+xlwings Lite / Server: ``from xl_quintus.excel import *`` in ``main.py`` / the functions module.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import xlwings
+from xlwings import arg, func, ret
+
+from . import inputs
+from .errors import CharterError
+from .exit_model import Who
+from .reports import (TERMS, breakpoints_table, election_table, exit_model, payout_value,
+                      term_value, waterfall_table)
+
+
+class QuintusExcelError(xlwings.XlwingsError):
+    """One clear line for the cell: FUNCTION: argument: value and rule."""
+
+
+def excel_errors(fn):
+    """Turn any failure into a one-line ``QuintusExcelError`` naming the function."""
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        try:
+            return fn(*args)
+        except QuintusExcelError:
+            raise
+        except CharterError as e:
+            raise QuintusExcelError(f"{fn.__name__}: {e}") from None
+        except Exception as e:  # a defect, still never a traceback in a cell
+            raise QuintusExcelError(f"{fn.__name__}: could not compute ({type(e).__name__}: {e})") from None
+
+    return wrapper
+
+
+# Shared argument help, so every function describes an input the same way.
+DOC_PROCEEDS = "Proceeds available to stockholders (2(c) deemed liquidations included; non-cash at fair value, 2(d)). Rounded to the cent."
+DOC_CAP_TABLE = "Range of rows Holder | Class | Shares, or Class | Shares. A header row and blank rows are skipped."
+DOC_CONVERSIONS = 'Who converts: "optimal" (default: each holder\'s best choice, A-D by majority, 3(a)), "none", "all", or names like "A-D, E, G-2". A-D convert only together.'
+DOC_CPS = "Optional range Class | Conversion Price (3(d)); classes not listed use their Original Issue Price."
+DOC_DIVS = "Optional range Class | unpaid dividends per share, added to the 2(a) preference and the 3(a) Cash Amount (default 0)."
+DOC_TERMS = "Optional: a terms range (header Class, Authorized, Issue Price, Seniority, Participation, Cap, ...) adding series to Quintus 1999, or the path of a TOML terms file. Blank: Quintus 1999."
+
+
+def _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms):
+    charter = inputs.charter(terms)
+    table = inputs.cap_table(cap_table, charter)
+    cps = inputs.class_values(conversion_prices, charter, "conversion_prices", "Conversion Price", positive=True)
+    divs = inputs.class_values(unpaid_dividends, charter, "unpaid_dividends", "unpaid dividends per share")
+    conv = inputs.conversions(conversions, charter)
+    return exit_model(table, tuple(sorted(cps.items())), tuple(sorted(divs.items())), conv)
+
+
+@func
+@arg("proceeds", doc=DOC_PROCEEDS)
+@arg("cap_table", ndim=2, doc=DOC_CAP_TABLE)
+@arg("conversions", ndim=2, doc=DOC_CONVERSIONS)
+@arg("conversion_prices", ndim=2, doc=DOC_CPS)
+@arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
+@arg("by", doc='"class" (default): one row per class; "holder": one row per holder and class.')
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QWATERFALL(proceeds, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, by=None, terms=None):
+    """Liquidation waterfall (charter IV.B Section 2): Cash Amounts of converting A-D (3(a)), Series F first, A-E and G pari passu (2(a)), capped participation with Common (2(b)). Columns: Class, Shares, Converts, Cash Amount, Preference, Participation, As Common, Total, Per Share; rows in charter order, then Unallocated if any, then Total."""
+    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
+    dist, _ = model.distribution(inputs.money(inputs.scalar(proceeds, "proceeds"), "proceeds"))
+    return waterfall_table(model, dist, inputs.choice(by, "by", ("class", "holder"), "class"))
+
+
+@func
+@arg("proceeds", ndim=2, doc=DOC_PROCEEDS + " A column or row of values gives one payout per value, same shape.")
+@arg("who", doc='A class ("E", "Series G-3 Preferred", "Common"), a group ("A-D", "G"), or a holder named in the cap table.')
+@arg("cap_table", ndim=2, doc=DOC_CAP_TABLE)
+@arg("conversions", ndim=2, doc=DOC_CONVERSIONS)
+@arg("conversion_prices", ndim=2, doc=DOC_CPS)
+@arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QPAYOUT(proceeds, who, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None):
+    """What one class, group or holder receives in a liquidation (charter IV.B Section 2), in dollars and cents. Give a column of exit values to get a column of payouts."""
+    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
+    payee = Who(model.cap_table, inputs.text(who, "who", "a class, group or holder"))
+    grid = inputs.rows(proceeds)
+    if not isinstance(proceeds, (list, tuple)):
+        return payout_value(model, inputs.money(inputs.scalar(proceeds, "proceeds"), "proceeds"), payee)
+    if not grid:
+        raise CharterError("the range of exit values is empty", "proceeds")
+    flat_values = [(i, j, c) for i, r in enumerate(grid) for j, c in enumerate(r) if not inputs.is_blank(c)]
+    values = [float(inputs.money(c, f"proceeds (value {k + 1})")) for k, (_, _, c) in enumerate(flat_values)]
+    if len(values) >= 32:
+        cents = model.sweep_cents(values, payee)
+    else:
+        cents = [model.payout_cents(v, payee) for v in values]
+    out = [["" for _ in r] for r in grid]
+    for (i, j, _), c in zip(flat_values, cents):
+        out[i][j] = c / 100
+    return out if isinstance(proceeds[0], (list, tuple)) else out[0]
+
+
+@func
+@arg("cap_table", ndim=2, doc=DOC_CAP_TABLE)
+@arg("conversions", ndim=2, doc=DOC_CONVERSIONS)
+@arg("conversion_prices", ndim=2, doc=DOC_CPS)
+@arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QBREAKPOINTS(cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None):
+    """Every exit value where the split of the next dollar changes: preferences paid (2(a)), Cash Amounts paid (3(a)), caps reached (2(b)), conversions (3(a)). Columns: Exit Value, Event, Clause, then each class's share of each next dollar above that value."""
+    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
+    return breakpoints_table(model)
+
+
+@func
+@arg("proceeds", doc=DOC_PROCEEDS)
+@arg("cap_table", ndim=2, doc=DOC_CAP_TABLE)
+@arg("conversions", ndim=2, doc=DOC_CONVERSIONS)
+@arg("conversion_prices", ndim=2, doc=DOC_CPS)
+@arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QELECTION(proceeds, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None):
+    """Which series convert before the liquidation (charter IV.B 3(a)) and why: for A-D, the holders better off converted and their share of A-D (a majority elects). Columns: Group, Converts, Rule, Clause, Holders in Favour, Share in Favour."""
+    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
+    dist, election = model.distribution(inputs.money(inputs.scalar(proceeds, "proceeds"), "proceeds"))
+    return election_table(model, dist, election)
+
+
+@func
+@arg("class_", doc='A class: "A", "Series G-3 Preferred", "Common".')
+@arg("term", doc="authorized, issue price, dividend rate, cap, cash amount, votes, seniority, participation, conversion group, or clause.")
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QTERMS(class_, term, terms=None):
+    """One charter term of one class, as the charter states it (IV.A, IV.B): authorized shares, Original Issue Price, dividend rate, 2(b) cap, Cash Amount, votes per share, seniority."""
+    charter = inputs.charter(terms)
+    cls = charter.resolve(inputs.text(class_, "class", "a class"), "class")
+    inputs.text(term, "term", "a term name")
+    return term_value(charter, cls, inputs.choice(term, "term", TERMS, ""))

@@ -1,0 +1,303 @@
+"""Excel-shaped input to engine records: the one place arguments are read and checked.
+
+Excel (classic xlwings, xlwings Server, xlwings Lite) passes a number or string for one
+cell and a list of lists for a range; blanks arrive as ``None`` or ``""``; a one-row range
+may arrive as a flat list. Every reader here takes that, and raises
+:class:`~xl_quintus.errors.CharterError` naming the argument, the cell value and the rule.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from fractions import Fraction
+from pathlib import Path
+
+from .cap_table import CapTable, Holding
+from .errors import CharterError
+from .numbers import exact
+from .terms import COMMON, Charter, charter_with_series, load_charter, quintus, series_from_mapping
+
+EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def show(value) -> str:
+    """A cell value as the message quotes it."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return f"{int(value)}"
+    return repr(value)
+
+
+def _check_cell(value, argument: str):
+    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+        raise CharterError(f"a cell holds the Excel error {value.strip()}; fix it first", argument)
+
+
+def rows(value) -> list[list]:
+    """Any Excel-shaped value as a list of rows (a scalar is one 1x1 row)."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return []
+        if all(isinstance(r, (list, tuple)) for r in value):
+            return [list(r) for r in value]
+        return [list(value)]
+    return [[value]]
+
+
+def flat(value) -> list:
+    return [c for r in rows(value) for c in r]
+
+
+def number(value, argument: str, what: str = "a number") -> Fraction:
+    """One cell as an exact number; text, truth values, blanks and errors are refused."""
+    _check_cell(value, argument)
+    if isinstance(value, bool) or is_blank(value) or isinstance(value, str):
+        kind = "blank" if is_blank(value) else ("a truth value" if isinstance(value, bool) else "text")
+        raise CharterError(f"{show(value)} is {kind}, not {what}", argument)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CharterError(f"{show(value)} is not a finite number", argument)
+    try:
+        return exact(value)
+    except (TypeError, ValueError, ArithmeticError):
+        raise CharterError(f"{show(value)} is not {what}", argument) from None
+
+
+def scalar(value, argument: str):
+    """A one-cell argument; a larger range is refused."""
+    cells = rows(value)
+    if len(cells) == 1 and len(cells[0]) == 1:
+        return cells[0][0]
+    if not cells:
+        return None
+    raise CharterError(f"expects one cell, got a range of {len(cells)} x {max(len(r) for r in cells)}", argument)
+
+
+def whole_shares(value, argument: str, where: str = "") -> int:
+    n = number(value, argument, "a number of shares")
+    if n < 0 or n.denominator != 1:
+        raise CharterError(f"{where}shares must be a whole number of at least 0, got {show(value)}", argument)
+    return int(n)
+
+
+def money(value, argument: str) -> Fraction:
+    m = number(value, argument, "an amount of money")
+    if m < 0:
+        raise CharterError(f"{show(value)} cannot be negative", argument)
+    return m
+
+
+def text(value, argument: str, what: str) -> str:
+    value = scalar(value, argument)
+    _check_cell(value, argument)
+    if is_blank(value):
+        raise CharterError(f"needs {what}; the cell is blank", argument)
+    return str(value).strip() if not isinstance(value, float) else show(value)
+
+
+def choice(value, argument: str, options: tuple[str, ...], default: str) -> str:
+    value = scalar(value, argument)
+    if is_blank(value):
+        return default
+    key = str(value).strip().lower()
+    if key not in options:
+        raise CharterError(f"{show(value)} must be one of {', '.join(options)}", argument)
+    return key
+
+
+def excel_date(value, argument: str) -> _dt.date:
+    """An Excel date: a date cell, a serial number (1900 system), or ISO text."""
+    value = scalar(value, argument)
+    _check_cell(value, argument)
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
+        return _dt.date(1899, 12, 30) + _dt.timedelta(days=int(value))
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise CharterError(f"{show(value)} is not a date", argument)
+
+
+# -- charter terms ---------------------------------------------------------------------------
+
+_TERM_HEADERS = {
+    "class": "name", "series": "name", "name": "name",
+    "authorized": "authorized", "issue price": "original_issue_price",
+    "original issue price": "original_issue_price", "dividend rate": "dividend_rate",
+    "seniority": "seniority", "participation": "participation", "cap": "cap",
+    "cash amount": "cash_amount", "election": "election", "conversion group": "election",
+    "votes": "votes", "ipo ratchet price": "ipo_ratchet_price", "family": "family",
+}
+
+
+def charter(value, argument: str = "terms") -> Charter:
+    """``terms``: blank for Quintus 1999; a path to a TOML terms file for a whole charter;
+    or a range with a header row (Class, Authorized, Issue Price, Seniority, Participation,
+    Cap, Cash Amount, Votes, ...) whose rows add series to Quintus or replace one by name."""
+    cells = [r for r in rows(value) if not all(is_blank(c) for c in r)]
+    if not cells:
+        return quintus()
+    if len(cells) == 1 and len(cells[0]) == 1:
+        path = str(cells[0][0]).strip()
+        if not Path(path).is_file():
+            raise CharterError(f'no terms file at "{path}"', argument)
+        return _cached_file_charter(path, Path(path).stat().st_mtime)
+    header = [str(h).strip().lower() if h is not None else "" for h in cells[0]]
+    unknown = [h for h in header if h and h not in _TERM_HEADERS]
+    if unknown or "class" not in header and "series" not in header and "name" not in header:
+        raise CharterError(
+            f"the first row must name the columns (Class, Authorized, Issue Price, Seniority, Participation, "
+            f"Cap, ...); not understood: {', '.join(unknown) or 'no Class column'}", argument)
+    new = []
+    for i, r in enumerate(cells[1:], start=2):
+        row = {_TERM_HEADERS[h]: c for h, c in zip(header, r) if h and not is_blank(c)}
+        new.append(series_from_mapping(row, f"{argument} row {i}"))
+    return charter_with_series(quintus(), new)
+
+
+_FILE_CACHE: dict = {}
+
+
+def _cached_file_charter(path: str, mtime: float) -> Charter:
+    key = (path, mtime)
+    if key not in _FILE_CACHE:
+        _FILE_CACHE[key] = load_charter(path)
+    return _FILE_CACHE[key]
+
+
+# -- cap table ---------------------------------------------------------------------------------
+
+def _is_number_cell(v) -> bool:
+    return isinstance(v, (int, float, Fraction)) and not isinstance(v, bool)
+
+
+def cap_table(value, charter: Charter, argument: str = "cap_table") -> CapTable:
+    """Rows ``Holder | Class | Shares`` or ``Class | Shares``; a first row whose Shares cell
+    is not a number is a header; blank rows are skipped; a holder may have several rows."""
+    table = rows(value)
+    holdings: list[Holding] = []
+    width = _cap_table_width(table, charter)
+    header_checked = False
+    for i, r in enumerate(table, start=1):
+        r = list(r[:width]) + [None] * (width - len(r))
+        if all(is_blank(c) for c in r):
+            continue
+        for c in r:
+            _check_cell(c, f"{argument} row {i}")
+        if not header_checked:
+            header_checked = True
+            shares_cell = r[width - 1]
+            if not _is_number_cell(shares_cell) and not is_blank(shares_cell) \
+                    and not (isinstance(shares_cell, str) and _looks_numeric(shares_cell)):
+                continue                                             # header row
+        holder = None
+        if width == 3 and not is_blank(r[0]):
+            holder = r[0].strip() if isinstance(r[0], str) else show(r[0])
+        label, shares = r[width - 2], r[width - 1]
+        if is_blank(label):
+            raise CharterError(f"row {i}: {('holder ' + holder + ' has') if holder else 'the row has'} shares but no class", argument)
+        if is_blank(shares):
+            who = f"holder {holder}" if holder else f"class {show(label)}"
+            raise CharterError(f"row {i}: {who} has no shares", argument)
+        if isinstance(shares, str):
+            raise CharterError(f"row {i}: shares {show(shares)} are text, not a number", argument)
+        cls = charter.resolve(label, f"{argument} row {i}")
+        n = whole_shares(shares, argument, f"row {i}: ")
+        holdings.append(Holding(holder, cls, n, i))
+    if not holdings:
+        raise CharterError("no holdings: give rows of Class | Shares or Holder | Class | Shares", argument)
+    return CapTable(tuple(holdings), charter)
+
+
+def _cap_table_width(table, charter: Charter) -> int:
+    """3 (Holder | Class | Shares) when a third column holds anything or the second column
+    holds class labels; else 2 (Class | Shares)."""
+    if any(len(r) >= 3 and not is_blank(r[2]) for r in table):
+        return 3
+    for r in table:
+        if len(r) >= 2 and isinstance(r[1], str) and not is_blank(r[1]):
+            try:
+                charter.resolve(r[1])
+                return 3
+            except CharterError:
+                pass
+    return 2
+
+
+def _looks_numeric(s: str) -> bool:
+    return bool(re.fullmatch(r"\s*-?[\d,]+(\.\d+)?\s*", s))
+
+
+def class_values(value, charter: Charter, argument: str, what: str, positive: bool = False) -> dict[str, Fraction]:
+    """A range ``Class | value`` (conversion prices, unpaid dividends); blank = none."""
+    out: dict[str, Fraction] = {}
+    for i, r in enumerate(rows(value), start=1):
+        r = [c for c in r]
+        if all(is_blank(c) for c in r):
+            continue
+        if len(r) < 2:
+            raise CharterError(f"row {i}: needs two columns, Class | {what}", argument)
+        label, v = r[0], r[1]
+        if i == 1 and not _is_number_cell(v) and not is_blank(v) and not (isinstance(v, str) and _looks_numeric(v)):
+            continue                                                 # header row
+        cls = charter.resolve(label, f"{argument} row {i}")
+        if cls == COMMON:
+            raise CharterError(f"row {i}: Common Stock has no {what}", argument)
+        x = number(v, f"{argument} row {i}", what)
+        if x < 0 or (positive and x == 0):
+            raise CharterError(f"row {i}: {what} for Series {cls} must be {'above' if positive else 'at least'} 0, got {show(v)}", argument)
+        out[cls] = x
+    return out
+
+
+def conversions(value, charter: Charter, argument: str = "conversions"):
+    """"optimal" (default), "none", "all", or the series that convert: one string like
+    ``"A-D, E, G-2"`` or a range of such names. Family labels ("G") name every member."""
+    cells = [c for c in flat(value) if not is_blank(c)]
+    if not cells:
+        return "optimal"
+    for c in cells:
+        _check_cell(c, argument)
+    if len(cells) == 1 and str(cells[0]).strip().lower() in ("optimal", "none", "all"):
+        return str(cells[0]).strip().lower()
+    names: list[str] = []
+    for c in cells:
+        for token in re.split(r"[,;]", str(c)):
+            token = token.strip()
+            if not token:
+                continue
+            if token.lower() in ("optimal", "none", "all"):
+                raise CharterError(f'"{token}" cannot be combined with other names', argument)
+            names.extend(_series_named(token, charter, argument))
+    return tuple(dict.fromkeys(names))
+
+
+def _series_named(token: str, charter: Charter, argument: str) -> list[str]:
+    groups = {}
+    for members in charter.election_groups():
+        if len(members) > 1:
+            g = charter.group_of(members[0])
+            groups[g.upper()] = list(members)
+            groups[f"SERIES {g}".upper()] = list(members)
+    if token.upper() in groups:
+        return groups[token.upper()]
+    family = charter.family_members(token)
+    if family:
+        return list(family)
+    cls = charter.resolve(token, argument)
+    if cls == COMMON:
+        raise CharterError('"Common" does not convert; name series of Preferred Stock', argument)
+    return [cls]

@@ -1,0 +1,138 @@
+"""Engine results as tables (lists of rows) in the layouts of ``excel-functions.md``.
+
+Used by the Excel functions and the command line alike. Money leaves here as dollars with
+whole cents, each set of parts rounded by largest remainder so it adds up to its whole
+(a class's columns to its Total, the classes to the proceeds, holders to their class).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import lru_cache
+
+from .cap_table import CapTable
+from .election import Election, OptimalElection, groups_present
+from .exit_model import ExitModel, Who
+from .liquidation import COMPONENTS, UNALLOCATED, Distribution, Waterfall
+from .numbers import cents_to_float, largest_remainder_cents, to_float
+from .terms import COMMON, Charter
+
+WATERFALL_HEADER = ["Class", "Shares", "Converts", "Cash Amount", "Preference", "Participation",
+                    "As Common", "Total", "Per Share"]
+
+
+@lru_cache(maxsize=64)
+def exit_model(cap_table: CapTable, conversion_prices: tuple, unpaid_dividends: tuple, conversions) -> ExitModel:
+    """One :class:`ExitModel` per distinct inputs, so a workbook's many cells share it."""
+    return ExitModel(Waterfall(cap_table, dict(conversion_prices), dict(unpaid_dividends)), conversions)
+
+
+def _component_cents(parts: list[Fraction], total_cents: int) -> list[int]:
+    return largest_remainder_cents(parts, total_cents)
+
+
+def waterfall_table(model: ExitModel, dist: Distribution, by: str = "class") -> list[list]:
+    class_cents = dist.class_cents()
+    rows: list[list] = []
+    sums = [0, 0, 0, 0, 0]
+    if by == "holder":
+        holder_cents = model.holder_cents(dist)
+        for holder in model.cap_table.holders:
+            for c in dist.classes:
+                held = sum(h.shares for h in model.cap_table.holdings_of(holder) if h.cls == c.cls)
+                if not held:
+                    continue
+                total = holder_cents[holder][c.cls]
+                parts = [c.component(k) * held / c.shares for k in COMPONENTS]
+                comp = _component_cents(parts, total)
+                rows.append([holder, c.cls, held, c.converts] + [cents_to_float(x) for x in comp]
+                            + [cents_to_float(total), to_float(c.total / c.shares)])
+                sums = [s + x for s, x in zip(sums, comp + [total])]
+        header = ["Holder"] + WATERFALL_HEADER
+        pad = [""]
+    else:
+        for c in dist.classes:
+            total = class_cents[c.cls]
+            comp = _component_cents([c.component(k) for k in COMPONENTS], total)
+            rows.append([c.cls, c.shares, c.converts] + [cents_to_float(x) for x in comp]
+                        + [cents_to_float(total), to_float(c.total / c.shares)])
+            sums = [s + x for s, x in zip(sums, comp + [total])]
+        header = WATERFALL_HEADER
+        pad = []
+    if dist.unallocated:
+        u = class_cents[UNALLOCATED]
+        rows.append([UNALLOCATED] + pad + ["", "", 0.0, 0.0, 0.0, 0.0, cents_to_float(u), ""])
+        sums[4] += u
+    rows.append(["Total"] + pad + ["", ""] + [cents_to_float(x) for x in sums] + [""])
+    return [header] + rows
+
+
+def election_table(model: ExitModel, dist: Distribution, election: Election) -> list[list]:
+    """Which groups convert, under which rule, and (majority groups) who is in favour."""
+    cap_table = model.cap_table
+    search = OptimalElection(cap_table, lambda s: {c.cls: c.total for c in model.waterfall.distribute(dist.proceeds, s).classes})
+    rows = [["Group", "Converts", "Rule", "Clause", "Holders in Favour", "Share in Favour"]]
+    for g in groups_present(cap_table):
+        converts = bool(set(g.members) & election.converting)
+        if g.by_majority:
+            gaining, shares, outstanding = search.holders_gaining(election.converting - set(g.members), g)
+            rule = "election of a majority of the group's shares voting together"
+            rows.append([_group_name(g), converts, rule, "IV.B.3(a)", ", ".join(gaining) or "(none)",
+                         to_float(Fraction(shares, outstanding))])
+        else:
+            rows.append([_group_name(g), converts, "each holder's option", "IV.B.3(a)", "", ""])
+    rows.append(["Mode", election.mode, "", "", "", ""])
+    return rows
+
+
+def _group_name(g) -> str:
+    return g.name if len(g.members) == 1 else f"{g.name} ({', '.join(g.members)})"
+
+
+def breakpoints_table(model: ExitModel) -> list[list]:
+    rows = model.breakpoints()
+    classes = list(model.cap_table.classes_present)
+    has_unallocated = any(r[2][-1] for r in rows)
+    header = ["Exit Value", "Event", "Clause"] + classes + ([UNALLOCATED] if has_unallocated else [])
+    out = [header]
+    for bp, _, slope in rows:
+        shares = slope if has_unallocated else slope[:-1]
+        out.append([to_float(bp.exit_value), bp.event, bp.clause] + [to_float(s) for s in shares])
+    return out
+
+
+def payout_value(model: ExitModel, proceeds, who: Who) -> float:
+    return cents_to_float(model.payout_cents(proceeds, who))
+
+
+# -- QTERMS ----------------------------------------------------------------------------------
+
+TERMS = ("authorized", "issue price", "dividend rate", "cap", "cash amount", "votes", "seniority",
+         "participation", "conversion group", "clause")
+
+
+def term_value(charter: Charter, cls: str, term: str):
+    """One charter term of one class (QTERMS)."""
+    if cls == COMMON:
+        common = {"authorized": charter.common_authorized, "votes": charter.common_votes,
+                  "seniority": 0, "participation": "residual (2(b) thereafter)",
+                  "cash amount": 0.0, "dividend rate": "as declared (IV.C.1)", "cap": "none",
+                  "conversion group": "", "clause": "IV.A; IV.C"}
+        if term not in common:
+            from .errors import CharterError
+            raise CharterError(f'Common Stock has no "{term}" (charter IV.C)', "term")
+        return common[term]
+    t = charter.terms(cls)
+    value = {
+        "authorized": t.authorized,
+        "issue price": to_float(t.original_issue_price),
+        "dividend rate": to_float(t.dividend_rate),
+        "cap": to_float(t.cap) if t.cap is not None else ("non-participating" if t.participation == "none" else "uncapped"),
+        "cash amount": to_float(t.cash_amount) if t.cash_amount is not None else 0.0,
+        "votes": t.votes,
+        "seniority": t.seniority,
+        "participation": t.participation,
+        "conversion group": t.election,
+        "clause": "; ".join(f"{k}: {v}" for k, v in t.clauses.items()) or "IV.B",
+    }
+    return value[term]
