@@ -70,3 +70,12 @@ def test_bad_input_is_one_clear_line(call, message):
         call()
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_command_line_main_job(capsys):
+    from xl_quintus.cli import main
+
+    assert main(["100000000"]) == 0
+    out = capsys.readouterr().out
+    # Series E at $100,000,000 on the sample cap table (udf_docs/QPAYOUT.md)
+    assert "14,850,773.23" in out and "Breakpoints" in out

@@ -49,7 +49,8 @@ def waterfall(args) -> int:
     for exit_value in args.exits:
         dist, election = model.distribution(exit_value)
         print(f"Exit value ${exit_value:,.2f}  (converting: {', '.join(sorted(election.converting, key=charter.order)) or 'none'})")
-        print_table(waterfall_table(model, dist))
+        table = waterfall_table(model, dist)
+        print_table([r[:-1] + [f"{r[-1]:.4f}" if isinstance(r[-1], float) else r[-1]] for r in table])
         print()
     print("Breakpoints: share of each next dollar above each exit value")
     bp = breakpoints_table(model)
@@ -65,14 +66,18 @@ def main(argv=None) -> int:
     w.add_argument("--common", type=int, default=12_000_000, help="Common shares outstanding")
     w.add_argument("--conversions", default="optimal", choices=("optimal", "none", "all"))
     w.add_argument("--terms", help="a TOML terms file instead of Quintus 1999")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in ("waterfall", "-h", "--help"):
+        argv = ["waterfall"] + argv                      # the main job is the default
     args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["waterfall"] + list(argv or sys.argv[1:]))
     try:
         return waterfall(args)
     except CharterError as e:
         print(f"xl-quintus: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:                 # output piped into head, less ...
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
