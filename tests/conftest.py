@@ -3,7 +3,7 @@ from fractions import Fraction
 import pytest
 
 from xl_quintus.cap_table import CapTable
-from xl_quintus.exit_model import ExitModel, Who
+from xl_quintus.exit_model import ExitModel
 from xl_quintus.liquidation import Waterfall
 
 

@@ -1,12 +1,11 @@
 """Invariants over random cap tables (hypothesis)."""
 
-import random
 from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from xl_quintus.cap_table import CapTable
-from xl_quintus.election import OptimalElection, fixed_election, groups_present
+from xl_quintus.election import OptimalElection, groups_present
 from xl_quintus.exit_model import ExitModel, Who
 from xl_quintus.liquidation import Waterfall
 from xl_quintus.terms import quintus

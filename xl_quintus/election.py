@@ -16,7 +16,7 @@ choices is a cycle: an error naming the groups, never an unstable answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
@@ -49,14 +49,10 @@ class Election:
     Attributes:
         mode: "optimal", "none", "all" or "list".
         converting: the series that convert.
-        in_favour: for each majority-vote group, the holders who (under the result) would
-            each be better off converted, and the share of the group's outstanding
-            shares they hold.
     """
 
     mode: str
     converting: frozenset
-    in_favour: dict = field(default_factory=dict, compare=False)
 
 
 def groups_present(cap_table: CapTable) -> tuple[Group, ...]:
@@ -140,7 +136,7 @@ class OptimalElection:
                     state = state ^ frozenset(group.members)
                     break
             else:
-                return Election(OPTIMAL, state, self.in_favour(state))
+                return Election(OPTIMAL, state)
             if state in seen:
                 cycle = seen[seen.index(state):]
                 moved = sorted({g.name for g in self.groups
@@ -152,19 +148,6 @@ class OptimalElection:
                     "conversions",
                 )
             seen.append(state)
-
-    def in_favour(self, state: frozenset) -> dict:
-        """For each majority-vote group: holders better off converted than not, and their
-        share of the group's outstanding shares (3(a) "at least a majority")."""
-        out = {}
-        for group in self.groups:
-            if not group.by_majority:
-                continue
-            # those who gain by converting, starting from the group unconverted
-            unconverted = state - frozenset(group.members)
-            gaining, shares, outstanding = self.holders_gaining(unconverted, group)
-            out[group.name] = (tuple(gaining), Fraction(shares, outstanding) if outstanding else ZERO)
-        return out
 
 
 def fixed_election(cap_table: CapTable, spec, argument: str = "conversions") -> Election:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 
 import xlwings
-from xlwings import arg, func, ret
+from xlwings import arg, func
 
 from . import inputs
 from .errors import CharterError

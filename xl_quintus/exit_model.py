@@ -17,14 +17,13 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass
-from decimal import Decimal, ROUND_HALF_UP
 from fractions import Fraction
 from typing import Sequence
 
 import numpy as np
 
 from .cap_table import CapTable
-from .election import ALL, NONE, OPTIMAL, Election, OptimalElection, fixed_election, groups_present
+from .election import OPTIMAL, Election, OptimalElection, fixed_election, groups_present
 from .errors import CharterError
 from .liquidation import UNALLOCATED, Distribution, Waterfall
 from .numbers import ZERO, exact, largest_remainder_cents, round_to_cent

@@ -8,7 +8,6 @@ may arrive as a flat list. Every reader here takes that, and raises
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import re
 from fractions import Fraction
@@ -111,24 +110,6 @@ def choice(value, argument: str, options: tuple[str, ...], default: str) -> str:
     if key not in options:
         raise CharterError(f"{show(value)} must be one of {', '.join(options)}", argument)
     return key
-
-
-def excel_date(value, argument: str) -> _dt.date:
-    """An Excel date: a date cell, a serial number (1900 system), or ISO text."""
-    value = scalar(value, argument)
-    _check_cell(value, argument)
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
-        return _dt.date(1899, 12, 30) + _dt.timedelta(days=int(value))
-    if isinstance(value, str):
-        try:
-            return _dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise CharterError(f"{show(value)} is not a date", argument)
 
 
 # -- charter terms ---------------------------------------------------------------------------

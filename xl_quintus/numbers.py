@@ -20,8 +20,6 @@ from fractions import Fraction
 from typing import Sequence
 
 ZERO = Fraction(0)
-ONE = Fraction(1)
-CENT = Fraction(1, 100)
 
 
 def exact(value) -> Fraction:

@@ -43,25 +43,6 @@ class Threshold:
             raise CharterError(f'threshold "{text}" is not of the form ">1/2" or ">=3/5"', "terms")
         return cls(Fraction(m.group(2)), m.group(1) == ">=")
 
-    def met(self, in_favour, outstanding) -> bool:
-        """Whether ``in_favour`` out of ``outstanding`` meets the threshold."""
-        if outstanding == 0:
-            return False
-        share = Fraction(in_favour) / Fraction(outstanding)
-        return share >= self.fraction if self.inclusive else share > self.fraction
-
-    def needed(self, outstanding) -> Fraction:
-        """The least whole count of ``outstanding`` that meets the threshold."""
-        import math
-
-        bound = self.fraction * outstanding
-        return Fraction(math.ceil(bound) if self.inclusive else math.floor(bound) + 1)
-
-    def describe(self) -> str:
-        pct = self.fraction * 100
-        pct_text = f"{float(pct):g}%"
-        return f"at least {pct_text}" if self.inclusive else f"more than {pct_text}"
-
 
 @dataclass(frozen=True)
 class SeriesTerms:
