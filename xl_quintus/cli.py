@@ -33,11 +33,11 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def print_table(rows, out=sys.stdout, widths=None):
+def print_table(rows):
     cells = [[_fmt(c) for c in r] for r in rows]
-    widths = widths or [max(len(r[i]) for r in cells if i < len(r)) for i in range(len(cells[0]))]
+    widths = [max(len(r[i]) for r in cells if i < len(r)) for i in range(len(cells[0]))]
     for r in cells:
-        out.write("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) + "\n")
+        sys.stdout.write("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) + "\n")
 
 
 def waterfall(args) -> int:

@@ -45,6 +45,9 @@ def excel_errors(fn):
     return wrapper
 
 
+# From this many exit values QPAYOUT sweeps in numpy (same cents as the exact engine, tested).
+SWEEP_FROM = 32
+
 # Shared argument help, so every function describes an input the same way.
 DOC_PROCEEDS = "Proceeds available to stockholders (2(c) deemed liquidations included; non-cash at fair value, 2(d)). Rounded to the cent."
 DOC_CAP_TABLE = "Range of rows Holder | Class | Shares, or Class | Shares. A header row and blank rows are skipped."
@@ -92,14 +95,14 @@ def QPAYOUT(proceeds, who, cap_table, conversions=None, conversion_prices=None, 
     """What one class, group or holder receives in a liquidation (charter IV.B Section 2), in dollars and cents. Give a column of exit values to get a column of payouts."""
     model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
     payee = Who(model.cap_table, inputs.text(who, "who", "a class, group or holder"))
-    grid = inputs.rows(proceeds)
     if not isinstance(proceeds, (list, tuple)):
-        return payout_value(model, inputs.money(inputs.scalar(proceeds, "proceeds"), "proceeds"), payee)
+        return payout_value(model, inputs.money(proceeds, "proceeds"), payee)
+    grid = inputs.rows(proceeds)
     if not grid:
         raise CharterError("the range of exit values is empty", "proceeds")
     flat_values = [(i, j, c) for i, r in enumerate(grid) for j, c in enumerate(r) if not inputs.is_blank(c)]
     values = [float(inputs.money(c, f"proceeds (value {k + 1})")) for k, (_, _, c) in enumerate(flat_values)]
-    if len(values) >= 32:
+    if len(values) >= SWEEP_FROM:
         cents = model.sweep_cents(values, payee)
     else:
         cents = [model.payout_cents(v, payee) for v in values]
@@ -146,5 +149,4 @@ def QTERMS(class_, term, terms=None):
     """One charter term of one class, as the charter states it (IV.A, IV.B): authorized shares, Original Issue Price, dividend rate, 2(b) cap, Cash Amount, votes per share, seniority."""
     charter = inputs.charter(terms)
     cls = charter.resolve(inputs.text(class_, "class", "a class"), "class")
-    inputs.text(term, "term", "a term name")
-    return term_value(charter, cls, inputs.choice(term, "term", TERMS, ""))
+    return term_value(charter, cls, inputs.choice(term, "term", TERMS))

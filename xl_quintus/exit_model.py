@@ -188,7 +188,8 @@ class ExitModel:
         agg: dict[tuple[str, str], int] = {}
         for h in self.cap_table.holdings:
             agg[(h.cls, h.holder_key)] = agg.get((h.cls, h.holder_key), 0) + h.shares
-        self._holdings_by_class = {c: [(k[1], n) for k, n in agg.items() if k[0] == c] for c in classes}
+        # shares of each class by holder, aggregated over rows, in input order
+        self.holdings_by_class = {c: [(k[1], n) for k, n in agg.items() if k[0] == c] for c in classes}
 
     # -- exact, one exit value ----------------------------------------------------------------
 
@@ -214,7 +215,7 @@ class ExitModel:
         class_cents = dist.class_cents()
         out: dict[str, dict[str, int]] = {}
         for c in dist.classes:
-            holders = self._holdings_by_class[c.cls]
+            holders = self.holdings_by_class[c.cls]
             parts = [c.total * n / c.shares for _, n in holders]
             for (holder, _), cents in zip(holders, largest_remainder_cents(parts, class_cents[c.cls])):
                 out.setdefault(holder, {})[c.cls] = cents
@@ -336,7 +337,7 @@ class ExitModel:
                     notes.append(_election_event(self.cap_table, prev.converting, election.converting))
                 if s == a and at_point[i].converting != election.converting and s > 0:
                     notes.append(Breakpoint(s, "At exactly this value the conversions differ (see QWATERFALL)", "IV.B.3(a)"))
-                label = [n for n in notes] + events
+                label = notes + events
                 if not label:
                     label = [Breakpoint(s, "First dollar" if s == 0 else "Split changes", "IV.B.2" if s == 0 else "IV.B.2(b)")]
                 bp = Breakpoint(s, "; ".join(x.event for x in label), "; ".join(dict.fromkeys(x.clause for x in label)))
@@ -495,7 +496,7 @@ class Who:
             return class_cents[:, idx].sum(axis=1), unsure
         total = np.zeros(len(v), dtype=np.int64)
         for ci, cls in enumerate(classes):
-            holders = model._holdings_by_class[cls]
+            holders = model.holdings_by_class[cls]
             mine = [j for j, (h, _) in enumerate(holders) if h == self.holder]
             if not mine:
                 continue

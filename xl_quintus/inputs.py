@@ -102,9 +102,13 @@ def text(value, argument: str, what: str) -> str:
     return str(value).strip() if not isinstance(value, float) else show(value)
 
 
-def choice(value, argument: str, options: tuple[str, ...], default: str) -> str:
+def choice(value, argument: str, options: tuple[str, ...], default: str | None = None) -> str:
+    """One of ``options`` (any case); blank gives ``default``, or an error when there is none."""
     value = scalar(value, argument)
+    _check_cell(value, argument)
     if is_blank(value):
+        if default is None:
+            raise CharterError(f"needs one of {', '.join(options)}; the cell is blank", argument)
         return default
     key = str(value).strip().lower()
     if key not in options:
@@ -138,7 +142,7 @@ def charter(value, argument: str = "terms") -> Charter:
         return _cached_file_charter(path, Path(path).stat().st_mtime)
     header = [str(h).strip().lower() if h is not None else "" for h in cells[0]]
     unknown = [h for h in header if h and h not in _TERM_HEADERS]
-    if unknown or "class" not in header and "series" not in header and "name" not in header:
+    if unknown or not ({"class", "series", "name"} & set(header)):
         raise CharterError(
             f"the first row must name the columns (Class, Authorized, Issue Price, Seniority, Participation, "
             f"Cap, ...); not understood: {', '.join(unknown) or 'no Class column'}", argument)

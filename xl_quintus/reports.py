@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from .cap_table import CapTable
 from .election import Election, OptimalElection, groups_present
+from .errors import CharterError
 from .exit_model import ExitModel, Who
 from .liquidation import COMPONENTS, UNALLOCATED, Distribution, Waterfall
 from .numbers import cents_to_float, largest_remainder_cents, to_float
@@ -27,42 +28,30 @@ def exit_model(cap_table: CapTable, conversion_prices: tuple, unpaid_dividends: 
     return ExitModel(Waterfall(cap_table, dict(conversion_prices), dict(unpaid_dividends)), conversions)
 
 
-def _component_cents(parts: list[Fraction], total_cents: int) -> list[int]:
-    return largest_remainder_cents(parts, total_cents)
-
-
 def waterfall_table(model: ExitModel, dist: Distribution, by: str = "class") -> list[list]:
+    """QWATERFALL: one row per class (or per holder and class), Unallocated, Total. Each row's
+    columns are its Total split by largest remainder; the Total row sums the rows above."""
     class_cents = dist.class_cents()
-    rows: list[list] = []
-    sums = [0, 0, 0, 0, 0]
     if by == "holder":
         holder_cents = model.holder_cents(dist)
-        for holder in model.cap_table.holders:
-            for c in dist.classes:
-                held = sum(h.shares for h in model.cap_table.holdings_of(holder) if h.cls == c.cls)
-                if not held:
-                    continue
-                total = holder_cents[holder][c.cls]
-                parts = [c.component(k) * held / c.shares for k in COMPONENTS]
-                comp = _component_cents(parts, total)
-                rows.append([holder, c.cls, held, c.converts] + [cents_to_float(x) for x in comp]
-                            + [cents_to_float(total), to_float(c.total / c.shares)])
-                sums = [s + x for s, x in zip(sums, comp + [total])]
-        header = ["Holder"] + WATERFALL_HEADER
-        pad = [""]
+        entries = [([holder], c, held, holder_cents[holder][c.cls])
+                   for holder in model.cap_table.holders for c in dist.classes
+                   for h, held in model.holdings_by_class[c.cls] if h == holder and held]
+        header, pad = ["Holder"] + WATERFALL_HEADER, [""]
     else:
-        for c in dist.classes:
-            total = class_cents[c.cls]
-            comp = _component_cents([c.component(k) for k in COMPONENTS], total)
-            rows.append([c.cls, c.shares, c.converts] + [cents_to_float(x) for x in comp]
-                        + [cents_to_float(total), to_float(c.total / c.shares)])
-            sums = [s + x for s, x in zip(sums, comp + [total])]
-        header = WATERFALL_HEADER
-        pad = []
+        entries = [([], c, c.shares, class_cents[c.cls]) for c in dist.classes]
+        header, pad = WATERFALL_HEADER, []
+    rows: list[list] = []
+    sums = [0] * (len(COMPONENTS) + 1)
+    for prefix, c, held, total in entries:
+        comp = largest_remainder_cents([c.component(k) * held / c.shares for k in COMPONENTS], total)
+        rows.append(prefix + [c.cls, held, c.converts] + [cents_to_float(x) for x in comp + [total]]
+                    + [to_float(c.total / c.shares)])
+        sums = [s + x for s, x in zip(sums, comp + [total])]
     if dist.unallocated:
         u = class_cents[UNALLOCATED]
         rows.append([UNALLOCATED] + pad + ["", "", 0.0, 0.0, 0.0, 0.0, cents_to_float(u), ""])
-        sums[4] += u
+        sums[-1] += u
     rows.append(["Total"] + pad + ["", ""] + [cents_to_float(x) for x in sums] + [""])
     return [header] + rows
 
@@ -119,7 +108,6 @@ def term_value(charter: Charter, cls: str, term: str):
                   "cash amount": 0.0, "dividend rate": "as declared (IV.C.1)", "cap": "none",
                   "conversion group": "", "clause": "IV.A; IV.C"}
         if term not in common:
-            from .errors import CharterError
             raise CharterError(f'Common Stock has no "{term}" (charter IV.C)', "term")
         return common[term]
     t = charter.terms(cls)
