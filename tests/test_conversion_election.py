@@ -58,3 +58,21 @@ def test_who_resolves_classes_groups_and_holders():
     assert Who(ct, "fund").holder == "Fund"
     with pytest.raises(CharterError, match='"Zed" is neither'):
         Who(ct, "Zed")
+
+
+def test_a_cycle_of_choices_is_an_error_only_where_it_happens():
+    # h0 holds A, B, D and G-1; h1 holds C and E; one share each, no Common. At $60:
+    # {G-1} converted: prefs A 1 + B 1.43 + C 1.91 + D 2.75 + E 4.15 = 11.24; E and G-1 (as
+    #   Common) share 48.76 until E has its 10.375 cap; G-1 takes 42.535: h0 = 1 + 1.43 + 2.75
+    #   + 42.535 = 47.715.
+    # E flips (10.375 -> converted: E and G-1 share 60 - 7.09 = 52.91: 26.455 each).
+    # A-D flip: h0 31.635 -> 40.42 (3 of the 4 A-D shares gain). E flips back (8.91 -> 10.375).
+    # A-D flip back (h0 39.25 -> 47.715): {G-1} again. The 3(a) search never settles.
+    m = model([("h0", "A", 1), ("h0", "B", 1), ("h1", "C", 1), ("h1", "E", 1), ("h0", "D", 1),
+               ("h0", "G-1", 1)], conversions="optimal")
+    with pytest.raises(CharterError, match=r"cycle without a stable set \(groups A-D, E\)"):
+        m.distribution(60)
+    who = Who(m.cap_table, "E")
+    assert m.sweep_cents([40.0, 80.0], who) == [m.payout_cents(40, who), m.payout_cents(80, who)]
+    with pytest.raises(CharterError, match="cycle"):
+        m.sweep_cents([40.0, 60.0, 80.0], who)

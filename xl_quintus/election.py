@@ -22,7 +22,6 @@ from typing import Callable
 
 from .cap_table import CapTable
 from .errors import CharterError
-from .numbers import ZERO
 
 OPTIMAL, NONE, ALL = "optimal", "none", "all"
 
@@ -70,16 +69,27 @@ def group_label(members: tuple[str, ...]) -> str:
     return members[0] if len(members) == 1 else f"{members[0]}-{members[-1]}"
 
 
-# An evaluator gives, for a set of converting series, each class's exact total payout.
+# An evaluator gives, for a set of converting series, each class's total payout.
 Evaluator = Callable[[frozenset], dict]
 
 
-class OptimalElection:
-    """The 3(a) search over one cap table, for one evaluator (one proceeds value)."""
+class Uncertain(Exception):
+    """A float comparison too close to call: the search must be repeated exactly."""
 
-    def __init__(self, cap_table: CapTable, evaluate: Evaluator):
+
+class OptimalElection:
+    """The 3(a) search over one cap table, for one evaluator (one proceeds value).
+
+    With ``float_filter`` the evaluator returns floats, and every "strictly gains" the
+    search asks is answered only when the two payouts differ by far more than a float can
+    be off (about a dollar on a billion); otherwise :class:`Uncertain` is raised and the
+    caller repeats the search exactly. Either way the answer is the exact search's.
+    """
+
+    def __init__(self, cap_table: CapTable, evaluate: Evaluator, float_filter: bool = False):
         self.cap_table = cap_table
         self.groups = groups_present(cap_table)
+        self.float_filter = float_filter
         self._evaluate = evaluate
         self._cache: dict[frozenset, dict] = {}
         self._holder_cache: dict[frozenset, dict] = {}
@@ -98,10 +108,16 @@ class OptimalElection:
             out: dict[str, Fraction] = {}
             for h in self.cap_table.holdings:
                 n = self.cap_table.shares(h.cls)
-                share = totals.get(h.cls, ZERO) * h.shares / n if h.shares else ZERO
-                out[h.holder_key] = out.get(h.holder_key, ZERO) + share
+                share = totals.get(h.cls, 0) * h.shares / n if h.shares else 0
+                out[h.holder_key] = out.get(h.holder_key, 0) + share
             self._holder_cache[state] = out
         return self._holder_cache[state]
+
+    def gains(self, after, before) -> bool:
+        """Whether ``after`` is strictly more than ``before`` (3(a): holders who gain)."""
+        if self.float_filter and abs(after - before) <= 1e-6 + 1e-9 * max(abs(after), abs(before)):
+            raise Uncertain
+        return after > before
 
     def holders_gaining(self, state: frozenset, group: Group) -> tuple[list[str], int, int]:
         """Holders who strictly gain if ``group`` flips from ``state``; their group shares."""
@@ -111,7 +127,7 @@ class OptimalElection:
         gaining, shares = [], 0
         for holder in self.cap_table.holders:
             held = sum(h.shares for h in self.cap_table.holdings_of(holder) if h.cls in group.members)
-            if held and after.get(holder, ZERO) > before.get(holder, ZERO):
+            if held and self.gains(after.get(holder, 0), before.get(holder, 0)):
                 gaining.append(holder)
                 shares += held
         outstanding = sum(self.cap_table.shares(m) for m in group.members)
@@ -123,7 +139,7 @@ class OptimalElection:
             return 2 * shares > outstanding          # "at least a majority": more than half
         flipped = state ^ frozenset(group.members)
         (series,) = group.members
-        return self.payouts(flipped).get(series, ZERO) > self.payouts(state).get(series, ZERO)
+        return self.gains(self.payouts(flipped).get(series, 0), self.payouts(state).get(series, 0))
 
     def run(self, consulted: list | None = None) -> Election:
         state: frozenset = frozenset()
@@ -138,6 +154,8 @@ class OptimalElection:
             else:
                 return Election(OPTIMAL, state)
             if state in seen:
+                if self.float_filter:
+                    raise Uncertain                  # only the exact search may call a cycle
                 cycle = seen[seen.index(state):]
                 moved = sorted({g.name for g in self.groups
                                 for a, b in zip(cycle, cycle[1:] + [state])

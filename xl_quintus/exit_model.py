@@ -17,15 +17,16 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 from typing import Sequence
 
 import numpy as np
 
 from .cap_table import CapTable
-from .election import OPTIMAL, Election, OptimalElection, fixed_election, groups_present
+from .election import OPTIMAL, Election, OptimalElection, Uncertain, fixed_election, groups_present
 from .errors import CharterError
-from .liquidation import UNALLOCATED, Distribution, Waterfall
+from .liquidation import UNALLOCATED, Distribution, Waterfall, class_cents
 from .numbers import ZERO, exact, largest_remainder_cents, round_to_cent
 from .terms import COMMON
 
@@ -121,33 +122,55 @@ class Piecewise:
                 merged.append(b)
         return merged
 
-    def float_arrays(self) -> dict:
-        """Per segment: start values, slopes, and which classes are paid a whole number of
-        cents at every whole-cent exit value there (so a float sweep may trust them)."""
-        if not hasattr(self, "_float"):
-            n = len(self.points)
-            slopes = [self.slope(p) for p in self.points]
-            self._float = {
-                "points": np.array([float(p) for p in self.points]),
-                "base": np.array([[float(v) for v in row] for row in self.values]).reshape(n, -1),
-                "slope": np.array([[float(v) for v in row] for row in slopes]).reshape(n, -1),
-                # cents = v*100 + slope*(c - p*100) is whole for every whole c when the
-                # slope and the intercept v*100 - slope*p*100 are whole
-                "twin": np.array([_twins(row, srow, p) for p, row, srow in zip(self.points, self.values, slopes)]),
-                "whole": np.array([[sl.denominator == 1 and (v * 100 - sl * p * 100).denominator == 1
-                                    for v, sl in zip(row, srow)]
-                                   for p, row, srow in zip(self.points, self.values, slopes)], dtype=bool).reshape(n, -1),
-            }
-        return self._float
+    @cached_property
+    def slopes(self) -> list[list[Fraction]]:
+        """Exact share of the next dollar per class on each segment."""
+        return [self.slope(p) for p in self.points]
 
-    def at(self, x: Fraction) -> list[Fraction]:
-        """Exact class totals (then Unallocated) at proceeds ``x``."""
+    @cached_property
+    def float_rows(self) -> tuple[list[float], list[list[float]], list[list[float]]]:
+        """Segment starts, start values and slopes in floats (first passes only)."""
+        return ([float(p) for p in self.points],
+                [[float(v) for v in row] for row in self.values],
+                [[float(v) for v in row] for row in self.slopes])
+
+    @cached_property
+    def float_arrays(self) -> dict:
+        """For a sweep, per segment: start values, slopes, and which classes are paid a
+        whole number of cents at every whole-cent exit value there (so their cents are
+        trusted), and exact twins (see ``_twins``)."""
+        points, base, slope = self.float_rows
+        n = len(points)
+        return {
+            "points": np.array(points),
+            "base": np.array(base).reshape(n, -1),
+            "slope": np.array(slope).reshape(n, -1),
+            "twin": np.array([_twins(row, srow, p) for p, row, srow in zip(self.points, self.values, self.slopes)]),
+            # cents = v*100 + slope*(c - p*100) is whole for every whole c when the
+            # slope and the intercept v*100 - slope*p*100 are whole
+            "whole": np.array([[sl.denominator == 1 and (v * 100 - sl * p * 100).denominator == 1
+                                for v, sl in zip(row, srow)]
+                               for p, row, srow in zip(self.points, self.values, self.slopes)], dtype=bool).reshape(n, -1),
+        }
+
+    def at_float(self, x: float) -> list[float]:
+        """Class totals at ``x`` in floats (for a certified first pass only)."""
+        points, base, slope = self.float_rows
+        i = bisect.bisect_right(points, x) - 1
+        return [b + s * (x - points[i]) for b, s in zip(base[i], slope[i])]
+
+    def at(self, x: Fraction, only=None):
+        """Exact class totals (then Unallocated) at proceeds ``x``; with ``only``, a dict
+        of just those class indices."""
         i = bisect.bisect_right(self.points, x) - 1
+        idx = range(len(self.classes)) if only is None else only
         if i == len(self.points) - 1:
-            return [v + s * (x - self.points[i]) for v, s in zip(self.values[i], self.slope_after)]
-        x0, x1 = self.points[i], self.points[i + 1]
-        t = (x - x0) / (x1 - x0)
-        return [a + (b - a) * t for a, b in zip(self.values[i], self.values[i + 1])]
+            got = {j: self.values[i][j] + self.slope_after[j] * (x - self.points[i]) for j in idx}
+        else:
+            x0, x1 = self.points[i], self.points[i + 1]
+            t = (x - x0) / (x1 - x0)
+            got = {j: self.values[i][j] + (self.values[i + 1][j] - self.values[i][j]) * t for j in idx}
+        return list(got.values()) if only is None else got
 
     def slope(self, x: Fraction) -> list[Fraction]:
         """Share of the next dollar each class takes just above ``x``."""
@@ -197,11 +220,13 @@ class ExitModel:
         if self.fixed is not None:
             return self.fixed
         w = self.waterfall
-
-        def evaluate(state):
-            return {c.cls: c.total for c in w.distribute(proceeds, state).classes}
-
-        return OptimalElection(self.cap_table, evaluate).run()
+        if not hasattr(self, "_float_waterfall"):
+            self._float_waterfall = w.in_floats()
+        fw = self._float_waterfall
+        try:                                    # fast pass, every comparison certified
+            return OptimalElection(self.cap_table, lambda s: fw.totals(float(proceeds), s), float_filter=True).run()
+        except Uncertain:
+            return OptimalElection(self.cap_table, lambda s: w.totals(proceeds, s)).run()
 
     def distribution(self, proceeds) -> tuple[Distribution, Election]:
         """The exact waterfall at ``proceeds`` (rounded to the cent first)."""
@@ -210,15 +235,19 @@ class ExitModel:
         return self.waterfall.distribute(x, election.converting), election
 
     def holder_cents(self, dist: Distribution) -> dict[str, dict[str, int]]:
-        """Cents per class per holder: each class's cents split among its holders by
-        largest remainder (ties to the earlier holder in the input)."""
-        class_cents = dist.class_cents()
+        """Cents per class per holder (see :meth:`holder_cents_of`)."""
+        return self.holder_cents_of(dist.totals, dist.class_cents())
+
+    def holder_cents_of(self, totals: dict, cents: dict) -> dict[str, dict[str, int]]:
+        """Each class's cents split among its holders by largest remainder, in proportion
+        to their shares (ties to the earlier holder in the input)."""
         out: dict[str, dict[str, int]] = {}
-        for c in dist.classes:
-            holders = self.holdings_by_class[c.cls]
-            parts = [c.total * n / c.shares for _, n in holders]
-            for (holder, _), cents in zip(holders, largest_remainder_cents(parts, class_cents[c.cls])):
-                out.setdefault(holder, {})[c.cls] = cents
+        for cls, total in totals.items():
+            holders = self.holdings_by_class[cls]
+            n_cls = self.cap_table.shares(cls)
+            parts = [total * n / n_cls for _, n in holders]
+            for (holder, _), c in zip(holders, largest_remainder_cents(parts, cents[cls])):
+                out.setdefault(holder, {})[cls] = c
         return out
 
     def payout_cents(self, proceeds, who: "Who") -> int:
@@ -237,7 +266,25 @@ class ExitModel:
         return lambda state: dict(zip(classes, self.piecewise(state).at(x)))
 
     def _optimal_at(self, x: Fraction, consulted=None) -> Election:
-        return OptimalElection(self.cap_table, self._pw_evaluator(x)).run(consulted)
+        """The 3(a) search at ``x`` on the exact pieces; first in floats with every
+        comparison certified (see ``OptimalElection``), exactly if any is in doubt."""
+        classes = self.cap_table.classes_present
+        xf = float(x)
+        trail: list = []
+        try:
+            election = OptimalElection(self.cap_table, lambda s: dict(zip(classes, self.piecewise(s).at_float(xf))),
+                                       float_filter=True).run(trail)
+        except Uncertain:
+            trail = []
+            try:
+                election = OptimalElection(self.cap_table, self._pw_evaluator(x)).run(trail)
+            finally:                      # a cycle still tells the map what it consulted
+                if consulted is not None:
+                    consulted.extend(trail)
+            return election
+        if consulted is not None:
+            consulted.extend(trail)
+        return election
 
     def election_map(self):
         """(points, point elections, interval elections) for the whole line of exit values.
@@ -255,9 +302,14 @@ class ExitModel:
         return self._map
 
     def _refine(self):
+        """Split the line of exit values until, inside every interval, each comparison the
+        3(a) search consults keeps its truth value. A comparison is a gain (a series' or a
+        holder's payout after a flip less before): continuous and piecewise linear, so its
+        truth value can change only at a zero, and only zeros become new points.
+        A search that cycles is kept as its error, reported only for the values it covers."""
         classes = list(self.cap_table.classes_present)
         points = set(self.piecewise(frozenset()).points)
-        settled: dict[tuple, Election] = {}     # intervals whose search found no new point
+        settled: dict[tuple, object] = {}        # intervals with no zero of any comparison
         for _ in range(200):
             srt = sorted(points)
             new: set[Fraction] = set()
@@ -268,55 +320,65 @@ class ExitModel:
                     continue
                 x = (a + b) / 2 if b is not None else a + 1
                 consulted: list = []
-                intervals.append(self._optimal_at(x, consulted))
-                for state, group in consulted:
-                    flipped = state ^ frozenset(group.members)
-                    inside = {p for s in (state, flipped) for p in self.piecewise(s).points
-                              if p > a and (b is None or p < b)}
-                    if inside:
-                        new |= inside
-                        continue
-                    new |= self._sign_changes(state, flipped, group, classes, a, b)
-                if not any(a < p and (b is None or p < b) for p in new):
+                intervals.append(self._optimal_or_cycle(x, consulted))
+                found = set()
+                for state, group in dict.fromkeys(consulted):
+                    found |= self._zeros(state, state ^ frozenset(group.members), group, classes, a, b)
+                if found:
+                    new |= found
+                else:
                     settled[(a, b)] = intervals[-1]
             if not new:
-                return srt, [self._optimal_at(p) for p in srt], intervals
+                return srt, [self._optimal_or_cycle(p) for p in srt], intervals
             points |= new
         raise CharterError("could not settle the conversion choices over all exit values", "conversions")
 
-    def _sign_changes(self, state, flipped, group, classes, a, b) -> set[Fraction]:
-        """Roots inside (a, b) of the gains the search compares (linear there)."""
+    def _optimal_or_cycle(self, x: Fraction, consulted=None):
+        try:
+            return self._optimal_at(x, consulted)
+        except CharterError as cycle:
+            return cycle
+
+    def _gain_weights(self, group, classes):
+        """Per compared payee, (class index, share of that class) pairs: one series for a
+        holder-option group, every holder of the group for a majority vote (3(a))."""
+        if not group.by_majority:
+            return [[(classes.index(group.members[0]), Fraction(1))]]
+        voters = [holder for holder in self.cap_table.holders        # holders of the group's shares
+                  if any(h.cls in group.members and h.shares for h in self.cap_table.holdings_of(holder))]
+        return [[(classes.index(h.cls), Fraction(h.shares, self.cap_table.shares(h.cls)))
+                 for h in self.cap_table.holdings_of(holder) if h.shares]
+                for holder in voters]
+
+    def _zeros(self, state, flipped, group, classes, a, b) -> set[Fraction]:
+        """Points inside (a, b) where a compared gain is zero or changes sign."""
         before, after = self.piecewise(state), self.piecewise(flipped)
+        weights = self._gain_weights(group, classes)
+        inner = sorted({p for pw in (before, after) for p in pw.points if p > a and (b is None or p < b)})
+        xs = [a] + inner + [b if b is not None else (inner[-1] if inner else a) + 1]
+
+        needed = sorted({i for ws in weights for i, _ in ws})
 
         def gains(x):
-            va, vb = before.at(x), after.at(x)
-            if not group.by_majority:
-                i = classes.index(group.members[0])
-                return [vb[i] - va[i]]
-            out = []
-            for holder in self.cap_table.holders:
-                g = ZERO
-                for h in self.cap_table.holdings_of(holder):
-                    if h.shares:
-                        i = classes.index(h.cls)
-                        g += (vb[i] - va[i]) * h.shares / self.cap_table.shares(h.cls)
-                out.append(g)
-            return out
+            va, vb = before.at(x, needed), after.at(x, needed)
+            return [sum(((vb[i] - va[i]) * w for i, w in ws), ZERO) for ws in weights]
 
-        roots = set()
-        ga = gains(a)
-        if b is None:
-            gb = gains(a + 1)
-            for d0, d1 in zip(ga, gb):
-                slope = d1 - d0
-                if slope and d0 and (d0 > 0) != (slope > 0):
-                    roots.add(a - d0 / slope)
-        else:
-            gb = gains(b)
-            for d0, d1 in zip(ga, gb):
-                if d0 and d1 and (d0 > 0) != (d1 > 0):
-                    roots.add(a + d0 * (b - a) / (d0 - d1))
-        return roots
+        values = [gains(x) for x in xs]
+        zeros = set()
+        for k in range(len(weights)):
+            for x, g in zip(xs[1:-1], values[1:-1]):          # a zero at an inner breakpoint
+                if g[k] == 0:
+                    zeros.add(x)
+            for i in range(len(xs) - 1):
+                (x0, d0), (x1, d1) = (xs[i], values[i][k]), (xs[i + 1], values[i + 1][k])
+                if b is None and i == len(xs) - 2:            # the last piece runs on forever
+                    slope = d1 - d0
+                    if d0 and slope and (d0 > 0) != (slope > 0):
+                        zeros.add(x0 - d0 / slope)
+                elif d0 and d1 and (d0 > 0) != (d1 > 0):
+                    zeros.add(x0 + d0 * (x1 - x0) / (d0 - d1))
+        return {z for z in zeros if z > a and (b is None or z < b)}
+
 
     def breakpoints(self) -> list[tuple[Breakpoint, Election, list[Fraction]]]:
         """Every exit value where the split of the next dollar changes, with the election
@@ -327,6 +389,11 @@ class ExitModel:
         for i, a in enumerate(points):
             b = points[i + 1] if i + 1 < len(points) else None
             election = intervals[i]
+            if isinstance(election, CharterError):
+                rows.append((Breakpoint(a, f"No stable conversion choice above this value: {election.message}",
+                                        "IV.B.3(a)"), None, None))
+                prev = None
+                continue
             pw = self.piecewise(election.converting)
             # the segments of this election's pieces inside (a, b)
             starts = [a] + [p for p in pw.points if p > a and (b is None or p < b)]
@@ -335,7 +402,7 @@ class ExitModel:
                 notes = []
                 if prev is not None and s == a and prev.converting != election.converting:
                     notes.append(_election_event(self.cap_table, prev.converting, election.converting))
-                if s == a and at_point[i].converting != election.converting and s > 0:
+                if s == a and getattr(at_point[i], "converting", None) != election.converting and s > 0:
                     notes.append(Breakpoint(s, "At exactly this value the conversions differ (see QWATERFALL)", "IV.B.3(a)"))
                 label = notes + events
                 if not label:
@@ -346,7 +413,8 @@ class ExitModel:
         # drop rows whose split did not change and that mark no event
         out = []
         for r in rows:
-            if out and r[2] == out[-1][2] and r[1].converting == out[-1][1].converting and r[0].event == "Split changes":
+            if out and r[1] is not None and out[-1][1] is not None and r[2] == out[-1][2] \
+                    and r[1].converting == out[-1][1].converting and r[0].event == "Split changes":
                 continue
             out.append(r)
         return out
@@ -358,75 +426,103 @@ class ExitModel:
         arr = np.asarray(values, dtype=float)
         cents = _proceeds_cents_np(values, arr)
         points, at_point, intervals = self.election_map()
-        states = list(dict.fromkeys(e.converting for e in intervals + at_point))
+        key = lambda e: e if isinstance(e, CharterError) else e.converting  # noqa: E731
+        states = list(dict.fromkeys(key(e) for e in intervals + at_point))
         sid = {s: i for i, s in enumerate(states)}
-        interval_sid = np.array([sid[e.converting] for e in intervals])
+        interval_sid = np.array([sid[key(e)] for e in intervals])
         floors = np.array([math.floor(p * 100) for p in points], dtype=np.int64)
         idx = np.searchsorted(floors, cents, side="left") - 1
         state_ids = interval_sid[np.maximum(idx, 0)]
-        for p, e in zip(points, at_point):          # a value exactly at a point
-            if (p * 100).denominator == 1:
-                state_ids[cents == int(p * 100)] = sid[e.converting]
+        at_cent = [(int(p * 100), sid[key(e)]) for p, e in zip(points, at_point) if (p * 100).denominator == 1]
+        if at_cent:                                  # a value exactly at a point
+            where = np.array([c for c, _ in at_cent], dtype=np.int64)
+            j = np.minimum(np.searchsorted(where, cents), len(where) - 1)
+            hit = where[j] == cents
+            state_ids[hit] = np.array([i for _, i in at_cent])[j[hit]]
         result = np.zeros(len(arr), dtype=np.int64)
         redo = np.zeros(len(arr), dtype=bool)
         for i, state in enumerate(states):
             ks = np.nonzero(state_ids == i)[0]
+            if len(ks) and isinstance(state, CharterError):
+                raise state                     # a value where the 3(a) choices cycle
             if len(ks):
                 result[ks], redo[ks] = self._sweep_state(state, cents[ks], who)
         out = result.tolist()
+        classes = self.cap_table.classes_present
         for k in np.nonzero(redo)[0]:       # exact, under the election the map gives there
-            dist = self.waterfall.distribute(Fraction(int(cents[k]), 100), states[state_ids[k]])
-            out[k] = who.cents(self, dist)
+            x = Fraction(int(cents[k]), 100)
+            vec = self.piecewise(states[state_ids[k]]).at(x)
+            out[k] = who.cents_of(self, dict(zip(classes, vec[:-1])), vec[-1], x)
         self.last_sweep_exact_rows = int(redo.sum())
         return out
 
     def _sweep_state(self, state, cents: np.ndarray, who: "Who"):
-        """Float evaluation of one election's pieces; rows a float may misjudge flagged."""
-        pw = self.piecewise(state)
+        """Float evaluation of one election's pieces, segment by segment; rows a float may
+        misjudge flagged."""
+        arrays = self.piecewise(state).float_arrays
         x = cents / 100.0
-        arrays = pw.float_arrays()
         seg = np.searchsorted(arrays["points"], x, side="right") - 1
-        base, slope, whole = arrays["base"][seg], arrays["slope"][seg], arrays["whole"][seg]
-        dx = x - arrays["points"][seg]
-        v = (base + slope * dx[:, None]) * 100                                   # cents, float
-        # float error bound: a few ulps of every term that went into v
-        err = 1e-6 + 8e-16 * 100 * (np.abs(base) + np.abs(slope * dx[:, None]) + (x + arrays["points"][seg])[:, None])
-        classes = list(self.cap_table.classes_present)
-        twin = arrays["twin"][seg]
-        class_cents, unsure = _largest_remainder_np(v, cents, whole, err, twin)
-        return who.sweep(self, classes, v, class_cents, unsure, whole, err)
+        got = np.zeros(len(x), dtype=np.int64)
+        doubt = np.zeros(len(x), dtype=bool)
+        for s in np.unique(seg):
+            rows = np.nonzero(seg == s)[0]
+            p, base, slope = arrays["points"][s], arrays["base"][s], arrays["slope"][s]
+            dx = x[rows] - p
+            v = (base + slope * dx[:, None]) * 100                                 # cents, float
+            # float error bound per part over the segment's rows: each term of v was rounded a
+            # few times (slopes are at most 1), largest at the largest exit value
+            top = x[rows].max()
+            err = 1e-6 + 4e-16 * 100 * (np.abs(base) + np.abs(slope) * (top - p) + top + p)
+            got[rows], doubt[rows] = who.sweep(self, v, cents[rows], arrays["whole"][s], err, arrays["twin"][s])
+        return got, doubt
 
 
-def _largest_remainder_np(v: np.ndarray, totals: np.ndarray, whole: np.ndarray, err=None, twin=None):
-    """Vectorised :func:`largest_remainder_cents` over rows, plus the rows a float may
-    misjudge: a part within a hair of a whole cent (unless ``whole`` says it is exactly a
-    whole number of cents), a count of missing cents out of range, or the last remainder
-    to get a cent nearly tied with the first one not to. ``err`` bounds the float error
-    of each part; ``twin[r, j]`` names a part whose remainder is exactly part j's, so the
-    two tie exactly and the earlier one gets the cent."""
-    fl = np.where(whole, np.round(v), np.floor(v))
-    rem = np.where(whole, 0.0, v - fl)
-    eps = err if err is not None else 1e-6 + 1e-15 * 8 * np.abs(v)
-    if twin is not None:
-        rem = np.take_along_axis(rem, twin, axis=1)
-    near_whole = np.any(~whole & ((rem < eps) | (rem > 1 - eps)), axis=1)
-    missing = totals - fl.sum(axis=1).astype(np.int64)
+def _cents_np(v: np.ndarray, totals: np.ndarray, whole: np.ndarray, err: np.ndarray,
+              twin: np.ndarray | None, cols: list[int]):
+    """Vectorised :func:`largest_remainder_cents` for the parts ``cols`` of each row, and
+    the rows where a float may have judged differently from exact arithmetic.
+
+    ``whole[j]``: part j is exactly a whole number of cents on every row (no float doubt).
+    ``err[j]``: bound on part j's float error. ``twin[j]``: a part whose remainder is
+    exactly part j's, so the two tie exactly and the earlier one gets the cent.
+    A row is doubtful when any part is within its error of a whole cent (the count of
+    missing cents could differ), or when the parts whose order against part j is in doubt
+    could move j across the line of those that get a cent.
+    """
     k = v.shape[1]
-    bad = (missing < 0) | (missing > k)
-    order = np.argsort(-rem, axis=1, kind="stable")
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(k), order.shape).copy(), axis=1)
-    out = (fl + (ranks < np.clip(missing, 0, k)[:, None])).astype(np.int64)
-    tie = np.zeros(len(v), dtype=bool)
-    if k > 1:
-        sorted_rem = np.take_along_axis(rem, order, axis=1)
-        m = np.clip(missing, 1, k - 1)
-        rows = np.arange(len(v))
-        a, b = order[rows, m - 1], order[rows, m]
-        same = twin[rows, a] == twin[rows, b] if twin is not None else np.zeros(len(v), dtype=bool)
-        tie = (np.abs(sorted_rem[rows, m - 1] - sorted_rem[rows, m]) < eps[rows, a] + eps[rows, b]) \
-            & ~same & (missing > 0) & (missing < k)
-    return out, near_whole | bad | tie
+    whole = np.broadcast_to(whole, (k,))
+    live = np.nonzero(~whole)[0]
+    fl = np.floor(v)
+    if len(live) < k:
+        fl[:, whole] = np.round(v[:, whole])
+    missing = totals - fl.sum(axis=1).astype(np.int64)
+    doubt = (missing < 0) | (missing > k)
+    out = fl[:, cols].astype(np.int64)
+    if not len(live):
+        return out, doubt
+    # A part that is exactly whole has remainder 0 and, as the remainders add up to fewer
+    # than the parts that have one, never gets a cent: only the others compete.
+    rem = v[:, live] - fl[:, live]
+    e = err[live]
+    if twin is not None:
+        t = np.asarray(twin)[live]
+        pos = {j: i for i, j in enumerate(live)}
+        rem = rem[:, [pos.get(x, i) for i, x in enumerate(t)]]
+    doubt |= np.any((rem < e) | (rem > 1 - e), axis=1)
+    for c, j in enumerate(cols):
+        if whole[j]:
+            continue
+        jl = int(np.searchsorted(live, j))
+        rj = rem[:, [jl]]
+        rank = (rem > rj).sum(axis=1) + (rem[:, :jl] == rj).sum(axis=1)     # parts served before j
+        out[:, c] += rank < missing
+        near = e + e[jl]
+        if twin is not None:
+            near = np.where(t == t[jl], -1.0, near)          # exact twins: no doubt
+        near[jl] = -1.0
+        spread = (np.abs(rem - rj) < near).sum(axis=1)
+        doubt |= (rank - spread < missing) & (missing <= rank + spread)
+    return out, doubt
 
 
 def _proceeds_cents_np(values, arr: np.ndarray) -> np.ndarray:
@@ -485,29 +581,37 @@ class Who:
         raise CharterError(f'"{label}" is neither a class, a group of classes nor a holder in the cap table; try one of {known}', argument)
 
     def cents(self, model: ExitModel, dist: Distribution) -> int:
+        return self.cents_of(model, dist.totals, dist.unallocated, dist.proceeds)
+
+    def cents_of(self, model: ExitModel, totals: dict, unallocated, proceeds) -> int:
+        """The payee's cents, from exact class totals (the same rounding as QWATERFALL)."""
+        cents = class_cents(totals, unallocated, proceeds)
         if self.holder is not None:
-            return sum(model.holder_cents(dist).get(self.holder, {}).values())
-        cents = dist.class_cents()
+            return sum(model.holder_cents_of(totals, cents).get(self.holder, {}).values())
         return sum(cents.get(c, 0) for c in self.classes)
 
-    def sweep(self, model: ExitModel, classes, v, class_cents, unsure, whole, err):
+    def sweep(self, model: ExitModel, v, cents, whole, err, twin):
+        """Float cents of the payee for each row of class values ``v``, and doubtful rows."""
+        classes = list(model.cap_table.classes_present)
         if self.holder is None:
-            idx = [classes.index(c) for c in self.classes if c in classes]
-            return class_cents[:, idx].sum(axis=1), unsure
+            cols = [classes.index(c) for c in self.classes if c in classes]
+            got, doubt = _cents_np(v, cents, whole, err, twin, cols)
+            return got.sum(axis=1), doubt
         total = np.zeros(len(v), dtype=np.int64)
+        doubt = np.zeros(len(v), dtype=bool)
         for ci, cls in enumerate(classes):
             holders = model.holdings_by_class[cls]
             mine = [j for j, (h, _) in enumerate(holders) if h == self.holder]
             if not mine:
                 continue
+            class_cents, d1 = _cents_np(v, cents, whole, err, twin, [ci])
             n_cls = model.cap_table.shares(cls)
             parts = v[:, [ci]] * np.array([[n / n_cls for _, n in holders]])
-            zero = np.broadcast_to(whole[:, [ci]] & (class_cents[:, [ci]] == 0), parts.shape)
-            hc, u = _largest_remainder_np(parts, class_cents[:, ci], zero,
-                                          np.broadcast_to(err[:, [ci]], parts.shape) * 2)
-            total += hc[:, mine].sum(axis=1)
-            unsure = unsure | u
-        return total, unsure
+            zero = np.full(parts.shape[1], bool(whole[ci]) and not class_cents.any())  # paid nothing: parts 0
+            got, d2 = _cents_np(parts, class_cents[:, 0], zero, np.full(parts.shape[1], err[ci] * 2), None, mine)
+            total += got.sum(axis=1)
+            doubt |= d1 | d2
+        return total, doubt
 
 
 def _all_groups(charter):

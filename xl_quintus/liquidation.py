@@ -15,7 +15,8 @@ All arithmetic is exact; money is rounded only in :class:`Distribution` cents he
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cached_property
 from typing import Iterable, Mapping
@@ -79,6 +80,11 @@ class Distribution:
     def by_class(self) -> dict[str, ClassPayout]:
         return {c.cls: c for c in self.classes}
 
+    @property
+    def totals(self) -> dict[str, Fraction]:
+        """Each class's total, charter order."""
+        return {c.cls: c.total for c in self.classes}
+
     def total(self, cls: str) -> Fraction:
         c = self.by_class.get(cls)
         return c.total if c else ZERO
@@ -89,10 +95,7 @@ class Distribution:
         Largest remainder, ties to the earlier class (interpretations: Money). The proceeds
         are whole cents by the time they reach the engine (:func:`proceeds_to_cents`).
         """
-        names = [c.cls for c in self.classes] + ([UNALLOCATED] if self.unallocated else [])
-        parts = [c.total for c in self.classes] + ([self.unallocated] if self.unallocated else [])
-        cents = largest_remainder_cents(parts, int(self.proceeds * 100))
-        return dict(zip(names, cents))
+        return class_cents(self.totals, self.unallocated, self.proceeds)
 
 
 @dataclass(frozen=True)
@@ -151,13 +154,26 @@ class Waterfall:
             )
         self.common_shares = Fraction(cap_table.shares(COMMON))
         self.ranks = sorted({s.seniority for s in self.series.values()}, reverse=True)
+        self._number, self.zero = exact, ZERO
+
+    def in_floats(self) -> "Waterfall":
+        """The same waterfall in binary floats: only for a first, filtered pass of the 3(a)
+        search (``election.py``), never for an amount anyone is paid."""
+        twin = copy.copy(self)
+        f = lambda v: None if v is None else float(v)  # noqa: E731
+        twin.series = {n: replace(s, as_converted=f(s.as_converted), preference=f(s.preference),
+                                  cash_owed=f(s.cash_owed), cap_total=f(s.cap_total))
+                       for n, s in self.series.items()}
+        twin.common_shares = float(self.common_shares)
+        twin._number, twin.zero = float, 0.0
+        return twin
 
     # -- the rules ------------------------------------------------------------------------
 
     def _cash_amounts(self, available: Fraction, converting) -> dict[str, Fraction]:
         """3(a) Cash Amounts of converting series, paid before Section 2; short: 3(c) ratably."""
         owed = {n: s.cash_owed for n, s in self.series.items() if n in converting and s.cash_owed}
-        return pay_ratably(available, owed)
+        return pay_ratably(available, owed, self.zero)
 
     def _preferences(self, available: Fraction, converting) -> dict[str, Fraction]:
         """2(a): rank by rank, senior first; within a rank ratably to full preferential amounts."""
@@ -165,8 +181,8 @@ class Waterfall:
         for rank in self.ranks:
             owed = {n: s.preference for n, s in self.series.items()
                     if s.seniority == rank and n not in converting}
-            got = pay_ratably(available, owed)
-            available -= sum(got.values(), ZERO)
+            got = pay_ratably(available, owed, self.zero)
+            available -= sum(got.values(), self.zero)
             paid.update(got)
         return paid
 
@@ -183,7 +199,7 @@ class Waterfall:
             if n in converting:
                 weight[n], room[n] = s.as_converted, None
             elif s.participates:
-                left = None if s.cap_total is None else s.cap_total - preference.get(n, ZERO)
+                left = None if s.cap_total is None else s.cap_total - preference.get(n, self.zero)
                 if left is None or left > 0:
                     weight[n], room[n] = s.as_converted, left
         if self.common_shares:
@@ -198,65 +214,89 @@ class Waterfall:
         amounts paid pursuant to subsection (a))": a series' room is cap x shares less its 2(a).
         """
         weight, room = self.participants(converting, preference)
-        got = {n: ZERO for n in weight}
+        got = {n: self.zero for n in weight}
         active = [n for n in weight if weight[n] > 0]
         while available > 0 and active:
-            total_weight = sum((weight[n] for n in active), ZERO)
+            total_weight = sum((weight[n] for n in active), self.zero)
             capped = [(room[n] / weight[n], n) for n in active if room[n] is not None]
             level = available / total_weight
             first_cap = min(capped)[0] if capped else None
             if first_cap is None or level <= first_cap:
                 for n in active:
                     got[n] += level * weight[n]
-                available = ZERO
+                available = self.zero
                 break
-            # the lowest cap binds: everyone takes first_cap per as-converted share
+            # the lowest cap binds: everyone takes first_cap per as-converted share, and the
+            # series whose cap that is drop out ("until ... such holders shall have received")
+            binding = {n for level, n in capped if level == first_cap}
             for n in active:
                 got[n] += first_cap * weight[n]
                 if room[n] is not None:
                     room[n] -= first_cap * weight[n]
             available -= first_cap * total_weight
-            active = [n for n in active if room[n] is None or room[n] > 0]
+            active = [n for n in active if n not in binding]
         participation = {n: v for n, v in got.items() if n != COMMON and n not in converting}
         as_common = {n: v for n, v in got.items() if n == COMMON or n in converting}
         return participation, as_common, available
 
     # -- the whole waterfall ----------------------------------------------------------------
 
-    def distribute(self, proceeds, converting: Iterable[str] = ()) -> Distribution:
-        """Section 2 on ``proceeds`` (exact) with the series in ``converting`` converted."""
-        proceeds = exact(proceeds)
+    def _amounts(self, proceeds, converting):
+        """The rules in order: 3(a)/3(c), then 2(a), then 2(b)."""
+        proceeds = self._number(proceeds)
         if proceeds < 0:
             raise CharterError(f"proceeds cannot be negative, got {float(proceeds)}", "proceeds")
         converting = frozenset(converting) & self.series.keys()
         cash = self._cash_amounts(proceeds, converting)
-        available = proceeds - sum(cash.values(), ZERO)
+        available = proceeds - sum(cash.values(), self.zero)
         pref = self._preferences(available, converting)
-        available -= sum(pref.values(), ZERO)
+        available -= sum(pref.values(), self.zero)
         part, as_common, unallocated = self._participation(available, converting, pref)
+        return proceeds, converting, cash, pref, part, as_common, unallocated
+
+    def totals(self, proceeds, converting: Iterable[str] = ()) -> dict:
+        """Each class's total payout only (what the 3(a) search compares)."""
+        _, _, *amounts, _ = self._amounts(proceeds, converting)
+        out = dict.fromkeys(self.cap_table.classes_present, self.zero)
+        for paid in amounts:
+            for cls, v in paid.items():
+                out[cls] += v
+        return out
+
+    def distribute(self, proceeds, converting: Iterable[str] = ()) -> Distribution:
+        """Section 2 on ``proceeds`` (exact) with the series in ``converting`` converted."""
+        proceeds, converting, cash, pref, part, as_common, unallocated = self._amounts(proceeds, converting)
         classes = []
         for cls in self.cap_table.classes_present:
             classes.append(ClassPayout(
                 cls=cls,
                 shares=self.cap_table.shares(cls),
                 converts=cls in converting,
-                cash_amount=cash.get(cls, ZERO),
-                preference=pref.get(cls, ZERO),
-                participation=part.get(cls, ZERO),
-                as_common=as_common.get(cls, ZERO),
+                cash_amount=cash.get(cls, self.zero),
+                preference=pref.get(cls, self.zero),
+                participation=part.get(cls, self.zero),
+                as_common=as_common.get(cls, self.zero),
             ))
         return Distribution(proceeds, converting, tuple(classes), unallocated)
 
 
-def pay_ratably(available: Fraction, owed: Mapping[str, Fraction]) -> dict[str, Fraction]:
+def class_cents(totals: Mapping[str, Fraction], unallocated: Fraction, proceeds: Fraction) -> dict[str, int]:
+    """Class totals (charter order) and Unallocated, if any, as cents adding up to the
+    proceeds: largest remainder, ties to the earlier class (interpretations: Money)."""
+    names = list(totals) + ([UNALLOCATED] if unallocated else [])
+    parts = list(totals.values()) + ([unallocated] if unallocated else [])
+    return dict(zip(names, largest_remainder_cents(parts, int(proceeds * 100))))
+
+
+def pay_ratably(available: Fraction, owed: Mapping[str, Fraction], zero=ZERO) -> dict[str, Fraction]:
     """Pay ``owed`` in full, or if ``available`` is short, ratably to the amounts owed.
 
     The one shortfall rule of 2(a) ("ratably ... in proportion to the full preferential
     amount") and 3(c) ("applied ratably to the payment of the Cash Amounts").
     """
-    total = sum(owed.values(), ZERO)
+    total = sum(owed.values(), zero)
     if total <= available:
         return dict(owed)
     if available <= 0:
-        return {n: ZERO for n in owed}
+        return {n: zero for n in owed}
     return {n: available * v / total for n, v in owed.items()}

@@ -59,7 +59,7 @@ def waterfall_table(model: ExitModel, dist: Distribution, by: str = "class") -> 
 def election_table(model: ExitModel, dist: Distribution, election: Election) -> list[list]:
     """Which groups convert, under which rule, and (majority groups) who is in favour."""
     cap_table = model.cap_table
-    search = OptimalElection(cap_table, lambda s: {c.cls: c.total for c in model.waterfall.distribute(dist.proceeds, s).classes})
+    search = OptimalElection(cap_table, lambda s: model.waterfall.totals(dist.proceeds, s))
     rows = [["Group", "Converts", "Rule", "Clause", "Holders in Favour", "Share in Favour"]]
     for g in groups_present(cap_table):
         converts = bool(set(g.members) & election.converting)
@@ -81,12 +81,13 @@ def _group_name(g) -> str:
 def breakpoints_table(model: ExitModel) -> list[list]:
     rows = model.breakpoints()
     classes = list(model.cap_table.classes_present)
-    has_unallocated = any(r[2][-1] for r in rows)
+    has_unallocated = any(r[2] and r[2][-1] for r in rows)
     header = ["Exit Value", "Event", "Clause"] + classes + ([UNALLOCATED] if has_unallocated else [])
     out = [header]
+    width = len(header) - 3
     for bp, _, slope in rows:
-        shares = slope if has_unallocated else slope[:-1]
-        out.append([to_float(bp.exit_value), bp.event, bp.clause] + [to_float(s) for s in shares])
+        shares = [""] * width if slope is None else [to_float(s) for s in slope[:width]]
+        out.append([to_float(bp.exit_value), bp.event, bp.clause] + shares)
     return out
 
 
