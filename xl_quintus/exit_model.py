@@ -31,6 +31,9 @@ from .numbers import ZERO, exact, largest_remainder_cents, round_to_cent
 from .terms import COMMON
 
 
+SWEEP_CHUNK = 4096          # rows per numpy pass in a sweep: keeps temporaries in cache
+
+
 @dataclass(frozen=True)
 class Breakpoint:
     """An exit value where the share of the next dollar changes.
@@ -464,16 +467,19 @@ class ExitModel:
         seg = np.searchsorted(arrays["points"], x, side="right") - 1
         got = np.zeros(len(x), dtype=np.int64)
         doubt = np.zeros(len(x), dtype=bool)
-        for s in np.unique(seg):
-            rows = np.nonzero(seg == s)[0]
+        order = np.argsort(seg, kind="stable")
+        bounds = np.searchsorted(seg[order], np.arange(len(arrays["points"]) + 1))
+        for s in range(len(arrays["points"])):
             p, base, slope = arrays["points"][s], arrays["base"][s], arrays["slope"][s]
-            dx = x[rows] - p
-            v = (base + slope * dx[:, None]) * 100                                 # cents, float
-            # float error bound per part over the segment's rows: each term of v was rounded a
-            # few times (slopes are at most 1), largest at the largest exit value
-            top = x[rows].max()
-            err = 1e-6 + 4e-16 * 100 * (np.abs(base) + np.abs(slope) * (top - p) + top + p)
-            got[rows], doubt[rows] = who.sweep(self, v, cents[rows], arrays["whole"][s], err, arrays["twin"][s])
+            for lo in range(bounds[s], bounds[s + 1], SWEEP_CHUNK):      # cache-sized pieces
+                rows = order[lo:min(lo + SWEEP_CHUNK, bounds[s + 1])]
+                dx = x[rows] - p
+                v = (base + slope * dx[:, None]) * 100                             # cents, float
+                # float error bound per part over these rows: each term of v was rounded a
+                # few times (slopes are at most 1), largest at the largest exit value
+                top = x[rows].max()
+                err = 1e-6 + 4e-16 * 100 * (np.abs(base) + np.abs(slope) * (top - p) + top + p)
+                got[rows], doubt[rows] = who.sweep(self, v, cents[rows], arrays["whole"][s], err, arrays["twin"][s])
         return got, doubt
 
 
