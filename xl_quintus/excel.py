@@ -18,9 +18,12 @@ import xlwings
 from xlwings import arg, func
 
 from . import inputs
+from .conversion import (Offering, cash_amount_due, common_on_conversion, conversion_rate, ipo_conversion,
+                         ipo_ratchet_rate)
 from .errors import CharterError
 from .exit_model import Who
-from .reports import (TERMS, breakpoints_table, election_table, exit_model, payout_value,
+from .numbers import cents_to_float, to_cents
+from .reports import (TERMS, breakpoints_table, election_table, exit_model, ipo_table, payout_value,
                       term_value, waterfall_table)
 
 
@@ -150,3 +153,70 @@ def QTERMS(class_, term, terms=None):
     charter = inputs.charter(terms)
     cls = charter.resolve(inputs.text(class_, "class", "a class"), "class")
     return term_value(charter, cls, inputs.choice(term, "term", TERMS))
+
+
+# -- Section 3: conversion -------------------------------------------------------------------
+
+@func
+@arg("class_", doc='The series converting: "A" ... "G-6", "Series E Preferred".')
+@arg("shares", doc="Shares of that series converting (a whole number).")
+@arg("conversion_price", doc="Optional Conversion Price (3(d)); default the Original Issue Price.")
+@arg("ipo_price", doc="Optional public offering price at a qualified IPO: applies the 3(b)(ii)/(iii) ratchets of E ($8.30) and F ($11.00).")
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QCONVERT(class_, shares, conversion_price=None, ipo_price=None, terms=None):
+    """Whole shares of Common issued on converting a holding (charter IV.B 3(a): shares x Original Issue Price / Conversion Price; 3(b)(ii)/(iii) ratchets when ipo_price is given; 3(h) rounded to the nearest whole share, half up, on the holding as one conversion)."""
+    charter = inputs.charter(terms)
+    series_terms = charter.terms(inputs.series(class_, charter))
+    n = inputs.whole_shares(inputs.scalar(shares, "shares"), "shares")
+    cp = inputs.optional_price(conversion_price, "conversion_price", "a Conversion Price")
+    price = inputs.optional_price(ipo_price, "ipo_price", "an IPO price")
+    rate = conversion_rate(series_terms, cp) if price is None else ipo_ratchet_rate(series_terms, cp, price)
+    return common_on_conversion(n * rate)
+
+
+@func
+@arg("class_", doc='The series converting: "A" ... "D" have Cash Amounts; others give 0.')
+@arg("shares", doc="Shares of that series converting (a whole number).")
+@arg("declared_unpaid_dividend_per_share", doc="Optional declared but unpaid dividends per share, added to the Cash Amount (3(a)).")
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QCASH(class_, shares, declared_unpaid_dividend_per_share=None, terms=None):
+    """The Cash Amount due on converting a holding (charter IV.B 3(a)): A $0.925, B $1.325, C $1.765, D $2.544 per share plus declared but unpaid dividends; 0 for E, F and G. In dollars and cents."""
+    charter = inputs.charter(terms)
+    series_terms = charter.terms(inputs.series(class_, charter))
+    n = inputs.whole_shares(inputs.scalar(shares, "shares"), "shares")
+    div = inputs.optional_money(declared_unpaid_dividend_per_share, "declared_unpaid_dividend_per_share")
+    return cents_to_float(to_cents(cash_amount_due(series_terms, n, div or 0)))
+
+
+@func
+@arg("price_per_share", doc="Public offering price per share.")
+@arg("aggregate_offering", doc="Aggregate public offering price; at least $40,000,000 qualifies (3(b)).")
+@arg("cap_table", ndim=2, doc=DOC_CAP_TABLE)
+@arg("conversion_prices", ndim=2, doc=DOC_CPS)
+@arg("firm_commitment", doc="TRUE (default) for a firm commitment underwritten offering on Form S-1; FALSE otherwise (nothing converts).")
+@arg("legally_available", doc="Optional funds legally available for Cash Amounts; when short they are paid ratably and the rest is owed (3(c)).")
+@arg("unpaid_dividends", ndim=2, doc="Optional range Class | declared but unpaid dividends per share, added to the Cash Amounts (3(a)).")
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QIPO(price_per_share, aggregate_offering, cap_table, conversion_prices=None, firm_commitment=None,
+         legally_available=None, unpaid_dividends=None, terms=None):
+    """Automatic conversion at a public offering (charter IV.B 3(b)): per holder and series the Common issued (3(h) rounding on each holder's aggregate conversion, E and F ratchets) and the Cash Amount (3(a), 3(c)). Columns: Holder, Class, Shares, Common Issued, Cash Amount (and Cash Owed when legally_available is given); then Total, the 3(i) reservation, and whether the offering was qualified."""
+    charter = inputs.charter(terms)
+    table = inputs.cap_table(cap_table, charter)
+    offering = Offering(
+        price_per_share=inputs.optional_price(price_per_share, "price_per_share", "a price per share")
+        or _missing("price_per_share"),
+        aggregate=inputs.money(inputs.scalar(aggregate_offering, "aggregate_offering"), "aggregate_offering"),
+        firm_commitment=inputs.boolean(firm_commitment, "firm_commitment", True))
+    result = ipo_conversion(
+        table, offering,
+        inputs.class_values(conversion_prices, charter, "conversion_prices", "Conversion Price", positive=True),
+        inputs.optional_money(legally_available, "legally_available"),
+        inputs.class_values(unpaid_dividends, charter, "unpaid_dividends", "unpaid dividends per share"))
+    return ipo_table(result, show_owed=legally_available not in (None, ""))
+
+
+def _missing(argument):
+    raise CharterError("is required; the cell is blank", argument)

@@ -94,6 +94,48 @@ def money(value, argument: str) -> Fraction:
     return m
 
 
+def optional_price(value, argument: str, what: str) -> Fraction | None:
+    """An optional one-cell price: blank is None; otherwise a number above 0."""
+    value = scalar(value, argument)
+    if is_blank(value):
+        return None
+    x = number(value, argument, what)
+    if x <= 0:
+        raise CharterError(f"{what} must be above 0, got {show(value)}", argument)
+    return x
+
+
+def optional_money(value, argument: str) -> Fraction | None:
+    value = scalar(value, argument)
+    return None if is_blank(value) else money(value, argument)
+
+
+def boolean(value, argument: str, default: bool) -> bool:
+    """A TRUE/FALSE cell (also 1/0, "yes"/"no"); blank gives ``default``."""
+    value = scalar(value, argument)
+    _check_cell(value, argument)
+    if is_blank(value):
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    key = str(value).strip().lower()
+    if key in ("true", "yes", "y"):
+        return True
+    if key in ("false", "no", "n"):
+        return False
+    raise CharterError(f"{show(value)} must be TRUE or FALSE", argument)
+
+
+def series(value, charter: Charter, argument: str = "class") -> str:
+    """One series of Preferred Stock (Common is refused: it does not convert)."""
+    cls = charter.resolve(text(value, argument, "a class"), argument)
+    if cls == COMMON:
+        raise CharterError("Common Stock does not convert; name a series of Preferred Stock", argument)
+    return cls
+
+
 def text(value, argument: str, what: str) -> str:
     value = scalar(value, argument)
     _check_cell(value, argument)

@@ -9,7 +9,7 @@ shares"). Values enter as ``Fraction`` through :func:`exact`; they leave as cent
 |---|---|---|
 | ``round_half_up`` | "rounded to the nearest whole share", .5 up | 3(h), 5(c), 5(a)(ii) |
 | ``to_cents`` | money leaves the engine in cents, half-up | interpretations: Money |
-| ``largest_remainder_cents`` | parts of one sum add up to it exactly | interpretations: Money |
+| ``largest_remainder`` | parts of one whole (cents, shares) add up to it exactly | interpretations: Money |
 """
 
 from __future__ import annotations
@@ -66,25 +66,28 @@ def round_to_cent(value: Fraction) -> Fraction:
     return Fraction(to_cents(value), 100)
 
 
-def largest_remainder_cents(parts: Sequence[Fraction], total_cents: int) -> list[int]:
-    """Split ``total_cents`` into whole cents near ``parts`` so they add up exactly.
+def largest_remainder(parts: Sequence[Fraction], total: int) -> list[int]:
+    """Split the whole number ``total`` into whole numbers near ``parts`` that add up to it.
 
-    Each part gets the floor of its exact cents; the cents still missing go one each to
-    the parts with the largest remainders, ties to the earlier part (interpretations:
-    "ties go to the earlier class ..., then the earlier holder in the input").
-    ``parts`` must be non-negative and add up to within one cent per part of the total.
+    Each part gets its floor; the units still missing go one each to the parts with the
+    largest remainders, ties to the earlier part (interpretations: "ties go to the earlier
+    class ..., then the earlier holder in the input"). ``parts`` must be non-negative and
+    add up to within one unit per part of ``total``.
     """
-    floors = [math.floor(p * 100) for p in parts]
-    missing = total_cents - sum(floors)
+    floors = [math.floor(p) for p in parts]
+    missing = total - sum(floors)
     if missing < 0 or missing > len(parts):
-        raise ArithmeticError(
-            f"cannot round parts summing to {float(sum(parts))} into {total_cents} cents"
-        )
+        raise ArithmeticError(f"cannot round parts summing to {float(sum(parts))} into {total}")
     if missing:
-        order = sorted(range(len(parts)), key=lambda i: (-(parts[i] * 100 - floors[i]), i))
+        order = sorted(range(len(parts)), key=lambda i: (-(parts[i] - floors[i]), i))
         for i in order[:missing]:
             floors[i] += 1
     return floors
+
+
+def largest_remainder_cents(parts: Sequence[Fraction], total_cents: int) -> list[int]:
+    """Dollar ``parts`` as whole cents adding up to ``total_cents`` (see :func:`largest_remainder`)."""
+    return largest_remainder([p * 100 for p in parts], total_cents)
 
 
 def cents_to_float(cents: int) -> float:

@@ -125,3 +125,21 @@ def term_value(charter: Charter, cls: str, term: str):
         "clause": "; ".join(f"{k}: {v}" for k, v in t.clauses.items()) or "IV.B",
     }
     return value[term]
+
+
+def ipo_table(result, show_owed: bool = False) -> list[list]:
+    """QIPO: per holder and series, Total, the 3(i) reservation, and the 3(b) verdict."""
+    header = ["Holder", "Class", "Shares", "Common Issued", "Cash Amount"] + (["Cash Owed"] if show_owed else [])
+    pad = [""] if show_owed else []
+    rows = [header]
+    for r in result.rows:
+        rows.append([r.holder, r.cls, r.shares, r.common, cents_to_float(r.cash_cents)]
+                    + ([cents_to_float(r.owed_cents)] if show_owed else []))
+    rows.append(["Total", "", sum(r.shares for r in result.rows), sum(r.common for r in result.rows),
+                 cents_to_float(sum(r.cash_cents for r in result.rows))]
+                + ([cents_to_float(sum(r.owed_cents for r in result.rows))] if show_owed else []))
+    short = result.reserved_needed - result.reserved_available
+    rows.append(["Reservation (3(i))", "authorized unissued Common", result.reserved_available, result.reserved_needed,
+                 f"short by {short:,} shares" if short > 0 else "sufficient"] + pad)
+    rows.append(["Qualified IPO (3(b))", result.qualified, result.reason, "", ""] + pad)
+    return rows

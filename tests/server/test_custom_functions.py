@@ -54,3 +54,11 @@ def test_bad_input_comes_back_as_a_clean_error():
 
     with pytest.raises(QuintusExcelError, match=r"^QPAYOUT: conversions: Series A-D convert only together"):
         call("QPAYOUT", 1_000_000, "E", [["A", 10], ["C", 10]], "A, C", None, None, None)
+
+
+def test_conversion_functions_through_xlwings():
+    assert call("QCONVERT", "E", 1000, None, 4.15, None) == [[2000]]
+    assert call("QCASH", "A", 1000, None, None) == [[925]]
+    table = call("QIPO", 6, 60_000_000, [["A", 1000], ["E", 1000]], None, None, None, None, None)
+    assert table[0][:4] == ["Holder", "Class", "Shares", "Common Issued"]
+    assert table[-1][:2] == ["Qualified IPO (3(b))", True]

@@ -1,0 +1,222 @@
+"""Charter IV.B Section 3(a)-(c), (h), (i) and Section 7: conversion into Common.
+
+| clause | rule | here |
+|---|---|---|
+| 3(a) | each share converts into Original Issue Price / Conversion Price shares of Common | ``conversion_rate`` |
+| 3(a) | A-D also receive a Cash Amount per share "plus all declared but unpaid dividends" | ``cash_amount_due`` |
+| 3(b)(i)-(iv) | a firm commitment underwritten offering on Form S-1 of at least $40,000,000 converts every series | ``qualified_ipo`` |
+| 3(b)(ii), (iii) proviso | below the Series E Price ($8.30) / $11.00, E / F convert into the greater of price ratio and OIP/CP | ``ipo_ratchet_rate`` |
+| 3(c) | Cash Amounts short of legally available funds: paid ratably, the rest when funds allow | ``ipo_conversion`` |
+| 3(h) | no fractional shares: nearest whole share on the holder's aggregate conversion | ``ipo_conversion`` |
+| 3(i) | authorized but unissued Common must cover conversion of all outstanding preferred | ``reservation`` |
+| 7 | converted shares are cancelled and cannot be reissued | ``IpoConversion.cancelled`` |
+| 3(b)(ii)-(iv)(B), 3(a) election | consent conversions | ``xl_quintus.approvals`` |
+| 3(d)-(f) | Conversion Price adjustments | not yet modelled: Conversion Prices are inputs |
+| 3(g) | no impairment | a covenant, nothing to compute |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Mapping
+
+from .cap_table import CapTable
+from .errors import CharterError
+from .liquidation import pay_ratably
+from .numbers import ZERO, largest_remainder, largest_remainder_cents, round_half_up, to_cents
+from .terms import COMMON, SeriesTerms
+
+
+def conversion_rate(terms: SeriesTerms, conversion_price: Fraction | None = None) -> Fraction:
+    """3(a): Common per share, "determined by dividing the Original ... Issue Price by the
+    Conversion Price"; the Conversion Price starts at the Original Issue Price."""
+    cp = terms.original_issue_price if conversion_price is None else conversion_price
+    if cp <= 0:
+        raise CharterError(f"Series {terms.name}: a Conversion Price must be above 0 (3(a))", "conversion_price")
+    return terms.original_issue_price / cp
+
+
+def ipo_ratchet_rate(terms: SeriesTerms, conversion_price: Fraction | None, ipo_price: Fraction,
+                     split_factor: Fraction = Fraction(1)) -> Fraction:
+    """3(b)(ii)/(iii) proviso: at a qualified IPO priced below the Series E Price ($8.30) or
+    $11.00 ("adjusted to reflect subsequent stock dividends, stock splits or
+    recapitalization": divided by ``split_factor``), each share converts into
+    "(X) ... [that price] by ... the price per share of the public offering or (Y) ... the
+    Original ... Issue Price by the Conversion Price ..., whichever is greater"."""
+    base = conversion_rate(terms, conversion_price)
+    if terms.ipo_ratchet_price is None:
+        return base
+    if ipo_price <= 0:
+        raise CharterError(f"the public offering price must be above 0, got {float(ipo_price)}", "ipo_price")
+    threshold = terms.ipo_ratchet_price / split_factor
+    if ipo_price < threshold:
+        return max(threshold / ipo_price, base)
+    return base
+
+
+def cash_amount_due(terms: SeriesTerms, shares: int, declared_unpaid: Fraction = ZERO) -> Fraction:
+    """3(a) Cash Amount: per share the stated amount "plus all declared but unpaid dividends
+    on such share"; series without a Cash Amount (E, F, G) receive none."""
+    if terms.cash_amount is None:
+        return ZERO
+    if declared_unpaid < 0:
+        raise CharterError(f"declared but unpaid dividends cannot be negative, got {float(declared_unpaid)}",
+                           "declared_unpaid_dividend_per_share")
+    return shares * (terms.cash_amount + declared_unpaid)
+
+
+def common_on_conversion(exact_common: Fraction) -> int:
+    """3(h): "rounded to the nearest whole share" (half up, interpretations), on the holder's
+    aggregate conversion."""
+    return round_half_up(exact_common)
+
+
+@dataclass(frozen=True)
+class Offering:
+    """A public offering of Common (3(b)).
+
+    Attributes:
+        price_per_share: the public offering price per share.
+        aggregate: the aggregate public offering price.
+        firm_commitment: a firm commitment underwritten offering (True) or not.
+        form_s1: registered on Form S-1 (the product assumes so unless told otherwise).
+    """
+
+    price_per_share: Fraction
+    aggregate: Fraction
+    firm_commitment: bool = True
+    form_s1: bool = True
+
+
+def qualified_ipo(minimum: Fraction, offering: Offering) -> tuple[bool, str]:
+    """3(b)(i): "a firm commitment underwritten public offering pursuant to a registration
+    statement on Form S-1 ..., the public offering price of which is not less than
+    $40,000,000 in the aggregate". Returns (qualified, why)."""
+    if not offering.firm_commitment:
+        return False, "not a firm commitment underwritten offering (3(b)): nothing converts automatically"
+    if not offering.form_s1:
+        return False, "not registered on Form S-1 (3(b)): nothing converts automatically"
+    if offering.aggregate < minimum:
+        return False, (f"aggregate offering price ${float(offering.aggregate):,.2f} is below "
+                       f"${float(minimum):,.0f} (3(b)): nothing converts automatically")
+    return True, (f"firm commitment, Form S-1, ${float(offering.aggregate):,.2f} in aggregate "
+                  f"(at least ${float(minimum):,.0f}): every series converts (3(b))")
+
+
+@dataclass(frozen=True)
+class ConversionRow:
+    """One holder's holding of one series on conversion.
+
+    Attributes:
+        holder, cls, shares: the holding.
+        exact_common: shares x rate, before 3(h) rounding.
+        common: whole Common issued for this row (the holder's rounded total split by
+            largest remainder over the holder's rows).
+        cash_cents: Cash Amount paid now (3(a), 3(c)), in cents.
+        owed_cents: Cash Amount still owed when funds were short (3(c)), in cents.
+    """
+
+    holder: str
+    cls: str
+    shares: int
+    exact_common: Fraction
+    common: int
+    cash_cents: int
+    owed_cents: int
+
+
+@dataclass(frozen=True)
+class IpoConversion:
+    """The result of an offering under 3(b).
+
+    Attributes:
+        qualified, reason: whether 3(b) converts everything, and why.
+        rows: one per holder and series (preferred only), cap-table order of holders.
+        reserved_needed: Common the conversion issues; reserved_available: authorized but
+            unissued Common (3(i)).
+        cancelled: preferred shares cancelled on conversion, by series (Section 7).
+    """
+
+    qualified: bool
+    reason: str
+    rows: tuple[ConversionRow, ...]
+    reserved_needed: int
+    reserved_available: int
+    cancelled: dict
+
+
+def _holder_rows(cap_table: CapTable, rate: Mapping[str, Fraction]):
+    """(holder, class, shares, exact common) per holder and series, holders in input order."""
+    out = []
+    for holder in cap_table.holders:
+        held: dict[str, int] = {}
+        for h in cap_table.holdings_of(holder):
+            if h.cls != COMMON:
+                held[h.cls] = held.get(h.cls, 0) + h.shares
+        for cls in cap_table.charter.classes:
+            if held.get(cls):
+                out.append((holder, cls, held[cls], held[cls] * rate[cls]))
+    return out
+
+
+def _common_by_row(rows) -> list[int]:
+    """3(h) per holder: round the holder's aggregate once, then split it over its rows."""
+    common = [0] * len(rows)
+    by_holder: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        by_holder.setdefault(r[0], []).append(i)
+    for idx in by_holder.values():
+        parts = [rows[i][3] for i in idx]
+        for i, n in zip(idx, largest_remainder(parts, common_on_conversion(sum(parts, ZERO)))):
+            common[i] = n
+    return common
+
+
+def ipo_conversion(cap_table: CapTable, offering: Offering,
+                   conversion_prices: Mapping[str, Fraction] | None = None,
+                   legally_available: Fraction | None = None,
+                   declared_unpaid: Mapping[str, Fraction] | None = None,
+                   split_factor: Fraction = Fraction(1)) -> IpoConversion:
+    """Every holder's conversion at an offering (3(b)), with Cash Amounts (3(a), 3(c))."""
+    cap_table.validate()
+    charter = cap_table.charter
+    cps = dict(conversion_prices or {})
+    divs = dict(declared_unpaid or {})
+    if offering.price_per_share <= 0:
+        raise CharterError(f"the price per share must be above 0, got {float(offering.price_per_share)}", "price_per_share")
+    if offering.aggregate < 0:
+        raise CharterError(f"the aggregate offering cannot be negative, got {float(offering.aggregate)}", "aggregate_offering")
+    qualified, reason = qualified_ipo(charter.qualified_ipo_minimum, offering)
+    rate = {s.name: ipo_ratchet_rate(s, cps.get(s.name), offering.price_per_share, split_factor)
+            for s in charter.series}
+    rows = _holder_rows(cap_table, rate)
+    if not qualified:
+        conv_rows = tuple(ConversionRow(h, c, n, ZERO, 0, 0, 0) for h, c, n, _ in rows)
+        return IpoConversion(False, reason, conv_rows, 0, _unissued(cap_table), {})
+    common = _common_by_row(rows)
+    owed = {i: cash_amount_due(charter.terms(c), n, divs.get(c, ZERO)) for i, (_, c, n, _) in enumerate(rows)}
+    owed = {i: v for i, v in owed.items() if v}
+    total_owed = sum(owed.values(), ZERO)
+    paid = owed if legally_available is None else pay_ratably(legally_available, owed)
+    paid_total = sum(paid.values(), ZERO)
+    paid_cents = dict(zip(paid, largest_remainder_cents(list(paid.values()), to_cents(paid_total))))
+    owed_later = {i: owed[i] - paid[i] for i in owed}
+    later_cents = dict(zip(owed_later, largest_remainder_cents(list(owed_later.values()),
+                                                                to_cents(total_owed) - to_cents(paid_total))))
+    conv_rows = tuple(ConversionRow(h, c, n, x, common[i], paid_cents.get(i, 0), later_cents.get(i, 0))
+                      for i, (h, c, n, x) in enumerate(rows))
+    cancelled = {s: cap_table.shares(s) for s in cap_table.series_present}
+    return IpoConversion(True, reason, conv_rows, sum(common), _unissued(cap_table), cancelled)
+
+
+def _unissued(cap_table: CapTable) -> int:
+    return cap_table.charter.common_authorized - cap_table.shares(COMMON)
+
+
+def reservation(cap_table: CapTable, conversion_prices: Mapping[str, Fraction] | None = None) -> tuple[int, int]:
+    """3(i): (Common issuable on conversion of all outstanding preferred, rounded per holder
+    under 3(h); authorized but unissued Common)."""
+    cps = dict(conversion_prices or {})
+    rate = {s.name: conversion_rate(s, cps.get(s.name)) for s in cap_table.charter.series}
+    return sum(_common_by_row(_holder_rows(cap_table, rate))), _unissued(cap_table)
