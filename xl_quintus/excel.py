@@ -18,13 +18,16 @@ import xlwings
 from xlwings import arg, func
 
 from . import inputs
+from .approvals import requirements, resolve_action, tally
 from .conversion import (Offering, cash_amount_due, common_on_conversion, conversion_rate, ipo_conversion,
-                         ipo_ratchet_rate)
+                         ipo_ratchet_rate, reservation)
 from .errors import CharterError
 from .exit_model import Who
 from .numbers import cents_to_float, to_cents
-from .reports import (TERMS, breakpoints_table, election_table, exit_model, ipo_table, payout_value,
-                      term_value, waterfall_table)
+from .reports import (TERMS, approval_table, board_table, breakpoints_table, check_table, election_table,
+                      exit_model, ipo_table, payout_value, term_value, voting_power_table, waterfall_table)
+from .terms import quintus as quintus_terms
+from .voting import board, last_notice_date, voting_power, voting_shift_period, votes
 
 
 class QuintusExcelError(xlwings.XlwingsError):
@@ -220,3 +223,92 @@ def QIPO(price_per_share, aggregate_offering, cap_table, conversion_prices=None,
 
 def _missing(argument):
     raise CharterError("is required; the cell is blank", argument)
+
+
+# -- Sections 4-6: votes, board, approvals, notices; IV.A checks ------------------------------
+
+@func
+@arg("class_", doc='A class: "A" ... "G-6" or "Common".')
+@arg("shares", doc="Shares held (a whole number).")
+@arg("conversion_price", doc="Optional Conversion Price (3(d)); default the Original Issue Price.")
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QVOTES(class_, shares, conversion_price=None, terms=None):
+    """Votes of one holding (charter IV.B 5(c), IV.C.4): Series A 10 and B-G 14 votes per share of Common the holding could convert into (as-converted count rounded to the nearest whole share, half up), Common 1 per share."""
+    charter = inputs.charter(terms)
+    cls = charter.resolve(inputs.text(class_, "class", "a class"), "class")
+    n = inputs.whole_shares(inputs.scalar(shares, "shares"), "shares")
+    cp = inputs.optional_price(conversion_price, "conversion_price", "a Conversion Price")
+    return votes(charter, cls, n, cp)
+
+
+@func
+@arg("cap_table", ndim=2, doc=DOC_CAP_TABLE)
+@arg("conversion_prices", ndim=2, doc=DOC_CPS)
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QVOTINGPOWER(cap_table, conversion_prices=None, terms=None):
+    """Votes per holder and class (charter IV.B 5(c), IV.C.4), rounded per holder per series. Columns: Holder, Class, Shares, Votes, Percent (a fraction of all votes: format as %); then Total."""
+    charter = inputs.charter(terms)
+    table = inputs.cap_table(cap_table, charter)
+    cps = inputs.class_values(conversion_prices, charter, "conversion_prices", "Conversion Price", positive=True)
+    return voting_power_table(voting_power(table, cps))
+
+
+@func
+@arg("cap_table", ndim=2, doc=DOC_CAP_TABLE)
+@arg("authorized_directors", doc="Directors authorized by the bylaws (Article VI); default 5. At least 5 during a Voting Shift Period (5(a)(i)).")
+@arg("conversion_prices", ndim=2, doc=DOC_CPS)
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QBOARD(cap_table, authorized_directors=None, conversion_prices=None, terms=None):
+    """Who elects the board (charter IV.B 5(a), 5(b)). First row: Voting Shift Period TRUE/FALSE (the preferred hold at most 50% of all votes). Then Constituency, Seats, Clause: in a Voting Shift Period A and B together elect 3/4 of the board (rounded, half up), C one, Common the rest; otherwise C one and all classes together the rest."""
+    charter = inputs.charter(terms)
+    table = inputs.cap_table(cap_table, charter)
+    cps = inputs.class_values(conversion_prices, charter, "conversion_prices", "Conversion Price", positive=True)
+    raw = inputs.scalar(authorized_directors, "authorized_directors")
+    requested = 5 if inputs.is_blank(raw) else inputs.whole_shares(raw, "authorized_directors", noun="directors")
+    shift = voting_shift_period(voting_power(table, cps))
+    size, seats = board(table, requested, shift)
+    return board_table(shift, size, seats, requested)
+
+
+@func
+@arg("action", doc='The clause of the action: 6(a)(i) ... 6(a)(v), 6(b), 6(c), 6(d), 6(e), 6(f), 2(b), 3(a), 3(b)(ii), 3(b)(iii), 3(b)(iv), 3(d)(ii)(B), IV.A; or an alias such as "merger", "stock plan", "convert E".')
+@arg("consents", ndim=2, doc="Range of consenting holdings: Holder | Class | Shares, or Class | Shares.")
+@arg("cap_table", ndim=2, doc=DOC_CAP_TABLE)
+@arg("affected_series", ndim=2, doc='For 6(c): the adversely affected series, e.g. "E" or "E, G-2".')
+@arg("conversion_prices", ndim=2, doc=DOC_CPS)
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QAPPROVAL(action, consents, cap_table, affected_series=None, conversion_prices=None, terms=None):
+    """Every approval the charter requires for an action and whether the consents meet it (charter IV.B Section 6, 3(a), 3(b), 3(d)(ii)(B), IV.A). Counts outstanding shares or votes; "majority" is more than 50%, "at least X%" is X% or more. Columns: Requirement, Clause, Threshold, In Favour, Outstanding, Met, Shortfall; last row Approved TRUE/FALSE."""
+    charter = inputs.charter(terms)
+    table = inputs.cap_table(cap_table, charter)
+    yes = inputs.cap_table(consents, charter, "consents")
+    act = resolve_action(inputs.text(action, "action", "an action"))
+    reqs = requirements(table, act, inputs.series_list(affected_series, charter, "affected_series"))
+    cps = inputs.class_values(conversion_prices, charter, "conversion_prices", "Conversion Price", positive=True)
+    return approval_table(tally(table, yes, reqs, cps))
+
+
+@func
+@arg("record_date", doc="The record date (a date cell, an Excel date number, or text like 2026-12-31).")
+@excel_errors
+def QNOTICE(record_date):
+    """The last day the Section 4 notice of a record date may be mailed to holders of Preferred Stock: at least 20 days before the record date (charter IV.B Section 4)."""
+    return last_notice_date(quintus_terms(), inputs.excel_date(record_date, "record_date"))
+
+
+@func
+@arg("cap_table", ndim=2, doc=DOC_CAP_TABLE)
+@arg("conversion_prices", ndim=2, doc=DOC_CPS)
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QCHECK(cap_table, conversion_prices=None, terms=None):
+    """Findings a banker can act on: shares beyond the authorized size of a series (IV.B) or of all preferred (33,000,000) and Common (100,000,000) (IV.A), rows naming no class, and the 3(i) reservation of Common for conversion. One row OK when all hold. Columns: Check, Clause, Finding."""
+    charter = inputs.charter(terms)
+    unknown: list = []
+    table = inputs.cap_table(cap_table, charter, unknown=unknown)
+    cps = inputs.class_values(conversion_prices, charter, "conversion_prices", "Conversion Price", positive=True)
+    return check_table(table, unknown, reservation(table, cps))

@@ -8,6 +8,7 @@ may arrive as a flat list. Every reader here takes that, and raises
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import re
 from fractions import Fraction
@@ -80,10 +81,11 @@ def scalar(value, argument: str):
     raise CharterError(f"expects one cell, got a range of {len(cells)} x {max(len(r) for r in cells)}", argument)
 
 
-def whole_shares(value, argument: str, where: str = "") -> int:
-    n = number(value, argument, "a number of shares")
+def whole_shares(value, argument: str, where: str = "", noun: str = "shares") -> int:
+    """A whole number of at least 0 (shares, or ``noun``)."""
+    n = number(value, argument, f"a number of {noun}")
     if n < 0 or n.denominator != 1:
-        raise CharterError(f"{where}shares must be a whole number of at least 0, got {show(value)}", argument)
+        raise CharterError(f"{where}{noun} must be a whole number of at least 0, got {show(value)}", argument)
     return int(n)
 
 
@@ -126,6 +128,37 @@ def boolean(value, argument: str, default: bool) -> bool:
     if key in ("false", "no", "n"):
         return False
     raise CharterError(f"{show(value)} must be TRUE or FALSE", argument)
+
+
+def excel_date(value, argument: str) -> _dt.date:
+    """An Excel date: a date cell, a serial number (1900 date system), or ISO text."""
+    value = scalar(value, argument)
+    _check_cell(value, argument)
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
+        return _dt.date(1899, 12, 30) + _dt.timedelta(days=int(value))
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise CharterError(f"{show(value)} is not a date", argument)
+
+
+def series_list(value, charter: Charter, argument: str) -> tuple[str, ...]:
+    """Series named in one cell ("E, G-2") or a range; families ("G") name every member."""
+    names: list[str] = []
+    for c in flat(value):
+        if is_blank(c):
+            continue
+        _check_cell(c, argument)
+        for token in re.split(r"[,;]", str(c)):
+            if token.strip():
+                names.extend(charter.family_members(token.strip()) or [series(token, charter, argument)])
+    return tuple(dict.fromkeys(names))
 
 
 def series(value, charter: Charter, argument: str = "class") -> str:
@@ -211,9 +244,10 @@ def _is_number_cell(v) -> bool:
     return isinstance(v, (int, float, Fraction)) and not isinstance(v, bool)
 
 
-def cap_table(value, charter: Charter, argument: str = "cap_table") -> CapTable:
+def cap_table(value, charter: Charter, argument: str = "cap_table", unknown: list | None = None) -> CapTable:
     """Rows ``Holder | Class | Shares`` or ``Class | Shares``; a first row whose Shares cell
-    is not a number is a header; blank rows are skipped; a holder may have several rows."""
+    is not a number is a header; blank rows are skipped; a holder may have several rows.
+    With ``unknown`` (a list), rows naming no class are collected there instead of failing."""
     table = rows(value)
     holdings: list[Holding] = []
     width = _cap_table_width(table, charter)
@@ -241,10 +275,16 @@ def cap_table(value, charter: Charter, argument: str = "cap_table") -> CapTable:
             raise CharterError(f"row {i}: {who} has no shares", argument)
         if isinstance(shares, str):
             raise CharterError(f"row {i}: shares {show(shares)} are text, not a number", argument)
-        cls = charter.resolve(label, f"{argument} row {i}")
+        try:
+            cls = charter.resolve(label, f"{argument} row {i}")
+        except CharterError as e:
+            if unknown is None:
+                raise
+            unknown.append((i, label, e))
+            continue
         n = whole_shares(shares, argument, f"row {i}: ")
         holdings.append(Holding(holder, cls, n, i))
-    if not holdings:
+    if not holdings and unknown is None:
         raise CharterError("no holdings: give rows of Class | Shares or Holder | Class | Shares", argument)
     return CapTable(tuple(holdings), charter)
 

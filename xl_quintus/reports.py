@@ -143,3 +143,51 @@ def ipo_table(result, show_owed: bool = False) -> list[list]:
                  f"short by {short:,} shares" if short > 0 else "sufficient"] + pad)
     rows.append(["Qualified IPO (3(b))", result.qualified, result.reason, "", ""] + pad)
     return rows
+
+
+# -- Sections 4-6 ------------------------------------------------------------------------------
+
+def voting_power_table(lines) -> list[list]:
+    """QVOTINGPOWER: Holder, Class, Shares, Votes, Percent (a fraction of all votes), Total."""
+    total = sum(line.votes for line in lines)
+    rows = [["Holder", "Class", "Shares", "Votes", "Percent"]]
+    for line in lines:
+        rows.append([line.holder, line.cls, line.shares, line.votes, to_float(Fraction(line.votes, total)) if total else 0.0])
+    rows.append(["Total", "", sum(line.shares for line in lines), total, 1.0 if total else 0.0])
+    return rows
+
+
+def board_table(shift: bool, size: int, seats, requested: int) -> list[list]:
+    """QBOARD: Voting Shift Period row, then Constituency, Seats, Clause, then Board."""
+    rows = [["Voting Shift Period", shift, "IV.B.5(a)"], ["Constituency", "Seats", "Clause"]]
+    rows += [[s.constituency, s.seats, s.clause] for s in seats]
+    note = "IV.B.5(a)(i): at least 5 during a Voting Shift Period" if size != requested else "Article VI"
+    rows.append(["Board", size, note])
+    return rows
+
+
+def approval_table(tallies) -> list[list]:
+    """QAPPROVAL: Requirement, Clause, Threshold, In Favour, Outstanding, Met, Shortfall."""
+    rows = [["Requirement", "Clause", "Threshold", "In Favour", "Outstanding", "Met", "Shortfall"]]
+    for t in tallies:
+        r = t.requirement
+        rows.append([r.name, r.clause, f"{r.threshold.describe()} of outstanding {r.measure}",
+                     t.in_favour, t.outstanding, t.met, t.shortfall])
+    rows.append(["Approved", all(t.met for t in tallies), "", "", "", "", ""])
+    return rows
+
+
+def check_table(cap_table: CapTable, unknown, reserved: tuple[int, int]) -> list[list]:
+    """QCHECK: authorized limits (IV.A, IV.B), unknown classes, 3(i) reservation; or OK."""
+    rows = [["Check", "Clause", "Finding"]]
+    for row, label, _ in unknown:
+        rows.append(["unknown class", "IV.A, IV.B", f'cap_table row {row}: "{label}" is not a class of {cap_table.charter.name} stock'])
+    for f in cap_table.authorized_findings():
+        rows.append([f.check, f.clause, f.message])
+    needed, available = reserved
+    if needed > available:
+        rows.append(["reservation", "IV.B.3(i)", f"conversion of all outstanding preferred needs {needed:,} Common; "
+                     f"only {available:,} are authorized but unissued (short {needed - available:,})"])
+    if len(rows) == 1:
+        rows.append(["OK", "IV.A, IV.B, IV.B.3(i)", "authorized shares, classes and the conversion reserve all hold"])
+    return rows

@@ -9,6 +9,7 @@ from a TOML file (:func:`load_charter`) or rows of a range (:func:`charter_with_
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,23 @@ class Threshold:
         if not m:
             raise CharterError(f'threshold "{text}" is not of the form ">1/2" or ">=3/5"', "terms")
         return cls(Fraction(m.group(2)), m.group(1) == ">=")
+
+    def met(self, in_favour: int, outstanding: int) -> bool:
+        """Whether ``in_favour`` of ``outstanding`` meets it (nothing outstanding: not met)."""
+        if outstanding == 0:
+            return False
+        share = Fraction(in_favour, outstanding)
+        return share >= self.fraction if self.inclusive else share > self.fraction
+
+    def needed(self, outstanding: int) -> int:
+        """The least whole count of ``outstanding`` that meets it."""
+        bound = self.fraction * outstanding
+        return math.ceil(bound) if self.inclusive else math.floor(bound) + 1
+
+    def describe(self) -> str:
+        pct = f"{float(self.fraction * 100):g}%"
+        return f"at least {pct}" if self.inclusive else (
+            "a majority (more than 50%)" if self.fraction == Fraction(1, 2) else f"more than {pct}")
 
 
 @dataclass(frozen=True)

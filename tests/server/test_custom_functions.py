@@ -62,3 +62,14 @@ def test_conversion_functions_through_xlwings():
     table = call("QIPO", 6, 60_000_000, [["A", 1000], ["E", 1000]], None, None, None, None, None)
     assert table[0][:4] == ["Holder", "Class", "Shares", "Common Issued"]
     assert table[-1][:2] == ["Qualified IPO (3(b))", True]
+
+
+def test_governance_functions_through_xlwings():
+    assert call("QVOTES", "E", 3, 8.30, None) == [[28]]
+    table = call("QAPPROVAL", "6(d)", [["E", 600]], [["E", 1000], ["Common", 5]], None, None, None)
+    assert table[-1][:2] == ["Approved", True]
+    board = call("QBOARD", [["A", 1000], ["C", 100], ["Common", 1000000]], 7, None, None)
+    assert board[0][:2] == ["Voting Shift Period", True]
+    # a date comes back as an Excel date: serial 46,387 (2026-12-31) less 20 days, date-formatted
+    notice = call("QNOTICE", "2026-12-31")
+    assert notice[0][0]["basicValue"] == 46367 and "y" in notice[0][0]["numberFormat"]
