@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .errors import CharterError
+from .numbers import largest_remainder_cents
 from .terms import COMMON, Charter, quintus
 
 
@@ -100,6 +101,23 @@ class CapTable:
     @property
     def has_holder_names(self) -> bool:
         return any(h.holder is not None for h in self.holdings)
+
+    @cached_property
+    def holdings_by_class(self) -> dict[str, list[tuple[str, int]]]:
+        """Per class, (holder, shares) with a holder's rows of that class added together,
+        holders in input order."""
+        agg: dict[tuple[str, str], int] = {}
+        for h in self.holdings:
+            agg[(h.cls, h.holder_key)] = agg.get((h.cls, h.holder_key), 0) + h.shares
+        return {c: [(k[1], n) for k, n in agg.items() if k[0] == c] for c in self.classes_present}
+
+    def split_cents(self, cls: str, exact_total, cents: int) -> list[tuple[str, int, int]]:
+        """A class's payment among its holders: (holder, shares, cents), pro rata to shares,
+        by largest remainder so they add up to ``cents`` (ties to the earlier holder)."""
+        holders = self.holdings_by_class[cls]
+        n_cls = self.shares(cls)
+        parts = [exact_total * n / n_cls for _, n in holders]
+        return [(h, n, c) for (h, n), c in zip(holders, largest_remainder_cents(parts, cents))]
 
     def holdings_of(self, holder_key: str) -> tuple[Holding, ...]:
         return tuple(h for h in self.holdings if h.holder_key == holder_key)

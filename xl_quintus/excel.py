@@ -19,12 +19,13 @@ from xlwings import arg, func
 
 from . import inputs
 from .approvals import requirements, resolve_action, tally
+from .dividends import as_converted_distribution, cash_dividend
 from .conversion import (Offering, cash_amount_due, common_on_conversion, conversion_rate, ipo_conversion,
                          ipo_ratchet_rate, reservation)
 from .errors import CharterError
 from .exit_model import Who
 from .numbers import cents_to_float, to_cents
-from .reports import (TERMS, approval_table, board_table, breakpoints_table, check_table, election_table,
+from .reports import (TERMS, approval_table, board_table, breakpoints_table, check_table, dividend_table, election_table,
                       exit_model, ipo_table, payout_value, term_value, voting_power_table, waterfall_table)
 from .terms import quintus as quintus_terms
 from .voting import board, last_notice_date, voting_power, voting_shift_period, votes
@@ -312,3 +313,26 @@ def QCHECK(cap_table, conversion_prices=None, terms=None):
     table = inputs.cap_table(cap_table, charter, unknown=unknown)
     cps = inputs.class_values(conversion_prices, charter, "conversion_prices", "Conversion Price", positive=True)
     return check_table(table, unknown, reservation(table, cps))
+
+
+# -- Section 1: dividends ------------------------------------------------------------------------
+
+@func
+@arg("declared", doc="The total declared for the year (cash), or the fair value of a non-cash distribution.")
+@arg("cap_table", ndim=2, doc=DOC_CAP_TABLE)
+@arg("kind", doc='"cash" (default, 1(a)) or "non-cash" (1(b), 3(e): shared as if the preferred had converted on the record date).')
+@arg("conversion_prices", ndim=2, doc=DOC_CPS + " Used for non-cash distributions.")
+@arg("by", doc='"class" (default) or "holder": one row per holder and class.')
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QDIVIDEND(declared, cap_table, kind=None, conversion_prices=None, by=None, terms=None):
+    """A dividend split (charter IV.B Section 1): preferred first at their annual rates ($0.20 ... $1.667), ratably when short; the rest to Common per share, with no preferred share getting less per share than Common ("if greater", 1(a)); non-cumulative. Columns: Class, Shares, Amount, Per Share, Clause; then Total."""
+    charter = inputs.charter(terms)
+    table = inputs.cap_table(cap_table, charter)
+    amount = inputs.money(inputs.scalar(declared, "declared"), "declared")
+    if inputs.choice(kind, "kind", ("cash", "non-cash"), "cash") == "cash":
+        lines = cash_dividend(table, amount)
+    else:
+        cps = inputs.class_values(conversion_prices, charter, "conversion_prices", "Conversion Price", positive=True)
+        lines = as_converted_distribution(table, amount, cps)
+    return dividend_table(table, lines, amount, inputs.choice(by, "by", ("class", "holder"), "class"))

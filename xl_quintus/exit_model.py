@@ -27,7 +27,7 @@ from .cap_table import CapTable
 from .election import OPTIMAL, Election, OptimalElection, Uncertain, fixed_election, groups_present
 from .errors import CharterError
 from .liquidation import UNALLOCATED, Distribution, Waterfall, class_cents
-from .numbers import ZERO, exact, largest_remainder_cents, round_to_cent
+from .numbers import ZERO, exact, round_to_cent
 from .terms import COMMON
 
 
@@ -210,12 +210,6 @@ class ExitModel:
         self.fixed = None if conversions == OPTIMAL else fixed_election(self.cap_table, conversions)
         self._pieces: dict[frozenset, Piecewise] = {}
         self._map = None
-        classes = self.cap_table.classes_present
-        agg: dict[tuple[str, str], int] = {}
-        for h in self.cap_table.holdings:
-            agg[(h.cls, h.holder_key)] = agg.get((h.cls, h.holder_key), 0) + h.shares
-        # shares of each class by holder, aggregated over rows, in input order
-        self.holdings_by_class = {c: [(k[1], n) for k, n in agg.items() if k[0] == c] for c in classes}
 
     # -- exact, one exit value ----------------------------------------------------------------
 
@@ -246,10 +240,7 @@ class ExitModel:
         to their shares (ties to the earlier holder in the input)."""
         out: dict[str, dict[str, int]] = {}
         for cls, total in totals.items():
-            holders = self.holdings_by_class[cls]
-            n_cls = self.cap_table.shares(cls)
-            parts = [total * n / n_cls for _, n in holders]
-            for (holder, _), c in zip(holders, largest_remainder_cents(parts, cents[cls])):
+            for holder, _, c in self.cap_table.split_cents(cls, total, cents[cls]):
                 out.setdefault(holder, {})[cls] = c
         return out
 
@@ -606,7 +597,7 @@ class Who:
         total = np.zeros(len(v), dtype=np.int64)
         doubt = np.zeros(len(v), dtype=bool)
         for ci, cls in enumerate(classes):
-            holders = model.holdings_by_class[cls]
+            holders = model.cap_table.holdings_by_class[cls]
             mine = [j for j, (h, _) in enumerate(holders) if h == self.holder]
             if not mine:
                 continue

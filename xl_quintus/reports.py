@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from .cap_table import CapTable
 from .election import Election, OptimalElection, groups_present
+from .dividends import line_cents
 from .errors import CharterError
 from .exit_model import ExitModel, Who
 from .liquidation import COMPONENTS, UNALLOCATED, Distribution, Waterfall
@@ -36,7 +37,7 @@ def waterfall_table(model: ExitModel, dist: Distribution, by: str = "class") -> 
         holder_cents = model.holder_cents(dist)
         entries = [([holder], c, held, holder_cents[holder][c.cls])
                    for holder in model.cap_table.holders for c in dist.classes
-                   for h, held in model.holdings_by_class[c.cls] if h == holder and held]
+                   for h, held in model.cap_table.holdings_by_class[c.cls] if h == holder and held]
         header, pad = ["Holder"] + WATERFALL_HEADER, [""]
     else:
         entries = [([], c, c.shares, class_cents[c.cls]) for c in dist.classes]
@@ -191,3 +192,21 @@ def check_table(cap_table: CapTable, unknown, reserved: tuple[int, int]) -> list
     if len(rows) == 1:
         rows.append(["OK", "IV.A, IV.B, IV.B.3(i)", "authorized shares, classes and the conversion reserve all hold"])
     return rows
+
+
+def dividend_table(cap_table: CapTable, lines, declared, by: str = "class") -> list[list]:
+    """QDIVIDEND: Class, Shares, Amount, Per Share, Clause (Holder first by holder), Total."""
+    cents = line_cents(lines, declared)
+    header = ["Class", "Shares", "Amount", "Per Share", "Clause"]
+    rows = []
+    for line, c in zip(lines, cents):
+        per_share = to_float(line.amount / line.shares) if line.shares else ""
+        if by == "holder" and line.cls in cap_table.holdings_by_class:
+            for holder, n, hc in cap_table.split_cents(line.cls, line.amount, c):
+                rows.append([holder, line.cls, n, cents_to_float(hc), per_share, line.clause])
+        else:
+            rows.append(([line.cls] if by == "holder" else []) + [line.cls, line.shares or "", cents_to_float(c),
+                                                                   per_share, line.clause])
+    pad = [""] if by == "holder" else []
+    rows.append(["Total"] + pad + [sum(line.shares for line in lines), cents_to_float(sum(cents)), "", ""])
+    return [(["Holder"] if by == "holder" else []) + header] + rows

@@ -73,3 +73,8 @@ def test_governance_functions_through_xlwings():
     # a date comes back as an Excel date: serial 46,387 (2026-12-31) less 20 days, date-formatted
     notice = call("QNOTICE", "2026-12-31")
     assert notice[0][0]["basicValue"] == 46367 and "y" in notice[0][0]["numberFormat"]
+
+
+def test_dividend_through_xlwings():
+    table = call("QDIVIDEND", 2000, [["A", 1000], ["E", 1000], ["Common", 1000]], None, None, None, None)
+    assert table[1][:3] == ["A", 1000, 585] and table[-1][3] == 2000

@@ -1,0 +1,120 @@
+"""Charter IV.B Section 1 (and 3(e)): dividends.
+
+| clause | rule | here |
+|---|---|---|
+| 1(a) | preferred first, at $0.20 ... $1.667 per share per annum | ``cash_dividend`` |
+| 1(a) | declared below the full rates: "ratably ... in proportion to the full preferential dividend amounts" | ``cash_dividend`` |
+| 1(a) | "or, if greater ..., an amount equal to that paid on any other outstanding shares": a series whose rate is below Common's per-share amount receives Common's amount (interpretations) | ``parity_level`` |
+| 1(a) | non-cumulative: nothing carries to a later year | no state is kept between calls |
+| IV.C.1 | the rest to Common, per share | ``cash_dividend`` |
+| 1(b), 3(e) | distributions other than cash: preferred share as if converted on the record date | ``as_converted_distribution`` |
+
+The rates are "as adjusted for any stock dividends, combinations or splits": the adjusted
+rates are charter terms (a terms range or file), not an input here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Mapping
+
+from .cap_table import CapTable
+from .conversion import conversion_rate
+from .errors import CharterError
+from .liquidation import UNALLOCATED, pay_ratably
+from .numbers import ZERO, largest_remainder_cents, to_cents
+from .terms import COMMON
+
+
+@dataclass(frozen=True)
+class DividendLine:
+    """One class's part of a distribution.
+
+    Attributes:
+        cls, shares: the class.
+        amount: exact dollars (or fair value) to the class.
+        clause: the rule that set it.
+    """
+
+    cls: str
+    shares: int
+    amount: Fraction
+    clause: str
+
+
+def parity_level(series: list[tuple[int, Fraction]], common: int, declared: Fraction) -> Fraction:
+    """1(a) "if greater": the per-share amount ``c`` on Common such that every series gets
+    max(its rate, c) per share and everything adds up to ``declared``:
+    sum shares x max(rate, c) + common x c = declared (increasing in c, solved exactly)."""
+    rates = sorted({r for _, r in series})
+    bounds = [ZERO] + [r for r in rates if r > 0] + [None]
+    for lo, hi in zip(bounds, bounds[1:]):
+        fixed = sum((n * r for n, r in series if r > lo), ZERO)
+        weight = common + sum(n for n, r in series if r <= lo)
+        if weight == 0:
+            continue
+        c = (declared - fixed) / weight
+        if c >= lo and (hi is None or c <= hi):
+            return c
+    raise ArithmeticError("no parity level")        # unreachable when declared >= full rates
+
+
+def cash_dividend(cap_table: CapTable, declared: Fraction) -> list[DividendLine]:
+    """A cash dividend of ``declared`` in total for the year (1(a), IV.C.1)."""
+    if declared < 0:
+        raise CharterError(f"a declared dividend cannot be negative, got {float(declared)}", "declared")
+    charter = cap_table.charter
+    present = cap_table.series_present
+    full = {s: cap_table.shares(s) * charter.terms(s).dividend_rate for s in present}
+    common = cap_table.shares(COMMON)
+    lines = []
+    if declared <= sum(full.values(), ZERO):                     # 1(a): short, ratably
+        paid = pay_ratably(declared, full)
+        for s in present:
+            lines.append(DividendLine(s, cap_table.shares(s), paid[s],
+                                      "IV.B.1(a)" if paid[s] == full[s] else "IV.B.1(a) ratable"))
+        if common:
+            lines.append(DividendLine(COMMON, common, ZERO, "IV.C.1"))
+        return lines
+    if not common:                                                # nothing can take the rest
+        for s in present:
+            lines.append(DividendLine(s, cap_table.shares(s), full[s], "IV.B.1(a)"))
+        lines.append(DividendLine(UNALLOCATED, 0, declared - sum(full.values(), ZERO),
+                                  "IV.C.1: no Common outstanding"))
+        return lines
+    c = parity_level([(cap_table.shares(s), charter.terms(s).dividend_rate) for s in present], common, declared)
+    for s in present:
+        rate = charter.terms(s).dividend_rate
+        n = cap_table.shares(s)
+        if c > rate:
+            lines.append(DividendLine(s, n, n * c, "IV.B.1(a) if greater: as Common"))
+        else:
+            lines.append(DividendLine(s, n, n * rate, "IV.B.1(a)"))
+    lines.append(DividendLine(COMMON, common, common * c, "IV.C.1"))
+    return lines
+
+
+def as_converted_distribution(cap_table: CapTable, value: Fraction,
+                              conversion_prices: Mapping[str, Fraction] | None = None) -> list[DividendLine]:
+    """1(b), 3(e): a distribution other than cash, shared as though the preferred were the
+    Common "into which their respective shares ... are convertible as of the record date"."""
+    if value < 0:
+        raise CharterError(f"a distribution cannot be negative, got {float(value)}", "declared")
+    cps = dict(conversion_prices or {})
+    charter = cap_table.charter
+    weight = {s: cap_table.shares(s) * conversion_rate(charter.terms(s), cps.get(s)) for s in cap_table.series_present}
+    if cap_table.shares(COMMON):
+        weight[COMMON] = Fraction(cap_table.shares(COMMON))
+    total = sum(weight.values(), ZERO)
+    if total == 0:
+        raise CharterError("no shares outstanding to take the distribution", "cap_table")
+    return [DividendLine(cls, cap_table.shares(cls), value * w / total,
+                         "IV.C.1" if cls == COMMON else "IV.B.1(b), 3(e) as converted")
+            for cls, w in weight.items()]
+
+
+def line_cents(lines: list[DividendLine], declared: Fraction) -> list[int]:
+    """Each class's cents, adding up to the declared total (largest remainder, ties to the
+    earlier class; interpretations: Money)."""
+    return largest_remainder_cents([line.amount for line in lines], to_cents(declared))
