@@ -77,4 +77,4 @@ def test_governance_functions_through_xlwings():
 
 def test_dividend_through_xlwings():
     table = call("QDIVIDEND", 2000, [["A", 1000], ["E", 1000], ["Common", 1000]], None, None, None, None)
-    assert table[1][:3] == ["A", 1000, 585] and table[-1][3] == 2000
+    assert table[1][:3] == ["A", 1000, 585] and table[-1][2] == 2000
