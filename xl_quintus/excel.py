@@ -18,15 +18,16 @@ import xlwings
 from xlwings import arg, func
 
 from . import inputs
+from .anti_dilution import run_ledger
 from .approvals import requirements, resolve_action, tally
 from .dividends import as_converted_distribution, cash_dividend
 from .conversion import (Offering, cash_amount_due, common_on_conversion, conversion_rate, ipo_conversion,
                          ipo_ratchet_rate, reservation)
 from .errors import CharterError
 from .exit_model import Who
-from .numbers import cents_to_float, to_cents
+from .numbers import cents_to_float, to_cents, to_float
 from .reports import (TERMS, approval_table, board_table, breakpoints_table, check_table, dividend_table, election_table,
-                      exit_model, ipo_table, payout_value, term_value, voting_power_table, waterfall_table)
+                      exit_model, ipo_table, ledger_table, payout_value, term_value, voting_power_table, waterfall_table)
 from .terms import quintus as quintus_terms
 from .voting import board, last_notice_date, voting_power, voting_shift_period, votes
 
@@ -59,7 +60,7 @@ SWEEP_FROM = 32
 DOC_PROCEEDS = "Proceeds available to stockholders (2(c) deemed liquidations included; non-cash at fair value, 2(d)). Rounded to the cent."
 DOC_CAP_TABLE = "Range of rows Holder | Class | Shares, or Class | Shares. A header row and blank rows are skipped."
 DOC_CONVERSIONS = 'Who converts: "optimal" (default: each holder\'s best choice, A-D by majority, 3(a)), "none", "all", or names like "A-D, E, G-2". A-D convert only together.'
-DOC_CPS = "Optional range Class | Conversion Price (3(d)); classes not listed use their Original Issue Price."
+DOC_CPS = "Optional Conversion Prices (3(d)): a range Class | Conversion Price, an events range (Date | Event | Shares | Consideration | Ref, run through the 3(d) ledger), or a QCONVLEDGER table. Unlisted series use their Original Issue Price."
 DOC_DIVS = "Optional range Class | unpaid dividends per share, added to the 2(a) preference and the 3(a) Cash Amount (default 0)."
 DOC_TERMS = "Optional: a terms range (header Class, Authorized, Issue Price, Seniority, Participation, Cap, ...) adding series to Quintus 1999, or the path of a TOML terms file. Blank: Quintus 1999."
 
@@ -67,7 +68,7 @@ DOC_TERMS = "Optional: a terms range (header Class, Authorized, Issue Price, Sen
 def _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms):
     charter = inputs.charter(terms)
     table = inputs.cap_table(cap_table, charter)
-    cps = inputs.class_values(conversion_prices, charter, "conversion_prices", "Conversion Price", positive=True)
+    cps, _ = inputs.conversion_prices(conversion_prices, charter, table)
     divs = inputs.class_values(unpaid_dividends, charter, "unpaid_dividends", "unpaid dividends per share")
     conv = inputs.conversions(conversions, charter)
     return exit_model(table, tuple(sorted(cps.items())), tuple(sorted(divs.items())), conv)
@@ -214,11 +215,12 @@ def QIPO(price_per_share, aggregate_offering, cap_table, conversion_prices=None,
         or _missing("price_per_share"),
         aggregate=inputs.money(inputs.scalar(aggregate_offering, "aggregate_offering"), "aggregate_offering"),
         firm_commitment=inputs.boolean(firm_commitment, "firm_commitment", True))
+    cps, split_factor = inputs.conversion_prices(conversion_prices, charter, table)
     result = ipo_conversion(
-        table, offering,
-        inputs.class_values(conversion_prices, charter, "conversion_prices", "Conversion Price", positive=True),
+        table, offering, cps,
         inputs.optional_money(legally_available, "legally_available"),
-        inputs.class_values(unpaid_dividends, charter, "unpaid_dividends", "unpaid dividends per share"))
+        inputs.class_values(unpaid_dividends, charter, "unpaid_dividends", "unpaid dividends per share"),
+        split_factor)
     return ipo_table(result, show_owed=legally_available not in (None, ""))
 
 
@@ -252,7 +254,7 @@ def QVOTINGPOWER(cap_table, conversion_prices=None, terms=None):
     """Votes per holder and class (charter IV.B 5(c), IV.C.4), rounded per holder per series. Columns: Holder, Class, Shares, Votes, Percent (a fraction of all votes: format as %); then Total."""
     charter = inputs.charter(terms)
     table = inputs.cap_table(cap_table, charter)
-    cps = inputs.class_values(conversion_prices, charter, "conversion_prices", "Conversion Price", positive=True)
+    cps, _ = inputs.conversion_prices(conversion_prices, charter, table)
     return voting_power_table(voting_power(table, cps))
 
 
@@ -266,7 +268,7 @@ def QBOARD(cap_table, authorized_directors=None, conversion_prices=None, terms=N
     """Who elects the board (charter IV.B 5(a), 5(b)). First row: Voting Shift Period TRUE/FALSE (the preferred hold at most 50% of all votes). Then Constituency, Seats, Clause: in a Voting Shift Period A and B together elect 3/4 of the board (rounded, half up), C one, Common the rest; otherwise C one and all classes together the rest."""
     charter = inputs.charter(terms)
     table = inputs.cap_table(cap_table, charter)
-    cps = inputs.class_values(conversion_prices, charter, "conversion_prices", "Conversion Price", positive=True)
+    cps, _ = inputs.conversion_prices(conversion_prices, charter, table)
     raw = inputs.scalar(authorized_directors, "authorized_directors")
     requested = 5 if inputs.is_blank(raw) else inputs.whole_shares(raw, "authorized_directors", noun="directors")
     shift = voting_shift_period(voting_power(table, cps))
@@ -289,7 +291,7 @@ def QAPPROVAL(action, consents, cap_table, affected_series=None, conversion_pric
     yes = inputs.cap_table(consents, charter, "consents")
     act = resolve_action(inputs.text(action, "action", "an action"))
     reqs = requirements(table, act, inputs.series_list(affected_series, charter, "affected_series"))
-    cps = inputs.class_values(conversion_prices, charter, "conversion_prices", "Conversion Price", positive=True)
+    cps, _ = inputs.conversion_prices(conversion_prices, charter, table)
     return approval_table(tally(table, yes, reqs, cps))
 
 
@@ -311,7 +313,7 @@ def QCHECK(cap_table, conversion_prices=None, terms=None):
     charter = inputs.charter(terms)
     unknown: list = []
     table = inputs.cap_table(cap_table, charter, unknown=unknown)
-    cps = inputs.class_values(conversion_prices, charter, "conversion_prices", "Conversion Price", positive=True)
+    cps, _ = inputs.conversion_prices(conversion_prices, charter, table)
     return check_table(table, unknown, reservation(table, cps))
 
 
@@ -333,6 +335,43 @@ def QDIVIDEND(declared, cap_table, kind=None, conversion_prices=None, by=None, t
     if inputs.choice(kind, "kind", ("cash", "non-cash"), "cash") == "cash":
         lines = cash_dividend(table, amount)
     else:
-        cps = inputs.class_values(conversion_prices, charter, "conversion_prices", "Conversion Price", positive=True)
+        cps, _ = inputs.conversion_prices(conversion_prices, charter, table)
         lines = as_converted_distribution(table, amount, cps)
     return dividend_table(table, lines, amount, inputs.choice(by, "by", ("class", "holder"), "class"))
+
+
+# -- Section 3(d): anti-dilution -----------------------------------------------------------------
+
+DOC_EVENTS = "Range Date | Event | Shares | Consideration | Ref. Events: Purchase (Ref: series), Issue, Excluded (Ref: letter B-M), Grant, Amend, Expire, Exercise (Ref: instrument id), Split, Combine (Shares: the ratio)."
+
+
+@func
+@arg("class_", doc='The series: "A" ... "G-6".')
+@arg("events", ndim=2, doc=DOC_EVENTS)
+@arg("cap_table", ndim=2, doc=DOC_CAP_TABLE + " The position before the first event.")
+@arg("as_of", doc="Optional date: the Conversion Price in effect then (3-year carried adjustments due by then are made). Default: after the last event.")
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QCONVPRICE(class_, events, cap_table, as_of=None, terms=None):
+    """A series' Conversion Price after the charter IV.B 3(d) adjustments: weighted average CP x (A + B) / (A + C) for Additional Stock below the CP, sub-cent adjustments carried forward (3(d)(i)(B)), options deemed issued (3(d)(i)(E)), excluded issuances (3(d)(ii)), splits and combinations (3(d)(iii)-(iv))."""
+    charter = inputs.charter(terms)
+    cls = inputs.series(class_, charter)
+    table = inputs.cap_table(cap_table, charter)
+    day = None if inputs.is_blank(inputs.scalar(as_of, "as_of")) else inputs.excel_date(as_of, "as_of")
+    ledger = run_ledger(table, inputs.events(events, charter), day)
+    if cls not in ledger.cps:
+        raise CharterError(f"Series {cls} is neither in the cap table nor purchased in the events", "class")
+    return to_float(ledger.cps[cls])
+
+
+@func
+@arg("events", ndim=2, doc=DOC_EVENTS)
+@arg("cap_table", ndim=2, doc=DOC_CAP_TABLE + " The position before the first event.")
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QCONVLEDGER(events, cap_table, terms=None):
+    """The charter IV.B 3(d) ledger: one row per event (and per 3-year carried adjustment), with the clause applied, then for each series its Conversion Price after the event and the amount carried forward under 3(d)(i)(B). Columns: Date, Event, Clause, then <series> CP, <series> Carried."""
+    charter = inputs.charter(terms)
+    table = inputs.cap_table(cap_table, charter)
+    ledger = run_ledger(table, inputs.events(events, charter))
+    return ledger_table(ledger, [s for s in charter.classes if s in ledger.cps])

@@ -191,6 +191,75 @@ def choice(value, argument: str, options: tuple[str, ...], default: str | None =
     return key
 
 
+# -- anti-dilution events (3(d)) ----------------------------------------------------------------
+
+def _event_kind(cell):
+    from .anti_dilution import EVENT_TYPES
+    if isinstance(cell, str):
+        for kind in EVENT_TYPES:
+            if cell.strip().lower() == kind.lower():
+                return kind
+    return None
+
+
+def events(value, charter: Charter, argument: str = "events"):
+    """Rows ``Date | Event | Shares | Consideration | Ref`` (any order; a header row and
+    blank rows are skipped) as engine events."""
+    from .anti_dilution import EVENT_TYPES, Event
+    out = []
+    for i, r in enumerate(rows(value), start=1):
+        r = list(r) + [None] * (5 - len(r))
+        if all(is_blank(c) for c in r):
+            continue
+        where = f"{argument} row {i}"
+        for c in r:
+            _check_cell(c, where)
+        kind = _event_kind(r[1])
+        if kind is None:
+            if i == 1 and isinstance(r[1], str) and r[1].strip().lower() == "event":
+                continue                                                # header row
+            raise CharterError(f"{show(r[1])} is not an event; use one of {', '.join(EVENT_TYPES)}", where)
+        date = excel_date(r[0], f"{where} Date")
+        shares = ZERO_F if is_blank(r[2]) else number(r[2], f"{where} Shares", "a number")
+        consideration = ZERO_F if is_blank(r[3]) else number(r[3], f"{where} Consideration", "an amount")
+        ref = "" if is_blank(r[4]) else (r[4].strip() if isinstance(r[4], str) else show(r[4]))
+        if kind == "Purchase":
+            ref = charter.resolve(ref, f"{where} Ref")
+        elif kind == "Excluded":
+            ref = ref.strip("() ").upper()
+        elif kind in ("Grant", "Amend", "Expire", "Exercise") and not ref:
+            raise CharterError(f"{kind} needs the instrument's id in Ref", where)
+        out.append(Event(date, kind, shares, consideration, ref, i))
+    return out
+
+
+ZERO_F = Fraction(0)
+
+
+def looks_like_events(value) -> bool:
+    return any(_event_kind(r[1]) for r in rows(value) if len(r) >= 2)
+
+
+def conversion_prices(value, charter: Charter, table: CapTable, argument: str = "conversion_prices"):
+    """(Conversion Prices by series, split factor): from a ``Class | Conversion Price``
+    range, an events range (the 3(d) ledger is run on ``table``), or a QCONVLEDGER table
+    (its last row)."""
+    from .anti_dilution import run_ledger
+    cells = rows(value)
+    if cells and len(cells[0]) > 3 and [str(c).strip() for c in cells[0][:3]] == ["Date", "Event", "Clause"]:
+        header = [str(c).strip() for c in cells[0]]
+        last = cells[-1]
+        cps = {}
+        for j, h in enumerate(header):
+            if h.endswith(" CP"):
+                cps[charter.resolve(h[:-3], argument)] = number(last[j], argument, "a Conversion Price")
+        return cps, Fraction(1)
+    if looks_like_events(value):
+        ledger = run_ledger(table, events(value, charter, argument))
+        return ledger.cps, ledger.split_factor
+    return class_values(value, charter, argument, "Conversion Price", positive=True), Fraction(1)
+
+
 # -- charter terms ---------------------------------------------------------------------------
 
 _TERM_HEADERS = {

@@ -210,3 +210,13 @@ def dividend_table(cap_table: CapTable, lines, declared, by: str = "class") -> l
     pad = [""] if by == "holder" else []
     rows.append(["Total"] + pad + [sum(line.shares for line in lines), cents_to_float(sum(cents)), "", ""])
     return [(["Holder"] if by == "holder" else []) + header] + rows
+
+
+def ledger_table(ledger, series: list[str]) -> list[list]:
+    """QCONVLEDGER: Date, Event, Clause, then each series' CP after the event and the amount
+    carried forward under 3(d)(i)(B)."""
+    header = ["Date", "Event", "Clause"] + [f"{s} {k}" for s in series for k in ("CP", "Carried")]
+    rows = [header]
+    for r in ledger.rows:
+        rows.append([r.date, r.event, r.clause] + [to_float(v) for s in series for v in (r.cps[s], r.carried[s])])
+    return rows

@@ -78,3 +78,11 @@ def test_governance_functions_through_xlwings():
 def test_dividend_through_xlwings():
     table = call("QDIVIDEND", 2000, [["A", 1000], ["E", 1000], ["Common", 1000]], None, None, None, None)
     assert table[1][:3] == ["A", 1000, 585] and table[-1][2] == 2000
+
+
+def test_anti_dilution_through_xlwings():
+    ct = [["A", 1000000], ["E", 1000000], ["Common", 2000000]]
+    ev = [["Date", "Event", "Shares", "Consideration", "Ref"], ["2001-01-01", "Issue", 1000000, 2000000, None]]
+    assert call("QCONVPRICE", "E", ev, ct, None, None) == [[3.72]]
+    ledger = call("QCONVLEDGER", ev, ct, None)
+    assert ledger[0][:3] == ["Date", "Event", "Clause"] and ledger[1][5] == 3.72
