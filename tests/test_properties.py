@@ -116,3 +116,20 @@ def test_float_filtered_search_equals_the_exact_search(ct, p):
     except CharterError:
         got = "cycle"
     assert got == expected
+
+
+@settings(max_examples=25, deadline=None)
+@given(cap_tables(), st.lists(proceeds, min_size=3, max_size=6))
+def test_the_election_map_answers_like_the_search(ct, values):
+    m = ExitModel(Waterfall(ct), "optimal")
+    for p in values:
+        x = Fraction(round(p * 100), 100)
+        try:
+            searched = OptimalElection(ct, lambda s: m.waterfall.totals(x, s)).run().converting
+        except CharterError:
+            searched = "cycle"
+        try:
+            mapped = m.election_from_map(x).converting
+        except CharterError:
+            mapped = "cycle"
+        assert mapped == searched

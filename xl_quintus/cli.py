@@ -58,19 +58,49 @@ def waterfall(args) -> int:
     return 0
 
 
+def build_workbooks(args) -> int:
+    from pathlib import Path
+
+    from .recalc import RecalcError, recalc
+    from .workbook_builder import build_all
+
+    for path in build_all(Path(args.directory)):
+        try:
+            report = recalc(path, path, in_place=True)
+        except RecalcError as e:
+            print(f"xl-quintus: {e}", file=sys.stderr)
+            return 2
+        print(f"built {path}: {report.q_cells} Q-function cells, {len(report.errors)} errors")
+    return 0
+
+
+COMMANDS = ("waterfall", "recalc", "build-workbooks", "-h", "--help")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="xl-quintus", description="The Quintus charter, computed.")
     sub = parser.add_subparsers(dest="command")
+    r = sub.add_parser("recalc", help="recalculate a workbook's Q-functions and formulas without Excel")
+    r.add_argument("model", help="the .xlsx workbook")
+    r.add_argument("-o", "--output", help="where to write (default: MODEL.recalc.xlsx)")
+    r.add_argument("--in-place", action="store_true", help="overwrite the input (atomically)")
+    b = sub.add_parser("build-workbooks", help="write the sample deal models")
+    b.add_argument("directory", nargs="?", default="workbooks")
     w = sub.add_parser("waterfall", help="Section 2 waterfall of the sample Quintus cap table")
     w.add_argument("exits", nargs="*", type=float, default=list(DEFAULT_EXITS), help="exit values in dollars")
     w.add_argument("--common", type=int, default=12_000_000, help="Common shares outstanding")
     w.add_argument("--conversions", default="optimal", choices=("optimal", "none", "all"))
     w.add_argument("--terms", help="a TOML terms file instead of Quintus 1999")
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in ("waterfall", "-h", "--help"):
-        argv = ["waterfall"] + argv                      # the main job is the default
+    if not argv or argv[0] not in COMMANDS:
+        argv = ["waterfall"] + argv                      # the waterfall is the default
     args = parser.parse_args(argv)
     try:
+        if args.command == "recalc":
+            from .recalc import main_recalc
+            return main_recalc(args)
+        if args.command == "build-workbooks":
+            return build_workbooks(args)
         return waterfall(args)
     except CharterError as e:
         print(f"xl-quintus: {e}", file=sys.stderr)

@@ -31,6 +31,7 @@ from .numbers import ZERO, exact, round_to_cent
 from .terms import COMMON
 
 
+MAP_AFTER_CALLS = 16        # single-value calls on one model before its election map pays off
 SWEEP_CHUNK = 4096          # rows per numpy pass in a sweep: keeps temporaries in cache
 
 
@@ -216,6 +217,9 @@ class ExitModel:
     def election(self, proceeds: Fraction) -> Election:
         if self.fixed is not None:
             return self.fixed
+        self._calls = getattr(self, "_calls", 0) + 1
+        if self._map is not None or self._calls > MAP_AFTER_CALLS:
+            return self.election_from_map(proceeds)     # many cells, one cap table: look it up
         w = self.waterfall
         if not hasattr(self, "_float_waterfall"):
             self._float_waterfall = w.in_floats()
@@ -224,6 +228,16 @@ class ExitModel:
             return OptimalElection(self.cap_table, lambda s: fw.totals(float(proceeds), s), float_filter=True).run()
         except Uncertain:
             return OptimalElection(self.cap_table, lambda s: w.totals(proceeds, s)).run()
+
+    def election_from_map(self, x: Fraction) -> Election:
+        """The 3(a) election at ``x`` read off the exact map (equal to the search's, see
+        ``election_map``); a cycle there is raised as the search would raise it."""
+        points, at_point, intervals = self.election_map()
+        i = bisect.bisect_right(points, x) - 1
+        found = at_point[i] if points[i] == x else intervals[i]
+        if isinstance(found, CharterError):
+            raise found
+        return found
 
     def distribution(self, proceeds) -> tuple[Distribution, Election]:
         """The exact waterfall at ``proceeds`` (rounded to the cent first)."""
