@@ -26,3 +26,17 @@ def quintus_sample():
     from xl_quintus.terms import quintus
 
     return sample_cap_table(quintus())
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many random Excel-shaped calls the fuzz suite made."""
+    import sys
+
+    fuzz = sys.modules.get("test_fuzz")
+    if fuzz is not None and fuzz.pytest_generated_cases():
+        terminalreporter.write_line(f"fuzz: {fuzz.pytest_generated_cases():,} generated calls as plain Python, "
+                                    "every one answered with a value or a one-line QuintusExcelError")
+    server = sys.modules.get("test_xlwings_server_path")
+    if server is not None and server.SERVER_FUZZ["count"]:
+        terminalreporter.write_line(f"fuzz: {server.SERVER_FUZZ['count']:,} generated calls through "
+                                    "xlwings.server.custom_functions_call, same rule")

@@ -35,6 +35,14 @@ from .voting import board, last_notice_date, voting_power, voting_shift_period, 
 class QuintusExcelError(xlwings.XlwingsError):
     """One clear line for the cell: FUNCTION: argument: value and rule."""
 
+    MAX_LENGTH = 400
+
+    def __init__(self, message: str):
+        one_line = message.replace("\r", "\\r").replace("\n", "\\n")
+        if len(one_line) > self.MAX_LENGTH:
+            one_line = one_line[: self.MAX_LENGTH - 3] + "..."
+        super().__init__(one_line)
+
 
 def excel_errors(fn):
     """Turn any failure into a one-line ``QuintusExcelError`` naming the function."""

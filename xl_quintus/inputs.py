@@ -29,7 +29,8 @@ def is_blank(value) -> bool:
 def show(value) -> str:
     """A cell value as the message quotes it."""
     if isinstance(value, str):
-        return f'"{value}"'
+        text = value.replace("\r", "\\r").replace("\n", "\\n")
+        return f'"{text[:60]}..."' if len(text) > 63 else f'"{text}"'
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return f"{int(value)}"
     return repr(value)

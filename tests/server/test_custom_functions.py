@@ -86,3 +86,48 @@ def test_anti_dilution_through_xlwings():
     assert call("QCONVPRICE", "E", ev, ct, None, None) == [[3.72]]
     ledger = call("QCONVLEDGER", ev, ct, None)
     assert ledger[0][:3] == ["Date", "Event", "Clause"] and ledger[1][5] == 3.72
+
+
+FUZZ = {"count": 0}
+
+
+def _excel_shaped(value):
+    """As Office.js sends an argument: a 2-D matrix, dates as serial numbers, blanks None."""
+    import datetime as dt
+
+    def cell(v):
+        return (v - dt.date(1899, 12, 30)).days if isinstance(v, dt.date) else v
+
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        return [[cell(value)]]
+    rows = value if value and isinstance(value[0], list) else [value]
+    if not rows or not any(rows):
+        return [[None]]
+    width = max(len(r) for r in rows) or 1
+    return [[cell(c) for c in r] + [None] * (width - len(r)) for r in rows]
+
+
+def test_fuzz_through_the_xlwings_conversion_path():
+    from hypothesis import HealthCheck, given, settings
+
+    import test_fuzz as fuzz
+    from xl_quintus.excel import QuintusExcelError
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(fuzz.calls())
+    def run(call):
+        name, args = call
+        FUZZ["count"] += 1
+        params = list(__import__("inspect").signature(fuzz.FUNCTIONS[name]).parameters)
+        shaped = [_excel_shaped(a) for a in args] + [None] * (len(params) - len(args))
+        try:
+            result = globals()["call"](name, *shaped)
+        except QuintusExcelError as e:
+            assert str(e).startswith(f"{name}: ") and "\n" not in str(e) and "could not compute" not in str(e), str(e)
+            return
+        assert isinstance(result, list) and len({len(r) for r in result}) == 1, result
+
+    run()
+    print(f"\nfuzz (xlwings path): {FUZZ['count']:,} generated calls")
