@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from functools import cached_property
 from typing import Iterable, Mapping
 
 from .cap_table import CapTable
@@ -76,18 +75,10 @@ class Distribution:
     classes: tuple[ClassPayout, ...]
     unallocated: Fraction
 
-    @cached_property
-    def by_class(self) -> dict[str, ClassPayout]:
-        return {c.cls: c for c in self.classes}
-
     @property
     def totals(self) -> dict[str, Fraction]:
         """Each class's total, charter order."""
         return {c.cls: c.total for c in self.classes}
-
-    def total(self, cls: str) -> Fraction:
-        c = self.by_class.get(cls)
-        return c.total if c else ZERO
 
     def class_cents(self) -> dict[str, int]:
         """Each class's total (and Unallocated) in cents, adding up to the proceeds exactly.
