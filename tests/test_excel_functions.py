@@ -79,3 +79,14 @@ def test_command_line_main_job(capsys):
     out = capsys.readouterr().out
     # Series E at $100,000,000 on the sample cap table (udf_docs/QPAYOUT.md)
     assert "14,850,773.23" in out and "Breakpoints" in out
+
+
+def test_every_function_is_exported_for_xlwings_server_and_lite():
+    import inspect
+
+    import xl_quintus.custom_functions as module
+    from xl_quintus import excel
+
+    names = {n for n, f in inspect.getmembers(excel, inspect.isfunction) if n.startswith("Q") and n.isupper()}
+    assert names <= set(excel.__all__)
+    assert names <= {n for n in dir(module) if n.startswith("Q")}

@@ -111,7 +111,9 @@ def test_hand_worked_cells(model):
     rows = {r[1]: r for r in ipo.iter_rows(min_row=7, max_row=18, max_col=5, values_only=True)}
     assert rows["E"][3] == 4_150_000 and rows["F"][3] == 2_750_000
     # QCONVERT E 1,000 at $6.00: 1,000 x 8.30/6 = 1,383.33 -> 1,383; QCASH D 1,000: 2,544.00
-    conv = {r[0]: r for r in ipo.iter_rows(min_row=22, max_row=27, max_col=4, values_only=True) if r[0]}
+    all_rows = list(ipo.iter_rows(max_col=4, values_only=True))
+    start = next(i for i, r in enumerate(all_rows) if r[2] == "Common (QCONVERT)")
+    conv = {r[0]: r for r in all_rows[start + 1:start + 5]}
     assert conv["E"][2] == 1_383 and conv["D"][3] == 2_544
     # Section 4: 2026-12-31 less 20 days
     gov = wb["Governance"]

@@ -32,6 +32,9 @@ from .terms import quintus as quintus_terms
 from .voting import board, last_notice_date, voting_power, voting_shift_period, votes
 
 
+__all__ = ['QWATERFALL', 'QPAYOUT', 'QBREAKPOINTS', 'QELECTION', 'QTERMS', 'QCONVERT', 'QCASH', 'QIPO', 'QVOTES', 'QVOTINGPOWER', 'QBOARD', 'QAPPROVAL', 'QNOTICE', 'QCHECK', 'QDIVIDEND', 'QCONVPRICE', 'QCONVLEDGER', 'QuintusExcelError']
+
+
 class QuintusExcelError(xlwings.XlwingsError):
     """One clear line for the cell: FUNCTION: argument: value and rule."""
 
@@ -215,7 +218,7 @@ def QCASH(class_, shares, declared_unpaid_dividend_per_share=None, terms=None):
 @excel_errors
 def QIPO(price_per_share, aggregate_offering, cap_table, conversion_prices=None, firm_commitment=None,
          legally_available=None, unpaid_dividends=None, terms=None):
-    """Automatic conversion at a public offering (charter IV.B 3(b)): per holder and series the Common issued (3(h) rounding on each holder's aggregate conversion, E and F ratchets) and the Cash Amount (3(a), 3(c)). Columns: Holder, Class, Shares, Common Issued, Cash Amount (and Cash Owed when legally_available is given); then Total, the 3(i) reservation, and whether the offering was qualified."""
+    """Automatic conversion at a public offering (charter IV.B 3(b)): per holder and series the Common issued (3(h) rounding on each holder's aggregate conversion, E and F ratchets) and the Cash Amount (3(a), 3(c)). Columns: Holder, Class, Shares, Common Issued, Cash Amount (and Cash Owed when legally_available is given); then Total, the 3(i) reservation, the preferred cancelled (7), and whether the offering was qualified."""
     charter = inputs.charter(terms)
     table = inputs.cap_table(cap_table, charter)
     offering = Offering(

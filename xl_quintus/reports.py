@@ -142,6 +142,8 @@ def ipo_table(result, show_owed: bool = False) -> list[list]:
     short = result.reserved_needed - result.reserved_available
     rows.append(["Reservation (3(i))", "authorized unissued Common", result.reserved_available, result.reserved_needed,
                  f"short by {short:,} shares" if short > 0 else "sufficient"] + pad)
+    cancelled = sum(result.cancelled.values())
+    rows.append(["Cancelled (7)", "preferred converted", cancelled, "", "cannot be reissued" if cancelled else ""] + pad)
     rows.append(["Qualified IPO (3(b))", result.qualified, result.reason, "", ""] + pad)
     return rows
 
