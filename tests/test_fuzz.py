@@ -139,6 +139,7 @@ VALID = {
     "declared": money, "kind": st.sampled_from([None, "cash", "non-cash"]),
     "term": st.sampled_from(["authorized", "issue price", "dividend rate", "cap", "cash amount", "votes", "seniority",
                              "participation", "conversion group", "clause"]),
+    "per_common_share": st.floats(0, 10),
     "terms": st.just(None),
 }
 

@@ -161,3 +161,14 @@ def test_ipo_properties(rows, price, cps):
 def test_charter_error_for_negative_offering():
     with pytest.raises(CharterError, match="cannot be negative"):
         ipo_conversion(CapTable.of([("A", 1)]), Offering(Fraction(5), Fraction(-1)))
+
+
+def test_recapitalization_entitlement_3f():
+    from xl_quintus.excel import QRECAP
+
+    # 1,000 E at CP 2.075 -> 2,000 Common (3(a)); each Common became 0.5 new shares: 1,000
+    assert QRECAP("E", 1_000, 0.5, 2.075) == 1_000.0
+    # G-3 at its issue price converts 1:1; $12.50 of property per Common share: $12,500 per 1,000
+    assert QRECAP("G-3", 1_000, 12.5) == 12_500.0
+    with pytest.raises(QuintusExcelError, match="cannot be negative"):
+        QRECAP("E", 1, -1)

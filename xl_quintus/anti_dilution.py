@@ -13,7 +13,7 @@
 | 3(d)(iii) | splits and stock dividends on Common divide every CP | ``Split`` |
 | 3(d)(iv) | combinations multiply every CP | ``Combine`` |
 | 3(b)(ii)-(iii) | the $8.30 and $11.00 IPO thresholds follow splits and combinations | ``Ledger.split_factor`` |
-| 3(e)-(f) | other distributions and recapitalizations: as if converted on the record date | ``xl_quintus.dividends`` (non-cash); recapitalizations are not modelled |
+| 3(e)-(f) | other distributions and recapitalizations: as if converted on the record date | ``xl_quintus.dividends`` (non-cash), ``xl_quintus.conversion.recapitalization_entitlement`` |
 
 Readings (shared/spec/charter-interpretations.md): A = Common outstanding just before (with
 shares deemed issued under (E)) plus Common issuable on conversion of all outstanding

@@ -11,7 +11,9 @@
 | 3(i) | authorized but unissued Common must cover conversion of all outstanding preferred | ``reservation`` |
 | 7 | converted shares are cancelled and cannot be reissued | ``IpoConversion.cancelled`` |
 | 3(b)(ii)-(iv)(B), 3(a) election | consent conversions | ``xl_quintus.approvals`` |
-| 3(d)-(f) | Conversion Price adjustments | not yet modelled: Conversion Prices are inputs |
+| 3(d) | Conversion Price adjustments | ``xl_quintus.anti_dilution`` |
+| 3(e) | other distributions, as if converted | ``xl_quintus.dividends.as_converted_distribution`` |
+| 3(f) | recapitalizations: what the as-converted Common would have received | ``recapitalization_entitlement`` |
 | 3(g) | no impairment | a covenant, nothing to compute |
 """
 
@@ -220,3 +222,15 @@ def reservation(cap_table: CapTable, conversion_prices: Mapping[str, Fraction] |
     cps = dict(conversion_prices or {})
     rate = {s.name: conversion_rate(s, cps.get(s.name)) for s in cap_table.charter.series}
     return sum(_common_by_row(_holder_rows(cap_table, rate))), _unissued(cap_table)
+
+
+def recapitalization_entitlement(terms: SeriesTerms, shares: int, per_common_share: Fraction,
+                                 conversion_price: Fraction | None = None) -> Fraction:
+    """3(f): after a recapitalization of the Common, a preferred holder converting receives
+    "the number of shares of stock or other securities or property ... to which a holder of
+    Common Stock deliverable upon conversion would have been entitled": the as-converted
+    Common (3(a)) times what the recapitalization gave each share of Common."""
+    if per_common_share < 0:
+        raise CharterError(f"what each share of Common received cannot be negative, got {float(per_common_share)}",
+                           "per_common_share")
+    return shares * conversion_rate(terms, conversion_price) * per_common_share

@@ -22,7 +22,7 @@ from .anti_dilution import run_ledger
 from .approvals import requirements, resolve_action, tally
 from .dividends import as_converted_distribution, cash_dividend
 from .conversion import (Offering, cash_amount_due, common_on_conversion, conversion_rate, ipo_conversion,
-                         ipo_ratchet_rate, reservation)
+                         ipo_ratchet_rate, recapitalization_entitlement, reservation)
 from .errors import CharterError
 from .exit_model import Who
 from .numbers import cents_to_float, to_cents, to_float
@@ -32,7 +32,7 @@ from .terms import quintus as quintus_terms
 from .voting import board, last_notice_date, voting_power, voting_shift_period, votes
 
 
-__all__ = ['QWATERFALL', 'QPAYOUT', 'QBREAKPOINTS', 'QELECTION', 'QTERMS', 'QCONVERT', 'QCASH', 'QIPO', 'QVOTES', 'QVOTINGPOWER', 'QBOARD', 'QAPPROVAL', 'QNOTICE', 'QCHECK', 'QDIVIDEND', 'QCONVPRICE', 'QCONVLEDGER', 'QuintusExcelError']
+__all__ = ['QWATERFALL', 'QPAYOUT', 'QBREAKPOINTS', 'QELECTION', 'QTERMS', 'QCONVERT', 'QCASH', 'QIPO', 'QRECAP', 'QVOTES', 'QVOTINGPOWER', 'QBOARD', 'QAPPROVAL', 'QNOTICE', 'QCHECK', 'QDIVIDEND', 'QCONVPRICE', 'QCONVLEDGER', 'QuintusExcelError']
 
 
 class QuintusExcelError(xlwings.XlwingsError):
@@ -233,6 +233,23 @@ def QIPO(price_per_share, aggregate_offering, cap_table, conversion_prices=None,
         inputs.class_values(unpaid_dividends, charter, "unpaid_dividends", "unpaid dividends per share"),
         split_factor)
     return ipo_table(result, show_owed=legally_available not in (None, ""))
+
+
+@func
+@arg("class_", doc='The series: "A" ... "G-6".')
+@arg("shares", doc="Shares of that series held (a whole number).")
+@arg("per_common_share", doc="What the recapitalization gave each share of Common (new shares, units of a security, or dollars of property).")
+@arg("conversion_price", doc="Optional Conversion Price (3(d)); default the Original Issue Price.")
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QRECAP(class_, shares, per_common_share, conversion_price=None, terms=None):
+    """What a preferred holding is entitled to on conversion after a recapitalization of the Common (charter IV.B 3(f)): the Common it converts into (shares x Original Issue Price / Conversion Price, 3(a)) times what each share of Common received. Not rounded: the recapitalization's own terms settle fractions."""
+    charter = inputs.charter(terms)
+    series_terms = charter.terms(inputs.series(class_, charter))
+    n = inputs.whole_shares(inputs.scalar(shares, "shares"), "shares")
+    per = inputs.number(inputs.scalar(per_common_share, "per_common_share"), "per_common_share")
+    cp = inputs.optional_price(conversion_price, "conversion_price", "a Conversion Price")
+    return to_float(recapitalization_entitlement(series_terms, n, per, cp))
 
 
 def _missing(argument):
