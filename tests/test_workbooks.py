@@ -210,3 +210,22 @@ def test_command_line_recalc(model, tmp_path, capsys):
     assert main(["recalc", str(path), "-o", str(tmp_path / "cli.xlsx")]) == 0
     assert "25 calling Q-functions" in capsys.readouterr().out
     assert main(["recalc", str(tmp_path / "missing.xlsx")]) == 2
+
+
+def test_shared_formulas_as_excel_saves_them_are_recalculated(tmp_path):
+    # Excel stores a filled-down formula once (<f t="shared" ref=".." si="0">) and the cells
+    # below as <f t="shared" si="0"/> with no text: each still needs its fresh value.
+    path = tmp_path / "shared.xlsx"
+    _book(path, {"A1": 2, "A2": 3, "B1": "=A1*10", "B2": "=A2*10"})
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = sheet.replace('<f>A1*10</f>', '<f t="shared" ref="B1:B2" si="0">A1*10</f>')
+    sheet = sheet.replace('<f>A2*10</f>', '<f t="shared" si="0"/>')
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    recalc(path, tmp_path / "shared.out.xlsx")
+    out = openpyxl.load_workbook(tmp_path / "shared.out.xlsx", data_only=True)
+    assert out["S"]["B1"].value == 20 and out["S"]["B2"].value == 30

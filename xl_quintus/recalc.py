@@ -302,8 +302,8 @@ def _patch_sheet(root, sheet: str, values: dict, report: RecalcReport, etree) ->
     changed = False
     for addr, c in list(cells.items()):
         f = c.find(f"{ns}f")
-        if f is None or (f.text is None and f.get("t") == "shared"):
-            continue
+        if f is None:
+            continue                    # shared-formula children (<f t="shared" si=".."/>) count too
         report.formula_cells += 1
         is_q = bool(Q_CALL.search(f.text or ""))
         report.q_cells += is_q
