@@ -12,8 +12,8 @@ from pathlib import Path
 
 import xlsxwriter
 
-from xl_quintus.recalc import recalc
-from xl_quintus.terms import quintus
+from xl_quintus.workbook.recalc import recalc
+from xl_quintus.charter.terms import quintus
 
 N = 1_000
 

@@ -13,10 +13,10 @@ import time
 
 from xl_quintus.cli import sample_cap_table
 from xl_quintus.excel import QPAYOUT
-from xl_quintus.exit_model import ExitModel, Who
-from xl_quintus.liquidation import Waterfall
-from xl_quintus.reports import exit_model
-from xl_quintus.terms import quintus
+from xl_quintus.exit.model import ExitModel, Who
+from xl_quintus.charter.liquidation import Waterfall
+from xl_quintus.tables import exit_model
+from xl_quintus.charter.terms import quintus
 
 
 def timed(fn, repeat=1):

@@ -2,9 +2,9 @@ from fractions import Fraction
 
 import pytest
 
-from xl_quintus.cap_table import CapTable
-from xl_quintus.exit_model import ExitModel
-from xl_quintus.liquidation import Waterfall
+from xl_quintus.charter.cap_table import CapTable
+from xl_quintus.exit.model import ExitModel
+from xl_quintus.charter.liquidation import Waterfall
 
 
 def model(rows, conversions="none", cps=None, divs=None, charter=None) -> ExitModel:
@@ -23,7 +23,7 @@ def dollars(c: int) -> Fraction:
 @pytest.fixture
 def quintus_sample():
     from xl_quintus.cli import sample_cap_table
-    from xl_quintus.terms import quintus
+    from xl_quintus.charter.terms import quintus
 
     return sample_cap_table(quintus())
 

@@ -4,7 +4,7 @@ import pytest
 
 from conftest import cents, model
 from xl_quintus.errors import CharterError
-from xl_quintus.exit_model import Who
+from xl_quintus.exit.model import Who
 
 
 def test_e_converts_only_when_it_strictly_gains():

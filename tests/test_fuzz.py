@@ -15,7 +15,7 @@ import math
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from xl_quintus import excel
-from xl_quintus.terms import quintus
+from xl_quintus.charter.terms import quintus
 
 FUNCTIONS = {n: f for n, f in inspect.getmembers(excel, inspect.isfunction) if n.startswith("Q") and n.isupper()}
 LABELS = [s.name for s in quintus().series] + ["Common", "Series E Preferred", "G", "A-D", "Zed", "common stock"]

@@ -5,12 +5,12 @@ from fractions import Fraction
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from xl_quintus.cap_table import CapTable
+from xl_quintus.charter.cap_table import CapTable
 from xl_quintus.errors import CharterError
-from xl_quintus.election import OptimalElection, groups_present
-from xl_quintus.exit_model import ExitModel, Who
-from xl_quintus.liquidation import Waterfall
-from xl_quintus.terms import quintus
+from xl_quintus.charter.election import OptimalElection, groups_present
+from xl_quintus.exit.model import ExitModel, Who
+from xl_quintus.charter.liquidation import Waterfall
+from xl_quintus.charter.terms import quintus
 
 CLASSES = [s.name for s in quintus().series] + ["Common"]
 AUTH = {s.name: s.authorized for s in quintus().series} | {"Common": 100_000_000}

@@ -5,10 +5,10 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from xl_quintus.cap_table import CapTable
-from xl_quintus.dividends import cash_dividend, line_cents
+from xl_quintus.charter.cap_table import CapTable
+from xl_quintus.charter.dividends import cash_dividend, line_cents
 from xl_quintus.excel import QDIVIDEND, QuintusExcelError
-from xl_quintus.terms import quintus
+from xl_quintus.charter.terms import quintus
 
 CT = [["A", 1_000], ["E", 1_000], ["Common", 1_000]]
 # full preferential amounts (1(a)): A 1,000 x 0.20 = 200; E 1,000 x 0.83 = 830; 1,030 in all

@@ -5,12 +5,12 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from xl_quintus.cap_table import CapTable
-from xl_quintus.conversion import Offering, conversion_rate, ipo_conversion, reservation
+from xl_quintus.charter.cap_table import CapTable
+from xl_quintus.charter.conversion import Offering, conversion_rate, ipo_conversion, reservation
 from xl_quintus.errors import CharterError
 from xl_quintus.excel import QCASH, QCONVERT, QIPO, QuintusExcelError
 from xl_quintus.numbers import round_half_up
-from xl_quintus.terms import quintus
+from xl_quintus.charter.terms import quintus
 
 Q = quintus()
 

@@ -6,8 +6,8 @@ from fractions import Fraction as F
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from xl_quintus.anti_dilution import Event, run_ledger
-from xl_quintus.cap_table import CapTable
+from xl_quintus.charter.anti_dilution import Event, run_ledger
+from xl_quintus.charter.cap_table import CapTable
 from xl_quintus.excel import QCONVLEDGER, QCONVPRICE, QIPO, QPAYOUT, QuintusExcelError
 
 CT = [["A", 1_000_000], ["E", 1_000_000], ["Common", 2_000_000]]

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from xl_quintus.excel import QAPPROVAL, QBOARD, QCHECK, QNOTICE, QVOTES, QVOTINGPOWER, QuintusExcelError
-from xl_quintus.terms import quintus
+from xl_quintus.charter.terms import quintus
 
 SAMPLE = [["Class", "Shares"]] + [[s.name, s.authorized] for s in quintus().series] + [["Common", 12_000_000]]
 

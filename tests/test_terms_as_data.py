@@ -8,7 +8,7 @@ import pytest
 
 from conftest import cents, model
 from xl_quintus.errors import CharterError
-from xl_quintus.terms import charter_with_series, load_charter, quintus, series_from_mapping
+from xl_quintus.charter.terms import charter_with_series, load_charter, quintus, series_from_mapping
 
 HERE = Path(__file__).parent
 

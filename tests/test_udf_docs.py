@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import xl_quintus.excel as excel
-from xl_quintus.terms import quintus
+from xl_quintus.charter.terms import quintus
 
 DOCS = Path(__file__).parent.parent / "udf_docs"
 FUNCTIONS = [n for n, f in inspect.getmembers(excel, inspect.isfunction) if n.startswith("Q") and n.isupper()]

@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 
 from xl_quintus import excel
-from xl_quintus.recalc import RecalcError, fill_omitted_arguments, recalc
-from xl_quintus.workbook_builder import MODEL_NAME, build_deal_model
+from xl_quintus.workbook.recalc import RecalcError, fill_omitted_arguments, recalc
+from xl_quintus.workbook.builder import MODEL_NAME, build_deal_model
 
 ROOT = Path(__file__).parent.parent
 
@@ -141,7 +141,7 @@ def test_formulas_and_spill_metadata_survive(model):
 
 
 def test_the_committed_workbook_is_what_the_script_builds(model, tmp_path):
-    from xl_quintus.workbook_builder import build_all
+    from xl_quintus.workbook.builder import build_all
 
     built = build_all(tmp_path)[0]
     recalc(built, built, in_place=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .cap_table import CapTable
+from .charter.cap_table import CapTable
 from .errors import CharterError
-from .reports import breakpoints_table, exit_model, waterfall_table
-from .terms import COMMON, Charter, load_charter, quintus
+from .tables import breakpoints_table, exit_model, waterfall_table
+from .charter.terms import COMMON, Charter, load_charter, quintus
 
 DEFAULT_EXITS = (25_000_000, 75_000_000, 150_000_000, 400_000_000, 1_000_000_000)
 
@@ -61,8 +61,8 @@ def waterfall(args) -> int:
 def build_workbooks(args) -> int:
     from pathlib import Path
 
-    from .recalc import RecalcError, recalc
-    from .workbook_builder import build_all
+    from .workbook.recalc import RecalcError, recalc
+    from .workbook.builder import build_all
 
     for path in build_all(Path(args.directory)):
         try:
@@ -97,7 +97,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "recalc":
-            from .recalc import main_recalc
+            from .workbook.recalc import main_recalc
             return main_recalc(args)
         if args.command == "build-workbooks":
             return build_workbooks(args)

@@ -1,10 +1,5 @@
-"""The custom functions module for xlwings Server and xlwings Lite.
+"""The custom functions module for xlwings Server and xlwings Lite (kept at this path for
+existing set-ups; the module itself is ``xl_quintus.excel.custom_functions``)."""
 
-xlwings registers every decorated function it finds in the module it is pointed at; this one
-re-exports the Q-functions of ``xl_quintus.excel`` (``pip install "xl-quintus[server]"``, then
-import ``xl_quintus.custom_functions`` in the server's custom functions package, or write
-``from xl_quintus.custom_functions import *`` in Lite's ``main.py``).
-"""
-
-from .excel import *  # noqa: F401,F403
-from .excel import __all__  # noqa: F401
+from .excel.custom_functions import *  # noqa: F401,F403
+from .excel.custom_functions import __all__  # noqa: F401

@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import Callable
 
 from .cap_table import CapTable
-from .errors import CharterError
+from ..errors import CharterError
 
 OPTIMAL, NONE, ALL = "optimal", "none", "all"
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from .cap_table import CapTable
-from .errors import CharterError
-from .numbers import ZERO
+from ..errors import CharterError
+from ..numbers import ZERO
 from .terms import COMMON
 
 EVENT_TYPES = ("Purchase", "Issue", "Excluded", "Grant", "Amend", "Expire", "Exercise", "Split", "Combine")

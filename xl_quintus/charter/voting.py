@@ -19,7 +19,7 @@ from typing import Mapping
 
 from .cap_table import CapTable
 from .conversion import conversion_rate
-from .numbers import round_half_up
+from ..numbers import round_half_up
 from .terms import COMMON, Charter
 
 

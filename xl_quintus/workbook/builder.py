@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from . import excel
-from .terms import quintus
+from ..excel import functions as excel
+from ..charter.terms import quintus
 
 MODEL_NAME = "quintus-deal-model.xlsx"
 FIXED_TIME = dt.datetime(2026, 1, 1)      # document properties: the same file every build

@@ -21,8 +21,8 @@ from fractions import Fraction
 from typing import Iterable, Mapping
 
 from .cap_table import CapTable
-from .errors import CharterError
-from .numbers import ZERO, exact, largest_remainder_cents
+from ..errors import CharterError
+from ..numbers import ZERO, exact, largest_remainder_cents
 from .terms import COMMON
 
 UNALLOCATED = "Unallocated"

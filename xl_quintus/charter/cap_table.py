@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from .errors import CharterError
-from .numbers import largest_remainder_cents
+from ..errors import CharterError
+from ..numbers import largest_remainder_cents
 from .terms import COMMON, Charter, quintus
 
 

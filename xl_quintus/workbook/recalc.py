@@ -116,7 +116,7 @@ def _register(messages: list):
     import formulas
     from formulas.functions import Error
 
-    from . import excel
+    from ..excel import functions as excel
 
     table = formulas.get_functions()
     names = []

@@ -24,9 +24,9 @@ from fractions import Fraction
 from typing import Mapping
 
 from .cap_table import CapTable
-from .errors import CharterError
+from ..errors import CharterError
 from .liquidation import pay_ratably
-from .numbers import ZERO, largest_remainder, largest_remainder_cents, round_half_up, to_cents
+from ..numbers import ZERO, largest_remainder, largest_remainder_cents, round_half_up, to_cents
 from .terms import COMMON, SeriesTerms
 
 

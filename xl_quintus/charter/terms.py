@@ -18,8 +18,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .errors import CharterError
-from .numbers import exact
+from ..errors import CharterError
+from ..numbers import exact
 
 COMMON = "Common"
 PARTICIPATION_KINDS = ("none", "capped", "full")
@@ -304,7 +304,7 @@ def load_charter(path: str | Path) -> Charter:
 @lru_cache(maxsize=1)
 def quintus() -> Charter:
     """The embedded default: Quintus Corporation's 1999 Restated Certificate."""
-    text = resources.files("xl_quintus").joinpath("data/quintus_1999.toml").read_bytes()
+    text = resources.files("xl_quintus.charter").joinpath("data/quintus_1999.toml").read_bytes()
     return charter_from_mapping(tomllib.loads(text.decode("utf-8")))
 
 

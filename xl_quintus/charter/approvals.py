@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import Mapping
 
 from .cap_table import CapTable
-from .errors import CharterError
+from ..errors import CharterError
 from .terms import COMMON, Threshold
 from .voting import voting_power
 

@@ -16,186 +16,23 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
-from functools import cached_property
 from fractions import Fraction
 from typing import Sequence
 
 import numpy as np
 
-from .cap_table import CapTable
-from .election import OPTIMAL, Election, OptimalElection, Uncertain, fixed_election, groups_present
-from .errors import CharterError
-from .liquidation import UNALLOCATED, Distribution, Waterfall, class_cents
-from .numbers import ZERO, exact, round_to_cent
-from .terms import COMMON
+from ..charter.cap_table import CapTable
+from ..charter.election import OPTIMAL, Election, OptimalElection, Uncertain, fixed_election, groups_present
+from ..errors import CharterError
+from ..charter.liquidation import Distribution, Waterfall
+from ..numbers import ZERO
+from .payee import Who
+from .piecewise import Breakpoint, Piecewise, proceeds_to_cents
+from .sweep import _proceeds_cents_np
 
 
 MAP_AFTER_CALLS = 16        # single-value calls on one model before its election map pays off
 SWEEP_CHUNK = 4096          # rows per numpy pass in a sweep: keeps temporaries in cache
-
-
-@dataclass(frozen=True)
-class Breakpoint:
-    """An exit value where the share of the next dollar changes.
-
-    Attributes:
-        exit_value: the proceeds, exact.
-        event: what happens there, in the charter's words.
-        clause: where the charter says so.
-    """
-
-    exit_value: Fraction
-    event: str
-    clause: str
-
-
-def proceeds_to_cents(value) -> Fraction:
-    """Proceeds rounded to a whole cent, half-up, before any waterfall (interpretations: Money)."""
-    try:
-        x = exact(value)
-    except (ValueError, TypeError, ArithmeticError):
-        raise CharterError(f'"{value}" is not an amount of money', "proceeds") from None
-    if x < 0:
-        raise CharterError(f"proceeds cannot be negative, got {value}", "proceeds")
-    return round_to_cent(x)
-
-
-def _series_list(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-class Piecewise:
-    """One fixed election's payouts, exact, as linear pieces between breakpoints."""
-
-    def __init__(self, waterfall: Waterfall, converting: frozenset):
-        self.waterfall = waterfall
-        self.converting = converting
-        self.events = self._breakpoints()
-        self.points = [ZERO] + [b.exit_value for b in self.events]
-        self.classes = list(waterfall.cap_table.classes_present) + [UNALLOCATED]
-        self.values = [self._vector(waterfall.distribute(p, converting)) for p in self.points]
-        after = self._vector(waterfall.distribute(self.points[-1] + 1, converting))
-        self.slope_after = [a - b for a, b in zip(after, self.values[-1])]
-
-    @staticmethod
-    def _vector(d: Distribution) -> list[Fraction]:
-        return [c.total for c in d.classes] + [d.unallocated]
-
-    def _breakpoints(self) -> list[Breakpoint]:
-        """Where the next dollar's split changes (3(a)/3(c), 2(a) tiers, 2(b) caps)."""
-        w, conv = self.waterfall, self.converting
-        out: list[Breakpoint] = []
-        x = ZERO
-        cash = [n for n, s in w.series.items() if n in conv and s.cash_owed]
-        if cash:
-            x += sum(w.series[n].cash_owed for n in cash)
-            out.append(Breakpoint(x, f"Cash Amounts of {_series_list(cash)} paid in full", "IV.B.3(a), 3(c)"))
-        preference = {}
-        for rank in w.ranks:
-            tier = [n for n, s in w.series.items() if s.seniority == rank and n not in conv]
-            owed = sum((w.series[n].preference for n in tier), ZERO)
-            if owed:
-                x += owed
-                preference.update({n: w.series[n].preference for n in tier})
-                out.append(Breakpoint(x, f"Liquidation preference of {_series_list(tier)} paid in full", "IV.B.2(a)"))
-        weight, room = w.participants(conv, preference)
-        active_weight = sum(weight.values(), ZERO)
-        levels: dict[Fraction, list[str]] = {}
-        for n, r in room.items():
-            if r is not None and weight[n] > 0:
-                levels.setdefault(r / weight[n], []).append(n)
-        reached = ZERO
-        for level in sorted(levels):
-            x += (level - reached) * active_weight
-            reached = level
-            names = levels[level]
-            caps = ", ".join(f"${float(w.charter.terms(n).cap):g}" for n in names)
-            out.append(Breakpoint(x, f"{_series_list(names)} reach the 2(b) cap ({caps} per share)", "IV.B.2(b)"))
-            active_weight -= sum(weight[n] for n in names)
-        if active_weight == 0:
-            # no Common and no uncapped participant: 2(b) has no one left to pay
-            out.append(Breakpoint(x, "Every 2(b) participant is capped and no Common is outstanding: the rest is Unallocated", "IV.B.2(b)"))
-        # merge events at the same exit value
-        merged: list[Breakpoint] = []
-        for b in out:
-            if merged and merged[-1].exit_value == b.exit_value:
-                m = merged[-1]
-                merged[-1] = Breakpoint(m.exit_value, f"{m.event}; {b.event}", f"{m.clause}; {b.clause}")
-            elif b.exit_value > 0:
-                merged.append(b)
-        return merged
-
-    @cached_property
-    def slopes(self) -> list[list[Fraction]]:
-        """Exact share of the next dollar per class on each segment."""
-        return [self.slope(p) for p in self.points]
-
-    @cached_property
-    def float_rows(self) -> tuple[list[float], list[list[float]], list[list[float]]]:
-        """Segment starts, start values and slopes in floats (first passes only)."""
-        return ([float(p) for p in self.points],
-                [[float(v) for v in row] for row in self.values],
-                [[float(v) for v in row] for row in self.slopes])
-
-    @cached_property
-    def float_arrays(self) -> dict:
-        """For a sweep, per segment: start values, slopes, and which classes are paid a
-        whole number of cents at every whole-cent exit value there (so their cents are
-        trusted), and exact twins (see ``_twins``)."""
-        points, base, slope = self.float_rows
-        n = len(points)
-        return {
-            "points": np.array(points),
-            "base": np.array(base).reshape(n, -1),
-            "slope": np.array(slope).reshape(n, -1),
-            "twin": np.array([_twins(row, srow, p) for p, row, srow in zip(self.points, self.values, self.slopes)]),
-            # cents = v*100 + slope*(c - p*100) is whole for every whole c when the
-            # slope and the intercept v*100 - slope*p*100 are whole
-            "whole": np.array([[sl.denominator == 1 and (v * 100 - sl * p * 100).denominator == 1
-                                for v, sl in zip(row, srow)]
-                               for p, row, srow in zip(self.points, self.values, self.slopes)], dtype=bool).reshape(n, -1),
-        }
-
-    def at_float(self, x: float) -> list[float]:
-        """Class totals at ``x`` in floats (for a certified first pass only)."""
-        points, base, slope = self.float_rows
-        i = bisect.bisect_right(points, x) - 1
-        return [b + s * (x - points[i]) for b, s in zip(base[i], slope[i])]
-
-    def at(self, x: Fraction, only=None):
-        """Exact class totals (then Unallocated) at proceeds ``x``; with ``only``, a dict
-        of just those class indices."""
-        i = bisect.bisect_right(self.points, x) - 1
-        idx = range(len(self.classes)) if only is None else only
-        if i == len(self.points) - 1:
-            got = {j: self.values[i][j] + self.slope_after[j] * (x - self.points[i]) for j in idx}
-        else:
-            x0, x1 = self.points[i], self.points[i + 1]
-            t = (x - x0) / (x1 - x0)
-            got = {j: self.values[i][j] + (self.values[i + 1][j] - self.values[i][j]) * t for j in idx}
-        return list(got.values()) if only is None else got
-
-    def slope(self, x: Fraction) -> list[Fraction]:
-        """Share of the next dollar each class takes just above ``x``."""
-        i = bisect.bisect_right(self.points, x) - 1
-        if i == len(self.points) - 1:
-            return list(self.slope_after)
-        x0, x1 = self.points[i], self.points[i + 1]
-        return [(b - a) / (x1 - x0) for a, b in zip(self.values[i], self.values[i + 1])]
-
-
-def _twins(values, slopes, p) -> list[int]:
-    """For each class, the first class whose remainder in cents always equals its own on
-    this segment (same slope, intercepts a whole number of cents apart), else itself."""
-    twin = list(range(len(values)))
-    for j in range(len(values)):
-        for i in range(j):
-            if slopes[i] == slopes[j] and ((values[j] - values[i]) * 100).denominator == 1 \
-                    and (slopes[j] * 100).denominator == (slopes[i] * 100).denominator:
-                twin[j] = twin[i]
-                break
-    return twin
 
 
 class ExitModel:
@@ -488,67 +325,6 @@ class ExitModel:
         return got, doubt
 
 
-def _cents_np(v: np.ndarray, totals: np.ndarray, whole: np.ndarray, err: np.ndarray,
-              twin: np.ndarray | None, cols: list[int]):
-    """Vectorised :func:`largest_remainder_cents` for the parts ``cols`` of each row, and
-    the rows where a float may have judged differently from exact arithmetic.
-
-    ``whole[j]``: part j is exactly a whole number of cents on every row (no float doubt).
-    ``err[j]``: bound on part j's float error. ``twin[j]``: a part whose remainder is
-    exactly part j's, so the two tie exactly and the earlier one gets the cent.
-    A row is doubtful when any part is within its error of a whole cent (the count of
-    missing cents could differ), or when the parts whose order against part j is in doubt
-    could move j across the line of those that get a cent.
-    """
-    k = v.shape[1]
-    whole = np.broadcast_to(whole, (k,))
-    live = np.nonzero(~whole)[0]
-    fl = np.floor(v)
-    if len(live) < k:
-        fl[:, whole] = np.round(v[:, whole])
-    missing = totals - fl.sum(axis=1).astype(np.int64)
-    doubt = (missing < 0) | (missing > k)
-    out = fl[:, cols].astype(np.int64)
-    if not len(live):
-        return out, doubt
-    # A part that is exactly whole has remainder 0 and, as the remainders add up to fewer
-    # than the parts that have one, never gets a cent: only the others compete.
-    rem = v[:, live] - fl[:, live]
-    e = err[live]
-    if twin is not None:
-        t = np.asarray(twin)[live]
-        pos = {j: i for i, j in enumerate(live)}
-        rem = rem[:, [pos.get(x, i) for i, x in enumerate(t)]]
-    doubt |= np.any((rem < e) | (rem > 1 - e), axis=1)
-    for c, j in enumerate(cols):
-        if whole[j]:
-            continue
-        jl = int(np.searchsorted(live, j))
-        rj = rem[:, [jl]]
-        rank = (rem > rj).sum(axis=1) + (rem[:, :jl] == rj).sum(axis=1)     # parts served before j
-        out[:, c] += rank < missing
-        near = e + e[jl]
-        if twin is not None:
-            near = np.where(t == t[jl], -1.0, near)          # exact twins: no doubt
-        near[jl] = -1.0
-        spread = (np.abs(rem - rj) < near).sum(axis=1)
-        doubt |= (rank - spread < missing) & (missing <= rank + spread)
-    return out, doubt
-
-
-def _proceeds_cents_np(values, arr: np.ndarray) -> np.ndarray:
-    """Proceeds to whole cents, half-up as :func:`proceeds_to_cents`, vectorised; values
-    within a hair of half a cent go through Decimal so binary floats cannot flip them."""
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        bad = next(v for v, a in zip(values, arr) if not (math.isfinite(a) and a >= 0))
-        raise CharterError(f"proceeds cannot be {bad!r}", "proceeds")
-    scaled = arr * 100
-    cents = np.floor(scaled + 0.5)
-    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6 + 1e-15 * scaled
-    for i in np.nonzero(near_half)[0]:
-        cents[i] = float(proceeds_to_cents(float(arr[i])) * 100)
-    return cents.astype(np.int64)
-
 
 def _election_event(cap_table, before: frozenset, after: frozenset) -> Breakpoint:
     parts = []
@@ -561,72 +337,3 @@ def _election_event(cap_table, before: frozenset, after: frozenset) -> Breakpoin
     return Breakpoint(ZERO, "; ".join(parts) + " (payouts may jump here)", "IV.B.3(a)")
 
 
-class Who:
-    """The payee of QPAYOUT: a class, a group of classes ("A-D", "G"), or a holder."""
-
-    def __init__(self, cap_table: CapTable, label, argument: str = "who"):
-        charter = cap_table.charter
-        self.label = str(label).strip()
-        self.classes: tuple[str, ...] = ()
-        self.holder: str | None = None
-        key = self.label.upper()
-        try:
-            self.classes = (charter.resolve(self.label),)
-            return
-        except CharterError:
-            pass
-        family = charter.family_members(self.label)
-        if family:
-            self.classes = family
-            return
-        for g in groups_present(cap_table) + tuple(_all_groups(charter)):
-            if len(g.members) > 1 and key in {g.name.upper(), f"SERIES {g.name}".upper()}:
-                self.classes = tuple(s for s in charter.classes if charter.is_series(s) and charter.group_of(s) == g.name)
-                return
-        holders = {h.upper(): h for h in cap_table.holders if not charter.is_series(h) and h != COMMON} \
-            if cap_table.has_holder_names else {}
-        if key in holders:
-            self.holder = holders[key]
-            return
-        known = ", ".join(list(charter.classes) + ["A-D", "G"] + list(holders.values())[:5])
-        raise CharterError(f'"{label}" is neither a class, a group of classes nor a holder in the cap table; try one of {known}', argument)
-
-    def cents(self, model: ExitModel, dist: Distribution) -> int:
-        return self.cents_of(model, dist.totals, dist.unallocated, dist.proceeds)
-
-    def cents_of(self, model: ExitModel, totals: dict, unallocated, proceeds) -> int:
-        """The payee's cents, from exact class totals (the same rounding as QWATERFALL)."""
-        cents = class_cents(totals, unallocated, proceeds)
-        if self.holder is not None:
-            return sum(model.holder_cents_of(totals, cents).get(self.holder, {}).values())
-        return sum(cents.get(c, 0) for c in self.classes)
-
-    def sweep(self, model: ExitModel, v, cents, whole, err, twin):
-        """Float cents of the payee for each row of class values ``v``, and doubtful rows."""
-        classes = list(model.cap_table.classes_present)
-        if self.holder is None:
-            cols = [classes.index(c) for c in self.classes if c in classes]
-            got, doubt = _cents_np(v, cents, whole, err, twin, cols)
-            return got.sum(axis=1), doubt
-        total = np.zeros(len(v), dtype=np.int64)
-        doubt = np.zeros(len(v), dtype=bool)
-        for ci, cls in enumerate(classes):
-            holders = model.cap_table.holdings_by_class[cls]
-            mine = [j for j, (h, _) in enumerate(holders) if h == self.holder]
-            if not mine:
-                continue
-            class_cents, d1 = _cents_np(v, cents, whole, err, twin, [ci])
-            n_cls = model.cap_table.shares(cls)
-            parts = v[:, [ci]] * np.array([[n / n_cls for _, n in holders]])
-            zero = np.full(parts.shape[1], bool(whole[ci]) and not class_cents.any())  # paid nothing: parts 0
-            got, d2 = _cents_np(parts, class_cents[:, 0], zero, np.full(parts.shape[1], err[ci] * 2), None, mine)
-            total += got.sum(axis=1)
-            doubt |= d1 | d2
-        return total, doubt
-
-
-def _all_groups(charter):
-    from .election import Group
-
-    for members in charter.election_groups():
-        yield Group(charter.group_of(members[0]), tuple(members), len(members) > 1)

@@ -21,9 +21,9 @@ from typing import Mapping
 
 from .cap_table import CapTable
 from .conversion import conversion_rate
-from .errors import CharterError
+from ..errors import CharterError
 from .liquidation import UNALLOCATED, pay_ratably
-from .numbers import ZERO, largest_remainder_cents, to_cents
+from ..numbers import ZERO, largest_remainder_cents, to_cents
 from .terms import COMMON
 
 

@@ -14,10 +14,10 @@ import re
 from fractions import Fraction
 from pathlib import Path
 
-from .cap_table import CapTable, Holding
-from .errors import CharterError
-from .numbers import exact
-from .terms import COMMON, Charter, charter_with_series, load_charter, quintus, series_from_mapping
+from ..charter.cap_table import CapTable, Holding
+from ..errors import CharterError
+from ..numbers import exact
+from ..charter.terms import COMMON, Charter, charter_with_series, load_charter, quintus, series_from_mapping
 
 EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
 
@@ -195,7 +195,7 @@ def choice(value, argument: str, options: tuple[str, ...], default: str | None =
 # -- anti-dilution events (3(d)) ----------------------------------------------------------------
 
 def _event_kind(cell):
-    from .anti_dilution import EVENT_TYPES
+    from ..charter.anti_dilution import EVENT_TYPES
     if isinstance(cell, str):
         for kind in EVENT_TYPES:
             if cell.strip().lower() == kind.lower():
@@ -206,7 +206,7 @@ def _event_kind(cell):
 def events(value, charter: Charter, argument: str = "events"):
     """Rows ``Date | Event | Shares | Consideration | Ref`` (any order; a header row and
     blank rows are skipped) as engine events."""
-    from .anti_dilution import EVENT_TYPES, Event
+    from ..charter.anti_dilution import EVENT_TYPES, Event
     out = []
     for i, r in enumerate(rows(value), start=1):
         r = list(r) + [None] * (5 - len(r))
@@ -245,7 +245,7 @@ def conversion_prices(value, charter: Charter, table: CapTable, argument: str = 
     """(Conversion Prices by series, split factor): from a ``Class | Conversion Price``
     range, an events range (the 3(d) ledger is run on ``table``), or a QCONVLEDGER table
     (its last row)."""
-    from .anti_dilution import run_ledger
+    from ..charter.anti_dilution import run_ledger
     cells = rows(value)
     if cells and len(cells[0]) > 3 and [str(c).strip() for c in cells[0][:3]] == ["Date", "Event", "Clause"]:
         header = [str(c).strip() for c in cells[0]]

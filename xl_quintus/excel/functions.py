@@ -17,19 +17,19 @@ import functools
 import xlwings
 from xlwings import arg, func
 
-from . import inputs
-from .anti_dilution import run_ledger
-from .approvals import requirements, resolve_action, tally
-from .dividends import as_converted_distribution, cash_dividend
-from .conversion import (Offering, cash_amount_due, common_on_conversion, conversion_rate, ipo_conversion,
+from . import arguments
+from ..charter.anti_dilution import run_ledger
+from ..charter.approvals import requirements, resolve_action, tally
+from ..charter.dividends import as_converted_distribution, cash_dividend
+from ..charter.conversion import (Offering, cash_amount_due, common_on_conversion, conversion_rate, ipo_conversion,
                          ipo_ratchet_rate, recapitalization_entitlement, reservation)
-from .errors import CharterError
-from .exit_model import Who
-from .numbers import cents_to_float, to_cents, to_float
-from .reports import (TERMS, approval_table, board_table, breakpoints_table, check_table, dividend_table, election_table,
+from ..errors import CharterError
+from ..exit.model import Who
+from ..numbers import cents_to_float, to_cents, to_float
+from ..tables import (TERMS, approval_table, board_table, breakpoints_table, check_table, dividend_table, election_table,
                       exit_model, ipo_table, ledger_table, payout_value, term_value, voting_power_table, waterfall_table)
-from .terms import quintus as quintus_terms
-from .voting import board, last_notice_date, voting_power, voting_shift_period, votes
+from ..charter.terms import quintus as quintus_terms
+from ..charter.voting import board, last_notice_date, voting_power, voting_shift_period, votes
 
 
 __all__ = ['QWATERFALL', 'QPAYOUT', 'QBREAKPOINTS', 'QELECTION', 'QTERMS', 'QCONVERT', 'QCASH', 'QIPO', 'QRECAP', 'QVOTES', 'QVOTINGPOWER', 'QBOARD', 'QAPPROVAL', 'QNOTICE', 'QCHECK', 'QDIVIDEND', 'QCONVPRICE', 'QCONVLEDGER', 'QuintusExcelError']
@@ -77,11 +77,11 @@ DOC_TERMS = "Optional: a terms range (header Class, Authorized, Issue Price, Sen
 
 
 def _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms):
-    charter = inputs.charter(terms)
-    table = inputs.cap_table(cap_table, charter)
-    cps, _ = inputs.conversion_prices(conversion_prices, charter, table)
-    divs = inputs.class_values(unpaid_dividends, charter, "unpaid_dividends", "unpaid dividends per share")
-    conv = inputs.conversions(conversions, charter)
+    charter = arguments.charter(terms)
+    table = arguments.cap_table(cap_table, charter)
+    cps, _ = arguments.conversion_prices(conversion_prices, charter, table)
+    divs = arguments.class_values(unpaid_dividends, charter, "unpaid_dividends", "unpaid dividends per share")
+    conv = arguments.conversions(conversions, charter)
     return exit_model(table, tuple(sorted(cps.items())), tuple(sorted(divs.items())), conv)
 
 
@@ -97,8 +97,8 @@ def _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms):
 def QWATERFALL(proceeds, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, by=None, terms=None):
     """Liquidation waterfall (charter IV.B Section 2): Cash Amounts of converting A-D (3(a)), Series F first, A-E and G pari passu (2(a)), capped participation with Common (2(b)). Columns: Class, Shares, Converts, Cash Amount, Preference, Participation, As Common, Total, Per Share; rows in charter order, then Unallocated if any, then Total."""
     model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
-    dist, _ = model.distribution(inputs.money(inputs.scalar(proceeds, "proceeds"), "proceeds"))
-    return waterfall_table(model, dist, inputs.choice(by, "by", ("class", "holder"), "class"))
+    dist, _ = model.distribution(arguments.money(arguments.scalar(proceeds, "proceeds"), "proceeds"))
+    return waterfall_table(model, dist, arguments.choice(by, "by", ("class", "holder"), "class"))
 
 
 @func
@@ -113,14 +113,14 @@ def QWATERFALL(proceeds, cap_table, conversions=None, conversion_prices=None, un
 def QPAYOUT(proceeds, who, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None):
     """What one class, group or holder receives in a liquidation (charter IV.B Section 2), in dollars and cents. Give a column of exit values to get a column of payouts."""
     model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
-    payee = Who(model.cap_table, inputs.text(who, "who", "a class, group or holder"))
+    payee = Who(model.cap_table, arguments.text(who, "who", "a class, group or holder"))
     if not isinstance(proceeds, (list, tuple)):
-        return payout_value(model, inputs.money(proceeds, "proceeds"), payee)
-    grid = inputs.rows(proceeds)
+        return payout_value(model, arguments.money(proceeds, "proceeds"), payee)
+    grid = arguments.rows(proceeds)
     if not grid:
         raise CharterError("the range of exit values is empty", "proceeds")
-    flat_values = [(i, j, c) for i, r in enumerate(grid) for j, c in enumerate(r) if not inputs.is_blank(c)]
-    values = [float(inputs.money(c, f"proceeds (value {k + 1})")) for k, (_, _, c) in enumerate(flat_values)]
+    flat_values = [(i, j, c) for i, r in enumerate(grid) for j, c in enumerate(r) if not arguments.is_blank(c)]
+    values = [float(arguments.money(c, f"proceeds (value {k + 1})")) for k, (_, _, c) in enumerate(flat_values)]
     if len(values) >= SWEEP_FROM:
         cents = model.sweep_cents(values, payee)
     else:
@@ -155,7 +155,7 @@ def QBREAKPOINTS(cap_table, conversions=None, conversion_prices=None, unpaid_div
 def QELECTION(proceeds, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None):
     """Which series convert before the liquidation (charter IV.B 3(a)) and why: for A-D, the holders better off converted and their share of A-D (a majority elects). Columns: Group, Converts, Rule, Clause, Holders in Favour, Share in Favour."""
     model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
-    dist, election = model.distribution(inputs.money(inputs.scalar(proceeds, "proceeds"), "proceeds"))
+    dist, election = model.distribution(arguments.money(arguments.scalar(proceeds, "proceeds"), "proceeds"))
     return election_table(model, dist, election)
 
 
@@ -166,9 +166,9 @@ def QELECTION(proceeds, cap_table, conversions=None, conversion_prices=None, unp
 @excel_errors
 def QTERMS(class_, term, terms=None):
     """One charter term of one class, as the charter states it (IV.A, IV.B): authorized shares, Original Issue Price, dividend rate, 2(b) cap, Cash Amount, votes per share, seniority."""
-    charter = inputs.charter(terms)
-    cls = charter.resolve(inputs.text(class_, "class", "a class"), "class")
-    return term_value(charter, cls, inputs.choice(term, "term", TERMS))
+    charter = arguments.charter(terms)
+    cls = charter.resolve(arguments.text(class_, "class", "a class"), "class")
+    return term_value(charter, cls, arguments.choice(term, "term", TERMS))
 
 
 # -- Section 3: conversion -------------------------------------------------------------------
@@ -182,11 +182,11 @@ def QTERMS(class_, term, terms=None):
 @excel_errors
 def QCONVERT(class_, shares, conversion_price=None, ipo_price=None, terms=None):
     """Whole shares of Common issued on converting a holding (charter IV.B 3(a): shares x Original Issue Price / Conversion Price; 3(b)(ii)/(iii) ratchets when ipo_price is given; 3(h) rounded to the nearest whole share, half up, on the holding as one conversion)."""
-    charter = inputs.charter(terms)
-    series_terms = charter.terms(inputs.series(class_, charter))
-    n = inputs.whole_shares(inputs.scalar(shares, "shares"), "shares")
-    cp = inputs.optional_price(conversion_price, "conversion_price", "a Conversion Price")
-    price = inputs.optional_price(ipo_price, "ipo_price", "an IPO price")
+    charter = arguments.charter(terms)
+    series_terms = charter.terms(arguments.series(class_, charter))
+    n = arguments.whole_shares(arguments.scalar(shares, "shares"), "shares")
+    cp = arguments.optional_price(conversion_price, "conversion_price", "a Conversion Price")
+    price = arguments.optional_price(ipo_price, "ipo_price", "an IPO price")
     rate = conversion_rate(series_terms, cp) if price is None else ipo_ratchet_rate(series_terms, cp, price)
     return common_on_conversion(n * rate)
 
@@ -199,10 +199,10 @@ def QCONVERT(class_, shares, conversion_price=None, ipo_price=None, terms=None):
 @excel_errors
 def QCASH(class_, shares, declared_unpaid_dividend_per_share=None, terms=None):
     """The Cash Amount due on converting a holding (charter IV.B 3(a)): A $0.925, B $1.325, C $1.765, D $2.544 per share plus declared but unpaid dividends; 0 for E, F and G. In dollars and cents."""
-    charter = inputs.charter(terms)
-    series_terms = charter.terms(inputs.series(class_, charter))
-    n = inputs.whole_shares(inputs.scalar(shares, "shares"), "shares")
-    div = inputs.optional_money(declared_unpaid_dividend_per_share, "declared_unpaid_dividend_per_share")
+    charter = arguments.charter(terms)
+    series_terms = charter.terms(arguments.series(class_, charter))
+    n = arguments.whole_shares(arguments.scalar(shares, "shares"), "shares")
+    div = arguments.optional_money(declared_unpaid_dividend_per_share, "declared_unpaid_dividend_per_share")
     return cents_to_float(to_cents(cash_amount_due(series_terms, n, div or 0)))
 
 
@@ -219,18 +219,18 @@ def QCASH(class_, shares, declared_unpaid_dividend_per_share=None, terms=None):
 def QIPO(price_per_share, aggregate_offering, cap_table, conversion_prices=None, firm_commitment=None,
          legally_available=None, unpaid_dividends=None, terms=None):
     """Automatic conversion at a public offering (charter IV.B 3(b)): per holder and series the Common issued (3(h) rounding on each holder's aggregate conversion, E and F ratchets) and the Cash Amount (3(a), 3(c)). Columns: Holder, Class, Shares, Common Issued, Cash Amount (and Cash Owed when legally_available is given); then Total, the 3(i) reservation, the preferred cancelled (7), and whether the offering was qualified."""
-    charter = inputs.charter(terms)
-    table = inputs.cap_table(cap_table, charter)
+    charter = arguments.charter(terms)
+    table = arguments.cap_table(cap_table, charter)
     offering = Offering(
-        price_per_share=inputs.optional_price(price_per_share, "price_per_share", "a price per share")
+        price_per_share=arguments.optional_price(price_per_share, "price_per_share", "a price per share")
         or _missing("price_per_share"),
-        aggregate=inputs.money(inputs.scalar(aggregate_offering, "aggregate_offering"), "aggregate_offering"),
-        firm_commitment=inputs.boolean(firm_commitment, "firm_commitment", True))
-    cps, split_factor = inputs.conversion_prices(conversion_prices, charter, table)
+        aggregate=arguments.money(arguments.scalar(aggregate_offering, "aggregate_offering"), "aggregate_offering"),
+        firm_commitment=arguments.boolean(firm_commitment, "firm_commitment", True))
+    cps, split_factor = arguments.conversion_prices(conversion_prices, charter, table)
     result = ipo_conversion(
         table, offering, cps,
-        inputs.optional_money(legally_available, "legally_available"),
-        inputs.class_values(unpaid_dividends, charter, "unpaid_dividends", "unpaid dividends per share"),
+        arguments.optional_money(legally_available, "legally_available"),
+        arguments.class_values(unpaid_dividends, charter, "unpaid_dividends", "unpaid dividends per share"),
         split_factor)
     return ipo_table(result, show_owed=legally_available not in (None, ""))
 
@@ -244,11 +244,11 @@ def QIPO(price_per_share, aggregate_offering, cap_table, conversion_prices=None,
 @excel_errors
 def QRECAP(class_, shares, per_common_share, conversion_price=None, terms=None):
     """What a preferred holding is entitled to on conversion after a recapitalization of the Common (charter IV.B 3(f)): the Common it converts into (shares x Original Issue Price / Conversion Price, 3(a)) times what each share of Common received. Not rounded: the recapitalization's own terms settle fractions."""
-    charter = inputs.charter(terms)
-    series_terms = charter.terms(inputs.series(class_, charter))
-    n = inputs.whole_shares(inputs.scalar(shares, "shares"), "shares")
-    per = inputs.number(inputs.scalar(per_common_share, "per_common_share"), "per_common_share")
-    cp = inputs.optional_price(conversion_price, "conversion_price", "a Conversion Price")
+    charter = arguments.charter(terms)
+    series_terms = charter.terms(arguments.series(class_, charter))
+    n = arguments.whole_shares(arguments.scalar(shares, "shares"), "shares")
+    per = arguments.number(arguments.scalar(per_common_share, "per_common_share"), "per_common_share")
+    cp = arguments.optional_price(conversion_price, "conversion_price", "a Conversion Price")
     return to_float(recapitalization_entitlement(series_terms, n, per, cp))
 
 
@@ -266,10 +266,10 @@ def _missing(argument):
 @excel_errors
 def QVOTES(class_, shares, conversion_price=None, terms=None):
     """Votes of one holding (charter IV.B 5(c), IV.C.4): Series A 10 and B-G 14 votes per share of Common the holding could convert into (as-converted count rounded to the nearest whole share, half up), Common 1 per share."""
-    charter = inputs.charter(terms)
-    cls = charter.resolve(inputs.text(class_, "class", "a class"), "class")
-    n = inputs.whole_shares(inputs.scalar(shares, "shares"), "shares")
-    cp = inputs.optional_price(conversion_price, "conversion_price", "a Conversion Price")
+    charter = arguments.charter(terms)
+    cls = charter.resolve(arguments.text(class_, "class", "a class"), "class")
+    n = arguments.whole_shares(arguments.scalar(shares, "shares"), "shares")
+    cp = arguments.optional_price(conversion_price, "conversion_price", "a Conversion Price")
     return votes(charter, cls, n, cp)
 
 
@@ -280,9 +280,9 @@ def QVOTES(class_, shares, conversion_price=None, terms=None):
 @excel_errors
 def QVOTINGPOWER(cap_table, conversion_prices=None, terms=None):
     """Votes per holder and class (charter IV.B 5(c), IV.C.4), rounded per holder per series. Columns: Holder, Class, Shares, Votes, Percent (a fraction of all votes: format as %); then Total."""
-    charter = inputs.charter(terms)
-    table = inputs.cap_table(cap_table, charter)
-    cps, _ = inputs.conversion_prices(conversion_prices, charter, table)
+    charter = arguments.charter(terms)
+    table = arguments.cap_table(cap_table, charter)
+    cps, _ = arguments.conversion_prices(conversion_prices, charter, table)
     return voting_power_table(voting_power(table, cps))
 
 
@@ -294,11 +294,11 @@ def QVOTINGPOWER(cap_table, conversion_prices=None, terms=None):
 @excel_errors
 def QBOARD(cap_table, authorized_directors=None, conversion_prices=None, terms=None):
     """Who elects the board (charter IV.B 5(a), 5(b)). First row: Voting Shift Period TRUE/FALSE (the preferred hold at most 50% of all votes). Then Constituency, Seats, Clause: in a Voting Shift Period A and B together elect 3/4 of the board (rounded, half up), C one, Common the rest; otherwise C one and all classes together the rest."""
-    charter = inputs.charter(terms)
-    table = inputs.cap_table(cap_table, charter)
-    cps, _ = inputs.conversion_prices(conversion_prices, charter, table)
-    raw = inputs.scalar(authorized_directors, "authorized_directors")
-    requested = 5 if inputs.is_blank(raw) else inputs.whole_shares(raw, "authorized_directors", noun="directors")
+    charter = arguments.charter(terms)
+    table = arguments.cap_table(cap_table, charter)
+    cps, _ = arguments.conversion_prices(conversion_prices, charter, table)
+    raw = arguments.scalar(authorized_directors, "authorized_directors")
+    requested = 5 if arguments.is_blank(raw) else arguments.whole_shares(raw, "authorized_directors", noun="directors")
     shift = voting_shift_period(voting_power(table, cps))
     size, seats = board(table, requested, shift)
     return board_table(shift, size, seats, requested)
@@ -314,12 +314,12 @@ def QBOARD(cap_table, authorized_directors=None, conversion_prices=None, terms=N
 @excel_errors
 def QAPPROVAL(action, consents, cap_table, affected_series=None, conversion_prices=None, terms=None):
     """Every approval the charter requires for an action and whether the consents meet it (charter IV.B Section 6, 3(a), 3(b), 3(d)(ii)(B), IV.A). Counts outstanding shares or votes; "majority" is more than 50%, "at least X%" is X% or more. Columns: Requirement, Clause, Threshold, In Favour, Outstanding, Met, Shortfall; last row Approved TRUE/FALSE."""
-    charter = inputs.charter(terms)
-    table = inputs.cap_table(cap_table, charter)
-    yes = inputs.cap_table(consents, charter, "consents")
-    act = resolve_action(inputs.text(action, "action", "an action"))
-    reqs = requirements(table, act, inputs.series_list(affected_series, charter, "affected_series"))
-    cps, _ = inputs.conversion_prices(conversion_prices, charter, table)
+    charter = arguments.charter(terms)
+    table = arguments.cap_table(cap_table, charter)
+    yes = arguments.cap_table(consents, charter, "consents")
+    act = resolve_action(arguments.text(action, "action", "an action"))
+    reqs = requirements(table, act, arguments.series_list(affected_series, charter, "affected_series"))
+    cps, _ = arguments.conversion_prices(conversion_prices, charter, table)
     return approval_table(tally(table, yes, reqs, cps))
 
 
@@ -328,7 +328,7 @@ def QAPPROVAL(action, consents, cap_table, affected_series=None, conversion_pric
 @excel_errors
 def QNOTICE(record_date):
     """The last day the Section 4 notice of a record date may be mailed to holders of Preferred Stock: at least 20 days before the record date (charter IV.B Section 4)."""
-    return last_notice_date(quintus_terms(), inputs.excel_date(record_date, "record_date"))
+    return last_notice_date(quintus_terms(), arguments.excel_date(record_date, "record_date"))
 
 
 @func
@@ -338,10 +338,10 @@ def QNOTICE(record_date):
 @excel_errors
 def QCHECK(cap_table, conversion_prices=None, terms=None):
     """Findings a banker can act on: shares beyond the authorized size of a series (IV.B) or of all preferred (33,000,000) and Common (100,000,000) (IV.A), rows naming no class, and the 3(i) reservation of Common for conversion. One row OK when all hold. Columns: Check, Clause, Finding."""
-    charter = inputs.charter(terms)
+    charter = arguments.charter(terms)
     unknown: list = []
-    table = inputs.cap_table(cap_table, charter, unknown=unknown)
-    cps, _ = inputs.conversion_prices(conversion_prices, charter, table)
+    table = arguments.cap_table(cap_table, charter, unknown=unknown)
+    cps, _ = arguments.conversion_prices(conversion_prices, charter, table)
     return check_table(table, unknown, reservation(table, cps))
 
 
@@ -357,15 +357,15 @@ def QCHECK(cap_table, conversion_prices=None, terms=None):
 @excel_errors
 def QDIVIDEND(declared, cap_table, kind=None, conversion_prices=None, by=None, terms=None):
     """A dividend split (charter IV.B Section 1): preferred first at their annual rates ($0.20 ... $1.667), ratably when short; the rest to Common per share, with no preferred share getting less per share than Common ("if greater", 1(a)); non-cumulative. Columns: Class, Shares, Amount, Per Share, Clause; then Total."""
-    charter = inputs.charter(terms)
-    table = inputs.cap_table(cap_table, charter)
-    amount = inputs.money(inputs.scalar(declared, "declared"), "declared")
-    if inputs.choice(kind, "kind", ("cash", "non-cash"), "cash") == "cash":
+    charter = arguments.charter(terms)
+    table = arguments.cap_table(cap_table, charter)
+    amount = arguments.money(arguments.scalar(declared, "declared"), "declared")
+    if arguments.choice(kind, "kind", ("cash", "non-cash"), "cash") == "cash":
         lines = cash_dividend(table, amount)
     else:
-        cps, _ = inputs.conversion_prices(conversion_prices, charter, table)
+        cps, _ = arguments.conversion_prices(conversion_prices, charter, table)
         lines = as_converted_distribution(table, amount, cps)
-    return dividend_table(table, lines, amount, inputs.choice(by, "by", ("class", "holder"), "class"))
+    return dividend_table(table, lines, amount, arguments.choice(by, "by", ("class", "holder"), "class"))
 
 
 # -- Section 3(d): anti-dilution -----------------------------------------------------------------
@@ -382,11 +382,11 @@ DOC_EVENTS = "Range Date | Event | Shares | Consideration | Ref. Events: Purchas
 @excel_errors
 def QCONVPRICE(class_, events, cap_table, as_of=None, terms=None):
     """A series' Conversion Price after the charter IV.B 3(d) adjustments: weighted average CP x (A + B) / (A + C) for Additional Stock below the CP, sub-cent adjustments carried forward (3(d)(i)(B)), options deemed issued (3(d)(i)(E)), excluded issuances (3(d)(ii)), splits and combinations (3(d)(iii)-(iv))."""
-    charter = inputs.charter(terms)
-    cls = inputs.series(class_, charter)
-    table = inputs.cap_table(cap_table, charter)
-    day = None if inputs.is_blank(inputs.scalar(as_of, "as_of")) else inputs.excel_date(as_of, "as_of")
-    ledger = run_ledger(table, inputs.events(events, charter), day)
+    charter = arguments.charter(terms)
+    cls = arguments.series(class_, charter)
+    table = arguments.cap_table(cap_table, charter)
+    day = None if arguments.is_blank(arguments.scalar(as_of, "as_of")) else arguments.excel_date(as_of, "as_of")
+    ledger = run_ledger(table, arguments.events(events, charter), day)
     if cls not in ledger.cps:
         raise CharterError(f"Series {cls} is neither in the cap table nor purchased in the events", "class")
     return to_float(ledger.cps[cls])
@@ -399,7 +399,7 @@ def QCONVPRICE(class_, events, cap_table, as_of=None, terms=None):
 @excel_errors
 def QCONVLEDGER(events, cap_table, terms=None):
     """The charter IV.B 3(d) ledger: one row per event (and per 3-year carried adjustment), with the clause applied, then for each series its Conversion Price after the event and the amount carried forward under 3(d)(i)(B). Columns: Date, Event, Clause, then <series> CP, <series> Carried."""
-    charter = inputs.charter(terms)
-    table = inputs.cap_table(cap_table, charter)
-    ledger = run_ledger(table, inputs.events(events, charter))
+    charter = arguments.charter(terms)
+    table = arguments.cap_table(cap_table, charter)
+    ledger = run_ledger(table, arguments.events(events, charter))
     return ledger_table(ledger, [s for s in charter.classes if s in ledger.cps])

@@ -10,14 +10,14 @@ from __future__ import annotations
 from fractions import Fraction
 from functools import lru_cache
 
-from .cap_table import CapTable
-from .election import Election, OptimalElection, groups_present
-from .dividends import line_cents
+from .charter.cap_table import CapTable
+from .charter.election import Election, OptimalElection, groups_present
+from .charter.dividends import line_cents
 from .errors import CharterError
-from .exit_model import ExitModel, Who
-from .liquidation import COMPONENTS, UNALLOCATED, Distribution, Waterfall
+from .exit.model import ExitModel, Who
+from .charter.liquidation import COMPONENTS, UNALLOCATED, Distribution, Waterfall
 from .numbers import cents_to_float, largest_remainder_cents, to_float
-from .terms import COMMON, Charter
+from .charter.terms import COMMON, Charter
 
 WATERFALL_HEADER = ["Class", "Shares", "Converts", "Cash Amount", "Preference", "Participation",
                     "As Common", "Total", "Per Share"]

@@ -1,0 +1,185 @@
+"""One fixed election's Section 2 payouts as exact linear pieces between breakpoints.
+
+Under a fixed election the waterfall is continuous and piecewise linear in the proceeds: it
+bends only where a tier of 3(a)/2(a) is paid in full or a 2(b) cap binds.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from functools import cached_property
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+
+from ..errors import CharterError
+from ..charter.liquidation import UNALLOCATED, Distribution, Waterfall
+from ..numbers import ZERO, exact, round_to_cent
+
+
+@dataclass(frozen=True)
+class Breakpoint:
+    """An exit value where the share of the next dollar changes.
+
+    Attributes:
+        exit_value: the proceeds, exact.
+        event: what happens there, in the charter's words.
+        clause: where the charter says so.
+    """
+
+    exit_value: Fraction
+    event: str
+    clause: str
+
+
+def proceeds_to_cents(value) -> Fraction:
+    """Proceeds rounded to a whole cent, half-up, before any waterfall (interpretations: Money)."""
+    try:
+        x = exact(value)
+    except (ValueError, TypeError, ArithmeticError):
+        raise CharterError(f'"{value}" is not an amount of money', "proceeds") from None
+    if x < 0:
+        raise CharterError(f"proceeds cannot be negative, got {value}", "proceeds")
+    return round_to_cent(x)
+
+
+def _series_list(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+
+class Piecewise:
+    """One fixed election's payouts, exact, as linear pieces between breakpoints."""
+
+    def __init__(self, waterfall: Waterfall, converting: frozenset):
+        self.waterfall = waterfall
+        self.converting = converting
+        self.events = self._breakpoints()
+        self.points = [ZERO] + [b.exit_value for b in self.events]
+        self.classes = list(waterfall.cap_table.classes_present) + [UNALLOCATED]
+        self.values = [self._vector(waterfall.distribute(p, converting)) for p in self.points]
+        after = self._vector(waterfall.distribute(self.points[-1] + 1, converting))
+        self.slope_after = [a - b for a, b in zip(after, self.values[-1])]
+
+    @staticmethod
+    def _vector(d: Distribution) -> list[Fraction]:
+        return [c.total for c in d.classes] + [d.unallocated]
+
+    def _breakpoints(self) -> list[Breakpoint]:
+        """Where the next dollar's split changes (3(a)/3(c), 2(a) tiers, 2(b) caps)."""
+        w, conv = self.waterfall, self.converting
+        out: list[Breakpoint] = []
+        x = ZERO
+        cash = [n for n, s in w.series.items() if n in conv and s.cash_owed]
+        if cash:
+            x += sum(w.series[n].cash_owed for n in cash)
+            out.append(Breakpoint(x, f"Cash Amounts of {_series_list(cash)} paid in full", "IV.B.3(a), 3(c)"))
+        preference = {}
+        for rank in w.ranks:
+            tier = [n for n, s in w.series.items() if s.seniority == rank and n not in conv]
+            owed = sum((w.series[n].preference for n in tier), ZERO)
+            if owed:
+                x += owed
+                preference.update({n: w.series[n].preference for n in tier})
+                out.append(Breakpoint(x, f"Liquidation preference of {_series_list(tier)} paid in full", "IV.B.2(a)"))
+        weight, room = w.participants(conv, preference)
+        active_weight = sum(weight.values(), ZERO)
+        levels: dict[Fraction, list[str]] = {}
+        for n, r in room.items():
+            if r is not None and weight[n] > 0:
+                levels.setdefault(r / weight[n], []).append(n)
+        reached = ZERO
+        for level in sorted(levels):
+            x += (level - reached) * active_weight
+            reached = level
+            names = levels[level]
+            caps = ", ".join(f"${float(w.charter.terms(n).cap):g}" for n in names)
+            out.append(Breakpoint(x, f"{_series_list(names)} reach the 2(b) cap ({caps} per share)", "IV.B.2(b)"))
+            active_weight -= sum(weight[n] for n in names)
+        if active_weight == 0:
+            # no Common and no uncapped participant: 2(b) has no one left to pay
+            out.append(Breakpoint(x, "Every 2(b) participant is capped and no Common is outstanding: the rest is Unallocated", "IV.B.2(b)"))
+        # merge events at the same exit value
+        merged: list[Breakpoint] = []
+        for b in out:
+            if merged and merged[-1].exit_value == b.exit_value:
+                m = merged[-1]
+                merged[-1] = Breakpoint(m.exit_value, f"{m.event}; {b.event}", f"{m.clause}; {b.clause}")
+            elif b.exit_value > 0:
+                merged.append(b)
+        return merged
+
+    @cached_property
+    def slopes(self) -> list[list[Fraction]]:
+        """Exact share of the next dollar per class on each segment."""
+        return [self.slope(p) for p in self.points]
+
+    @cached_property
+    def float_rows(self) -> tuple[list[float], list[list[float]], list[list[float]]]:
+        """Segment starts, start values and slopes in floats (first passes only)."""
+        return ([float(p) for p in self.points],
+                [[float(v) for v in row] for row in self.values],
+                [[float(v) for v in row] for row in self.slopes])
+
+    @cached_property
+    def float_arrays(self) -> dict:
+        """For a sweep, per segment: start values, slopes, and which classes are paid a
+        whole number of cents at every whole-cent exit value there (so their cents are
+        trusted), and exact twins (see ``_twins``)."""
+        points, base, slope = self.float_rows
+        n = len(points)
+        return {
+            "points": np.array(points),
+            "base": np.array(base).reshape(n, -1),
+            "slope": np.array(slope).reshape(n, -1),
+            "twin": np.array([_twins(row, srow, p) for p, row, srow in zip(self.points, self.values, self.slopes)]),
+            # cents = v*100 + slope*(c - p*100) is whole for every whole c when the
+            # slope and the intercept v*100 - slope*p*100 are whole
+            "whole": np.array([[sl.denominator == 1 and (v * 100 - sl * p * 100).denominator == 1
+                                for v, sl in zip(row, srow)]
+                               for p, row, srow in zip(self.points, self.values, self.slopes)], dtype=bool).reshape(n, -1),
+        }
+
+    def at_float(self, x: float) -> list[float]:
+        """Class totals at ``x`` in floats (for a certified first pass only)."""
+        points, base, slope = self.float_rows
+        i = bisect.bisect_right(points, x) - 1
+        return [b + s * (x - points[i]) for b, s in zip(base[i], slope[i])]
+
+    def at(self, x: Fraction, only=None):
+        """Exact class totals (then Unallocated) at proceeds ``x``; with ``only``, a dict
+        of just those class indices."""
+        i = bisect.bisect_right(self.points, x) - 1
+        idx = range(len(self.classes)) if only is None else only
+        if i == len(self.points) - 1:
+            got = {j: self.values[i][j] + self.slope_after[j] * (x - self.points[i]) for j in idx}
+        else:
+            x0, x1 = self.points[i], self.points[i + 1]
+            t = (x - x0) / (x1 - x0)
+            got = {j: self.values[i][j] + (self.values[i + 1][j] - self.values[i][j]) * t for j in idx}
+        return list(got.values()) if only is None else got
+
+    def slope(self, x: Fraction) -> list[Fraction]:
+        """Share of the next dollar each class takes just above ``x``."""
+        i = bisect.bisect_right(self.points, x) - 1
+        if i == len(self.points) - 1:
+            return list(self.slope_after)
+        x0, x1 = self.points[i], self.points[i + 1]
+        return [(b - a) / (x1 - x0) for a, b in zip(self.values[i], self.values[i + 1])]
+
+
+def _twins(values, slopes, p) -> list[int]:
+    """For each class, the first class whose remainder in cents always equals its own on
+    this segment (same slope, intercepts a whole number of cents apart), else itself."""
+    twin = list(range(len(values)))
+    for j in range(len(values)):
+        for i in range(j):
+            if slopes[i] == slopes[j] and ((values[j] - values[i]) * 100).denominator == 1 \
+                    and (slopes[j] * 100).denominator == (slopes[i] * 100).denominator:
+                twin[j] = twin[i]
+                break
+    return twin
+
+
