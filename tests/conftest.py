@@ -1,6 +1,11 @@
 from fractions import Fraction
 
 import pytest
+from hypothesis import settings
+
+# No test may fail at random: every hypothesis run draws the same examples (CI and laptops alike).
+settings.register_profile("xl-quintus", derandomize=True, print_blob=True)
+settings.load_profile("xl-quintus")
 
 from xl_quintus.charter.cap_table import CapTable
 from xl_quintus.exit.model import ExitModel
