@@ -23,13 +23,11 @@ class Holding:
         holder: the holder's name, or None when the cap table names no holders.
         cls: the class, as resolved by ``Charter.resolve`` ("A", "G-3", "Common").
         shares: whole shares outstanding, never negative.
-        row: 1-based row of the input range it came from (for messages), 0 if none.
     """
 
     holder: str | None
     cls: str
     shares: int
-    row: int = 0
 
     @property
     def holder_key(self) -> str:
@@ -71,7 +69,7 @@ class CapTable:
             holder, label, shares = row if len(row) == 3 else (None, *row)
             if shares < 0 or int(shares) != shares:
                 raise CharterError(f"row {i}: shares must be a whole number of at least 0, got {shares}", "cap_table")
-            holdings.append(Holding(holder, charter.resolve(label, "cap_table"), int(shares), i))
+            holdings.append(Holding(holder, charter.resolve(label, "cap_table"), int(shares)))
         return cls(tuple(holdings), charter)
 
     @cached_property

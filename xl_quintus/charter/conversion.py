@@ -81,14 +81,13 @@ class Offering:
     Attributes:
         price_per_share: the public offering price per share.
         aggregate: the aggregate public offering price.
-        firm_commitment: a firm commitment underwritten offering (True) or not.
-        form_s1: registered on Form S-1 (the product assumes so unless told otherwise).
+        firm_commitment: a firm commitment underwritten offering (True) or not; the
+            product takes it as registered on Form S-1 (QIPO's ``firm_commitment`` says both).
     """
 
     price_per_share: Fraction
     aggregate: Fraction
     firm_commitment: bool = True
-    form_s1: bool = True
 
 
 def qualified_ipo(minimum: Fraction, offering: Offering) -> tuple[bool, str]:
@@ -97,8 +96,6 @@ def qualified_ipo(minimum: Fraction, offering: Offering) -> tuple[bool, str]:
     $40,000,000 in the aggregate". Returns (qualified, why)."""
     if not offering.firm_commitment:
         return False, "not a firm commitment underwritten offering (3(b)): nothing converts automatically"
-    if not offering.form_s1:
-        return False, "not registered on Form S-1 (3(b)): nothing converts automatically"
     if offering.aggregate < minimum:
         return False, (f"aggregate offering price ${float(offering.aggregate):,.2f} is below "
                        f"${float(minimum):,.0f} (3(b)): nothing converts automatically")

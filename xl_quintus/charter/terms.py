@@ -105,9 +105,6 @@ class SeriesTerms:
         """Whether the series shares in 2(b) as preferred."""
         return self.participation != "none"
 
-    def clause(self, term: str) -> str:
-        return self.clauses.get(term, "IV.B")
-
 
 @dataclass(frozen=True)
 class Charter:
@@ -116,6 +113,7 @@ class Charter:
     Attributes:
         name: the corporation.
         series: every series of Preferred Stock, in the charter's order.
+        document: the instrument these terms come from (title and date), if the terms name it.
         common_authorized, preferred_authorized: IV.A.
         qualified_ipo_minimum: 3(b) aggregate offering price of a qualified IPO.
         common_votes: votes per share of Common (IV.C.4).
@@ -129,6 +127,7 @@ class Charter:
     qualified_ipo_minimum: Fraction
     common_votes: int = 1
     notice_days: int = 20
+    document: str = ""
 
     def __post_init__(self):
         by_name = {}
@@ -148,7 +147,13 @@ class Charter:
         return tuple(s.name for s in self.series) + (COMMON,)
 
     def terms(self, name: str) -> SeriesTerms:
-        return self._by_name[name.upper()]
+        """The terms of the series ``name`` (its short label, any case)."""
+        try:
+            return self._by_name[name.upper()]
+        except KeyError:
+            raise CharterError(
+                f'"{name}" is not a series of Preferred Stock of {self.name} (charter IV.B); '
+                f"use one of {', '.join(s.name for s in self.series)}") from None
 
     def is_series(self, name: str) -> bool:
         return name.upper() in self._by_name
@@ -219,9 +224,7 @@ _SERIES_FIELDS = {
 
 def series_from_mapping(row: dict, where: str = "terms") -> SeriesTerms:
     """A :class:`SeriesTerms` from a TOML table or a range row (keys as in the TOML file)."""
-    unknown = {k for k in row if k not in _SERIES_FIELDS and not k.startswith("clause_")}
-    if unknown:
-        raise CharterError(f"unknown series field(s) {sorted(unknown)}", where)
+    _refuse_unknown_keys(row, _SERIES_FIELDS, f"[[series]] {row.get('name', '?')}", where, prefix="clause_")
     try:
         name = str(row["name"]).strip()
         if not name or _label_key(name) in {"COMMON", "COMMON STOCK"}:
@@ -273,8 +276,25 @@ def series_from_mapping(row: dict, where: str = "terms") -> SeriesTerms:
         raise CharterError(f"series {row.get('name', '?')}: {bad}", where) from None
 
 
+_CHARTER_FIELDS = {
+    "name", "document", "common_authorized", "preferred_authorized", "qualified_ipo_minimum",
+    "common_votes", "notice_days",
+}
+
+
+def _refuse_unknown_keys(table: dict, known: set, section: str, where: str, prefix: str | None = None):
+    """A key the terms do not define is refused, never silently dropped (a misspelt ``cap``
+    would otherwise leave a series uncapped)."""
+    for key in table:
+        if key not in known and not (prefix and str(key).startswith(prefix)):
+            also = f", or {prefix}<term>" if prefix else ""
+            raise CharterError(f'{section}: unknown key "{key}"; use one of {", ".join(sorted(known))}{also}', where)
+
+
 def charter_from_mapping(data: dict, where: str = "terms") -> Charter:
+    _refuse_unknown_keys(data, {"charter", "series"}, "terms file", where)
     head = data.get("charter", {})
+    _refuse_unknown_keys(head, _CHARTER_FIELDS, "[charter]", where)
     try:
         return Charter(
             name=head.get("name", "the corporation"),
@@ -284,6 +304,7 @@ def charter_from_mapping(data: dict, where: str = "terms") -> Charter:
             qualified_ipo_minimum=exact(head.get("qualified_ipo_minimum", "0")),
             common_votes=int(head.get("common_votes", 1)),
             notice_days=int(head.get("notice_days", 20)),
+            document=str(head.get("document", "")),
         )
     except KeyError as missing:
         raise CharterError(f"[charter] has no {missing.args[0]}", where) from None

@@ -353,7 +353,7 @@ def cap_table(value, charter: Charter, argument: str = "cap_table", unknown: lis
             unknown.append((i, label, e))
             continue
         n = whole_shares(shares, argument, f"row {i}: ")
-        holdings.append(Holding(holder, cls, n, i))
+        holdings.append(Holding(holder, cls, n))
     if not holdings and unknown is None:
         raise CharterError("no holdings: give rows of Class | Shares or Holder | Class | Shares", argument)
     return CapTable(tuple(holdings), charter)

@@ -1,0 +1,67 @@
+"""The package's layout promises (issue 11): what the runtime imports, terms files read
+strictly, the README function table in one piece, dead code gone."""
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from xl_quintus.charter.terms import charter_from_mapping, load_charter, quintus
+from xl_quintus.errors import CharterError
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAD = {"name": "X Co", "common_authorized": 1000, "preferred_authorized": 100}
+SERIES = {"name": "H", "authorized": 10, "original_issue_price": "1.00"}
+
+
+def test_runtime_imports_no_workbook_library():
+    """Runtime dependencies are what the package imports (numpy, xlwings); openpyxl and the
+    workbook tools are extras, and importing the Excel layer or the CLI loads none of them."""
+    code = ("import sys, xl_quintus.excel, xl_quintus.custom_functions, xl_quintus.cli, xl_quintus.tables;"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'openpyxl', 'formulas', 'xlsxwriter', 'lxml'}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert [d.split(">")[0] for d in project["dependencies"]] == ["numpy", "xlwings"]
+    assert any(d.startswith("openpyxl") for d in project["optional-dependencies"]["workbook"])
+
+
+def test_readme_function_table_is_one_table():
+    """Every Q-function has a row, and the rows form one table (no stray line between them)."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Functions (this release)", 1)[1]
+    lines = section.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| function |"))
+    end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
+    rows = lines[start + 2:end]
+    named = {re.match(r"\| `(Q[A-Z]+)\(", r).group(1) for r in rows}
+    from xl_quintus.excel import __all__
+    assert named == {n for n in __all__ if n.startswith("Q") and n.isupper()}
+    assert not any(line.startswith("| `Q") for line in lines[end:])
+
+
+def test_terms_file_keeps_document_and_refuses_unknown_keys(tmp_path):
+    assert quintus().document.startswith("Restated Certificate of Incorporation of Quintus")
+    for data, key in [({"charter": HEAD | {"documnet": "x"}}, "documnet"),
+                      ({"charter": HEAD, "seres": []}, "seres"),
+                      ({"charter": HEAD, "series": [SERIES | {"cpa": "2"}]}, "cpa")]:
+        with pytest.raises(CharterError, match=f'unknown key "{key}"') as info:
+            charter_from_mapping(data)
+        assert "\n" not in str(info.value)
+    path = tmp_path / "terms.toml"
+    path.write_text('[charter]\nname = "X Co"\ncommon_authorized = 1000\npreferred_authorized = 100\nvotes = 2\n')
+    with pytest.raises(CharterError, match=r'^terms: \[charter\]: unknown key "votes"'):
+        load_charter(path)
+
+
+def test_clause_keys_stay_allowed():
+    charter = charter_from_mapping({"charter": HEAD, "series": [SERIES | {"clause_cap": "IV.B.2(b)"}]})
+    assert charter.terms("H").clauses == {"cap": "IV.B.2(b)"}
+
+
+def test_unknown_series_is_a_charter_error_naming_it():
+    with pytest.raises(CharterError, match='"Z" is not a series of Preferred Stock of Quintus Corporation'):
+        quintus().terms("Z")
