@@ -65,3 +65,36 @@ def test_clause_keys_stay_allowed():
 def test_unknown_series_is_a_charter_error_naming_it():
     with pytest.raises(CharterError, match='"Z" is not a series of Preferred Stock of Quintus Corporation'):
         quintus().terms("Z")
+
+
+@pytest.mark.parametrize("label, classes", [
+    ("A-D", ("A", "B", "C", "D")), ("series a-d", ("A", "B", "C", "D")),
+    ("G", ("G-1", "G-2", "G-3", "G-4", "G-5", "G-6")), ("Series G Preferred Stock", ("G-1", "G-2", "G-3", "G-4", "G-5", "G-6")),
+    ("e", ("E",)), ("Series G-3 Preferred", ("G-3",)),
+])
+def test_group_labels_are_understood_in_one_place(label, classes):
+    """QPAYOUT's who and every conversions argument read a label as the charter does."""
+    from xl_quintus.charter.cap_table import CapTable
+    from xl_quintus.excel import arguments
+    from xl_quintus.exit.payee import Who
+
+    charter = quintus()
+    assert charter.classes_named(label) == classes
+    assert Who(CapTable.of([("Fund", "A", 1)]), label).classes == classes
+    assert arguments.conversions(label, charter) == classes
+    assert charter.classes_named("A-E") is None and charter.group_labels() == ("A-D", "G")
+
+
+def test_excel_values_are_known_in_one_place():
+    import datetime as dt
+
+    from xl_quintus.excel import arguments, cells
+    from xl_quintus.workbook import recalc
+
+    assert arguments.EXCEL_ERRORS is cells.EXCEL_ERRORS and recalc.is_error is cells.is_error
+    assert recalc._is_error("#N/A") and not recalc._is_error("N/A")
+    assert arguments.excel_date(46022.0, "d") == dt.date(2025, 12, 31) == cells.from_serial(46022)
+    assert cells.to_serial(dt.datetime(2025, 12, 31, 18, 0)) == 46022
+    assert arguments.excel_date(2958465, "d") == dt.date(9999, 12, 31)
+    with pytest.raises(CharterError, match="is not a date"):
+        arguments.excel_date(2958466, "d")

@@ -27,6 +27,9 @@ def exact(value) -> Fraction:
 
     Floats are read as the decimal Excel shows (``repr``), not their binary expansion:
     a cell holding 1.43 means 143/100, not 1.4299999999999999378...
+
+    >>> exact(1.43), exact("1,000.05"), exact(Decimal("0.925"))
+    (Fraction(143, 100), Fraction(20001, 20), Fraction(37, 40))
     """
     if isinstance(value, Fraction):
         return value
@@ -57,7 +60,11 @@ def round_half_up(value: Fraction) -> int:
 
 
 def to_cents(value: Fraction) -> int:
-    """Whole cents, half a cent rounds up. ``to_cents(Fraction(1005, 1000)) == 101``."""
+    """Whole cents, half a cent rounds up.
+
+    >>> to_cents(Fraction(1005, 1000)), to_cents(Fraction(-1005, 1000))
+    (101, -100)
+    """
     return round_half_up(value * 100)
 
 
@@ -73,6 +80,9 @@ def largest_remainder(parts: Sequence[Fraction], total: int) -> list[int]:
     largest remainders, ties to the earlier part (interpretations: "ties go to the earlier
     class ..., then the earlier holder in the input"). ``parts`` must be non-negative and
     add up to within one unit per part of ``total``.
+
+    >>> largest_remainder([Fraction(1, 3)] * 3, 1)
+    [1, 0, 0]
     """
     floors = [math.floor(p) for p in parts]
     missing = total - sum(floors)
@@ -86,7 +96,11 @@ def largest_remainder(parts: Sequence[Fraction], total: int) -> list[int]:
 
 
 def largest_remainder_cents(parts: Sequence[Fraction], total_cents: int) -> list[int]:
-    """Dollar ``parts`` as whole cents adding up to ``total_cents`` (see :func:`largest_remainder`)."""
+    """Dollar ``parts`` as whole cents adding up to ``total_cents`` (see :func:`largest_remainder`).
+
+    >>> largest_remainder_cents([Fraction(1, 3)] * 3, 100)
+    [34, 33, 33]
+    """
     return largest_remainder([p * 100 for p in parts], total_cents)
 
 

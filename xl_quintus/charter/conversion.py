@@ -32,10 +32,12 @@ from .terms import COMMON, SeriesTerms
 
 def conversion_rate(terms: SeriesTerms, conversion_price: Fraction | None = None) -> Fraction:
     """3(a): Common per share, "determined by dividing the Original ... Issue Price by the
-    Conversion Price"; the Conversion Price starts at the Original Issue Price."""
+    Conversion Price"; the Conversion Price starts at the Original Issue Price. The one check
+    that a Conversion Price is above 0 (a waterfall asks here too)."""
     cp = terms.original_issue_price if conversion_price is None else conversion_price
     if cp <= 0:
-        raise CharterError(f"Series {terms.name}: a Conversion Price must be above 0 (3(a))", "conversion_price")
+        raise CharterError(f"Series {terms.name}: a Conversion Price must be above 0, got {float(cp):g} (charter IV.B.3(a))",
+                           "conversion_price")
     return terms.original_issue_price / cp
 
 

@@ -65,10 +65,6 @@ def groups_present(cap_table: CapTable) -> tuple[Group, ...]:
     return tuple(out)
 
 
-def group_label(members: tuple[str, ...]) -> str:
-    return members[0] if len(members) == 1 else f"{members[0]}-{members[-1]}"
-
-
 # An evaluator gives, for a set of converting series, each class's total payout.
 Evaluator = Callable[[frozenset], dict]
 
@@ -182,7 +178,7 @@ def fixed_election(cap_table: CapTable, spec, argument: str = "conversions") -> 
             hit = named & set(members)
             if hit and hit != set(members):
                 raise CharterError(
-                    f"Series {group_label(members)} convert only together (charter IV.B.3(a)); "
+                    f"Series {charter.group_of(members[0])} convert only together (charter IV.B.3(a)); "
                     f'got "{", ".join(m for m in members if m in hit)}"',
                     argument,
                 )

@@ -22,7 +22,7 @@ from typing import Iterable, Mapping
 
 from .cap_table import CapTable
 from ..errors import CharterError
-from ..numbers import ZERO, exact, largest_remainder_cents
+from ..numbers import ZERO, exact, largest_remainder_cents, to_cents
 from .terms import COMMON
 
 UNALLOCATED = "Unallocated"
@@ -119,11 +119,12 @@ class Waterfall:
     ):
         self.cap_table = cap_table.validate()
         self.charter = cap_table.charter
+        from .conversion import conversion_rate       # (conversion imports this module)
+
         self.conversion_prices = dict(conversion_prices or {})
         self.unpaid_dividends = dict(unpaid_dividends or {})
         for name, cp in self.conversion_prices.items():
-            if cp <= 0:
-                raise CharterError(f"Series {name}: a Conversion Price must be above 0, got {float(cp)} (3(a))", "conversion_prices")
+            conversion_rate(self.charter.terms(name), cp)      # 3(a): a Conversion Price above 0
         for name, d in self.unpaid_dividends.items():
             if d < 0:
                 raise CharterError(f"Series {name}: unpaid dividends per share cannot be negative, got {float(d)}", "unpaid_dividends")
@@ -132,12 +133,11 @@ class Waterfall:
             t = self.charter.terms(name)
             n = cap_table.shares(name)
             unpaid = self.unpaid_dividends.get(name, ZERO)
-            cp = self.conversion_prices.get(name, t.original_issue_price)
             self.series[name] = _Series(
                 name=name,
                 shares=n,
                 seniority=t.seniority,
-                as_converted=n * t.original_issue_price / cp,
+                as_converted=n * conversion_rate(t, self.conversion_prices.get(name)),
                 preference=n * (t.original_issue_price + unpaid),
                 cash_owed=None if t.cash_amount is None else n * (t.cash_amount + unpaid),
                 cap_total=None if t.participation != "capped" else n * t.cap,
@@ -234,9 +234,7 @@ class Waterfall:
 
     def _amounts(self, proceeds, converting):
         """The rules in order: 3(a)/3(c), then 2(a), then 2(b)."""
-        proceeds = self._number(proceeds)
-        if proceeds < 0:
-            raise CharterError(f"proceeds cannot be negative, got {float(proceeds)}", "proceeds")
+        proceeds = proceeds_not_negative(self._number(proceeds))
         converting = frozenset(converting) & self.series.keys()
         cash = self._cash_amounts(proceeds, converting)
         available = proceeds - sum(cash.values(), self.zero)
@@ -276,7 +274,16 @@ def class_cents(totals: Mapping[str, Fraction], unallocated: Fraction, proceeds:
     proceeds: largest remainder, ties to the earlier class (interpretations: Money)."""
     names = list(totals) + ([UNALLOCATED] if unallocated else [])
     parts = list(totals.values()) + ([unallocated] if unallocated else [])
-    return dict(zip(names, largest_remainder_cents(parts, int(proceeds * 100))))
+    return dict(zip(names, largest_remainder_cents(parts, to_cents(proceeds))))
+
+
+def proceeds_not_negative(proceeds):
+    """Section 2 divides "the assets of this corporation available for distribution to its
+    stockholders" (2(a)-(c)): an amount that is never below zero. The one check of it; exit
+    analysis (``proceeds_to_cents``, the sweep) asks here."""
+    if proceeds < 0:
+        raise CharterError(f"proceeds cannot be negative, got {float(proceeds):g}", "proceeds")
+    return proceeds
 
 
 def pay_ratably(available: Fraction, owed: Mapping[str, Fraction], zero=ZERO) -> dict[str, Fraction]:

@@ -184,6 +184,32 @@ class Charter:
                 return tuple(s.name for s in self.series if s.family == fam)
         return None
 
+    def classes_named(self, label) -> tuple[str, ...] | None:
+        """The classes a user's label names, or None: one class (``"Series A Preferred
+        Stock"``), a family (``"G"``: G-1..G-6) or a conversion group of several series
+        (``"A-D"`` or ``"Series A-D"``: those "voting together as a single class", 3(a)).
+        The one place group and family labels are understood.
+
+        >>> quintus().classes_named("series a-d"), quintus().classes_named("G")[-1]
+        (('A', 'B', 'C', 'D'), 'G-6')
+        """
+        key = _label_key(label)
+        if key in self._labels:
+            return (self._labels[key],)
+        family = self.family_members(label)
+        if family:
+            return family
+        for members in self.election_groups():
+            group = self.group_of(members[0])
+            if len(members) > 1 and key in {_label_key(group), _label_key(f"Series {group}")}:
+                return members
+        return None
+
+    def group_labels(self) -> tuple[str, ...]:
+        """Labels that name several series: conversion groups ("A-D"), then families ("G")."""
+        groups = [self.group_of(m[0]) for m in self.election_groups() if len(m) > 1]
+        return tuple(dict.fromkeys(groups + [s.family for s in self.series if s.family]))
+
     def election_groups(self) -> tuple[tuple[str, ...], ...]:
         """Conversion groups in charter order: ("A","B","C","D"), ("E",), ...  (3(a))."""
         groups: dict[str, list[str]] = {}

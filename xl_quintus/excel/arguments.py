@@ -18,12 +18,7 @@ from ..charter.cap_table import CapTable, Holding
 from ..errors import CharterError
 from ..numbers import exact
 from ..charter.terms import COMMON, Charter, charter_with_series, load_charter, quintus, series_from_mapping
-
-EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
-
-
-def is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+from .cells import EXCEL_ERRORS, from_serial, is_blank, is_error, is_serial  # noqa: F401 (re-exported)
 
 
 def show(value) -> str:
@@ -37,7 +32,7 @@ def show(value) -> str:
 
 
 def _check_cell(value, argument: str):
-    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+    if is_error(value):
         raise CharterError(f"a cell holds the Excel error {value.strip()}; fix it first", argument)
 
 
@@ -139,8 +134,8 @@ def excel_date(value, argument: str) -> _dt.date:
         return value.date()
     if isinstance(value, _dt.date):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
-        return _dt.date(1899, 12, 30) + _dt.timedelta(days=int(value))
+    if is_serial(value):
+        return from_serial(value)
     if isinstance(value, str):
         try:
             return _dt.date.fromisoformat(value.strip())
@@ -423,18 +418,7 @@ def conversions(value, charter: Charter, argument: str = "conversions"):
 
 
 def _series_named(token: str, charter: Charter, argument: str) -> list[str]:
-    groups = {}
-    for members in charter.election_groups():
-        if len(members) > 1:
-            g = charter.group_of(members[0])
-            groups[g.upper()] = list(members)
-            groups[f"SERIES {g}".upper()] = list(members)
-    if token.upper() in groups:
-        return groups[token.upper()]
-    family = charter.family_members(token)
-    if family:
-        return list(family)
-    cls = charter.resolve(token, argument)
-    if cls == COMMON:
+    classes = charter.classes_named(token) or (charter.resolve(token, argument),)   # resolve: the message
+    if classes == (COMMON,):
         raise CharterError('"Common" does not convert; name series of Preferred Stock', argument)
-    return [cls]
+    return list(classes)

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..charter.cap_table import CapTable
-from ..charter.election import Group, groups_present
 from ..charter.liquidation import Distribution, class_cents
 from ..charter.terms import COMMON
 from ..errors import CharterError
@@ -26,25 +25,16 @@ class Who:
         self.classes: tuple[str, ...] = ()
         self.holder: str | None = None
         key = self.label.upper()
-        try:
-            self.classes = (charter.resolve(self.label),)
+        named = charter.classes_named(self.label)
+        if named:
+            self.classes = named
             return
-        except CharterError:
-            pass
-        family = charter.family_members(self.label)
-        if family:
-            self.classes = family
-            return
-        for g in groups_present(cap_table) + tuple(_all_groups(charter)):
-            if len(g.members) > 1 and key in {g.name.upper(), f"SERIES {g.name}".upper()}:
-                self.classes = tuple(s for s in charter.classes if charter.is_series(s) and charter.group_of(s) == g.name)
-                return
         holders = {h.upper(): h for h in cap_table.holders if not charter.is_series(h) and h != COMMON} \
             if cap_table.has_holder_names else {}
         if key in holders:
             self.holder = holders[key]
             return
-        known = ", ".join(list(charter.classes) + ["A-D", "G"] + list(holders.values())[:5])
+        known = ", ".join(list(charter.classes) + list(charter.group_labels()) + list(holders.values())[:5])
         raise CharterError(f'"{label}" is neither a class, a group of classes nor a holder in the cap table; try one of {known}', argument)
 
     def cents(self, model: ExitModel, dist: Distribution) -> int:
@@ -80,7 +70,3 @@ class Who:
             doubt |= d1 | d2
         return total, doubt
 
-
-def _all_groups(charter):
-    for members in charter.election_groups():
-        yield Group(charter.group_of(members[0]), tuple(members), len(members) > 1)

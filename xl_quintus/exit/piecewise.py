@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import CharterError
-from ..charter.liquidation import UNALLOCATED, Distribution, Waterfall
+from ..charter.liquidation import UNALLOCATED, Distribution, Waterfall, proceeds_not_negative
 from ..numbers import ZERO, exact, round_to_cent
 
 
@@ -40,9 +40,7 @@ def proceeds_to_cents(value) -> Fraction:
         x = exact(value)
     except (ValueError, TypeError, ArithmeticError):
         raise CharterError(f'"{value}" is not an amount of money', "proceeds") from None
-    if x < 0:
-        raise CharterError(f"proceeds cannot be negative, got {value}", "proceeds")
-    return round_to_cent(x)
+    return round_to_cent(proceeds_not_negative(x))
 
 
 def _series_list(names: Sequence[str]) -> str:

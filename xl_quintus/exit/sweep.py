@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 
-from ..errors import CharterError
 from .piecewise import proceeds_to_cents
 
 
@@ -67,8 +66,7 @@ def _proceeds_cents_np(values, arr: np.ndarray) -> np.ndarray:
     """Proceeds to whole cents, half-up as :func:`proceeds_to_cents`, vectorised; values
     within a hair of half a cent go through Decimal so binary floats cannot flip them."""
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        bad = next(v for v, a in zip(values, arr) if not (math.isfinite(a) and a >= 0))
-        raise CharterError(f"proceeds cannot be {bad!r}", "proceeds")
+        proceeds_to_cents(next(v for v, a in zip(values, arr) if not (math.isfinite(a) and a >= 0)))  # raises
     scaled = arr * 100
     cents = np.floor(scaled + 0.5)
     near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6 + 1e-15 * scaled

@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 from ..excel import functions as excel
+from ..excel.cells import to_serial
 from ..charter.terms import quintus
 
 MODEL_NAME = "quintus-deal-model.xlsx"
@@ -88,7 +89,7 @@ class _Sheet:
 
 def _cached(v):
     if isinstance(v, dt.date):
-        return (v - dt.date(1899, 12, 30)).days
+        return to_serial(v)
     return v
 
 

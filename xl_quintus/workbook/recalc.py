@@ -21,6 +21,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..excel.cells import is_error, to_serial
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"     # encrypted .xlsx and old .xls files
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -102,7 +104,7 @@ def _to_engine(result):
 
     def cell(v):
         if isinstance(v, dt.date):
-            return (v - dt.date(1899, 12, 30)).days
+            return to_serial(v)
         return v
 
     if isinstance(result, list):
@@ -341,8 +343,7 @@ def _grid(value):
 
 
 def _is_error(v) -> bool:
-    return isinstance(v, str) and v.startswith("#") and v.upper() in {
-        "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"}
+    return isinstance(v, str) and v.startswith("#") and is_error(v)
 
 
 def _new_cell(rows, data, r: int, a: str, etree, ns, cells):
