@@ -13,9 +13,8 @@ import time
 
 from xl_quintus.cli import sample_cap_table
 from xl_quintus.excel import QPAYOUT
-from xl_quintus.exit.model import ExitModel, Who
+from xl_quintus.exit.model import ExitModel, Who, model_for
 from xl_quintus.charter.liquidation import Waterfall
-from xl_quintus.tables import exit_model
 from xl_quintus.charter.terms import quintus
 
 
@@ -39,12 +38,12 @@ def main():
     exits = [random.uniform(0, 900e6) for _ in range(51)]
     per_call = []
     for x in exits:
-        exit_model.cache_clear()
+        model_for.cache_clear()
         per_call.append(timed(lambda: QPAYOUT(x, "E", ct_rows)))
     one = statistics.median(per_call)
     print(f"QPAYOUT, one exact call (optimal, median of 51)       {one * 1e3:9.3f} ms   {one / base:8.1f} x baseline")
 
-    exit_model.cache_clear()
+    model_for.cache_clear()
     col = [[random.uniform(0, 900e6)] for _ in range(10_000)]
     t10k = timed(lambda: QPAYOUT(col, "E", ct_rows))
     print(f"QPAYOUT over a 10,000-row column (cold: map + sweep)  {t10k * 1e3:9.1f} ms   {t10k / base:8.1f} x baseline")

@@ -2,6 +2,7 @@
 strictly, the README function table in one piece, dead code gone."""
 
 import re
+from fractions import Fraction
 import subprocess
 import sys
 import tomllib
@@ -98,3 +99,25 @@ def test_excel_values_are_known_in_one_place():
     assert arguments.excel_date(2958465, "d") == dt.date(9999, 12, 31)
     with pytest.raises(CharterError, match="is not a date"):
         arguments.excel_date(2958466, "d")
+
+
+def test_argument_readers_never_call_the_engine():
+    """Reading an events range gives the events; the function layer runs the 3(d) ledger."""
+    from xl_quintus.excel import arguments
+
+    source = (ROOT / "xl_quintus" / "excel" / "arguments.py").read_text()
+    assert "run_ledger" not in source and "Waterfall" not in source and "ExitModel" not in source
+    events = [["Date", "Event", "Shares", "Consideration", "Ref"], ["2001-01-01", "Issue", 100.0, 50.0, None]]
+    read = arguments.conversion_prices(events, quintus())
+    assert read.prices == {} and [e.kind for e in read.events] == ["Issue"]
+    assert arguments.conversion_prices([["E", 3.0]], quintus()).prices == {"E": 3}
+
+
+def test_one_cached_factory_builds_the_exit_model():
+    from xl_quintus.charter.cap_table import CapTable
+    from xl_quintus.exit.model import model_for
+
+    table = CapTable.of([("E", 100), ("Common", 100)])
+    assert model_for(table, {"E": Fraction(3)}) is model_for(table, {"E": Fraction(3)})
+    assert model_for(table) is not model_for(table, conversions="none")
+    assert "lru_cache" not in (ROOT / "xl_quintus" / "tables.py").read_text()

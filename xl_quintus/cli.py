@@ -12,7 +12,8 @@ import sys
 
 from .charter.cap_table import CapTable
 from .errors import CharterError
-from .tables import breakpoints_table, exit_model, waterfall_table
+from .exit.model import model_for
+from .tables import breakpoints_table, waterfall_table
 from .charter.terms import COMMON, Charter, load_charter, quintus
 
 DEFAULT_EXITS = (25_000_000, 75_000_000, 150_000_000, 400_000_000, 1_000_000_000)
@@ -43,7 +44,7 @@ def print_table(rows):
 def waterfall(args) -> int:
     charter = load_charter(args.terms) if args.terms else quintus()
     table = sample_cap_table(charter, args.common)
-    model = exit_model(table, (), (), args.conversions)
+    model = model_for(table, conversions=args.conversions)
     print(f"{charter.name}: sample cap table, every authorized preferred share outstanding, "
           f"{args.common:,} Common; conversions: {args.conversions}\n")
     for exit_value in args.exits:

@@ -8,25 +8,18 @@ whole cents, each set of parts rounded by largest remainder so it adds up to its
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import lru_cache
 
 from .charter.cap_table import CapTable
 from .charter.election import Election, OptimalElection, groups_present
 from .charter.dividends import line_cents
 from .errors import CharterError
 from .exit.model import ExitModel, Who
-from .charter.liquidation import COMPONENTS, UNALLOCATED, Distribution, Waterfall
+from .charter.liquidation import COMPONENTS, UNALLOCATED, Distribution
 from .numbers import cents_to_float, largest_remainder_cents, to_float
 from .charter.terms import COMMON, Charter
 
 WATERFALL_HEADER = ["Class", "Shares", "Converts", "Cash Amount", "Preference", "Participation",
                     "As Common", "Total", "Per Share"]
-
-
-@lru_cache(maxsize=64)
-def exit_model(cap_table: CapTable, conversion_prices: tuple, unpaid_dividends: tuple, conversions) -> ExitModel:
-    """One :class:`ExitModel` per distinct inputs, so a workbook's many cells share it."""
-    return ExitModel(Waterfall(cap_table, dict(conversion_prices), dict(unpaid_dividends)), conversions)
 
 
 def waterfall_table(model: ExitModel, dist: Distribution, by: str = "class") -> list[list]:

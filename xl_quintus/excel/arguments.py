@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -236,11 +237,25 @@ def looks_like_events(value) -> bool:
     return any(_event_kind(r[1]) for r in rows(value) if len(r) >= 2)
 
 
-def conversion_prices(value, charter: Charter, table: CapTable, argument: str = "conversion_prices"):
-    """(Conversion Prices by series, split factor): from a ``Class | Conversion Price``
-    range, an events range (the 3(d) ledger is run on ``table``), or a QCONVLEDGER table
-    (its last row)."""
-    from ..charter.anti_dilution import run_ledger
+@dataclass(frozen=True)
+class ConversionPriceInput:
+    """A ``conversion_prices`` argument as read: Conversion Prices by series (a ``Class |
+    Conversion Price`` range, or a QCONVLEDGER table's last row), or the 3(d) events of an
+    events range, which the engine's ledger turns into prices (``functions`` runs it: a reader
+    never calls the engine).
+
+    Attributes:
+        prices: Conversion Price by series (empty when ``events`` is given).
+        events: the events, or None when the argument holds prices.
+    """
+
+    prices: dict
+    events: tuple | None = None
+
+
+def conversion_prices(value, charter: Charter, argument: str = "conversion_prices") -> ConversionPriceInput:
+    """Conversion Prices from a ``Class | Conversion Price`` range or a QCONVLEDGER table (its
+    last row), or the events of an events range (for the 3(d) ledger)."""
     cells = rows(value)
     if cells and len(cells[0]) > 3 and [str(c).strip() for c in cells[0][:3]] == ["Date", "Event", "Clause"]:
         header = [str(c).strip() for c in cells[0]]
@@ -249,11 +264,10 @@ def conversion_prices(value, charter: Charter, table: CapTable, argument: str = 
         for j, h in enumerate(header):
             if h.endswith(" CP"):
                 cps[charter.resolve(h[:-3], argument)] = number(last[j], argument, "a Conversion Price")
-        return cps, Fraction(1)
+        return ConversionPriceInput(cps)
     if looks_like_events(value):
-        ledger = run_ledger(table, events(value, charter, argument))
-        return ledger.cps, ledger.split_factor
-    return class_values(value, charter, argument, "Conversion Price", positive=True), Fraction(1)
+        return ConversionPriceInput({}, tuple(events(value, charter, argument)))
+    return ConversionPriceInput(class_values(value, charter, argument, "Conversion Price", positive=True))
 
 
 # -- charter terms ---------------------------------------------------------------------------

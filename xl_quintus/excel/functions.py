@@ -13,6 +13,7 @@ xlwings Lite / Server: ``from xl_quintus.excel import *`` in ``main.py`` / the f
 from __future__ import annotations
 
 import functools
+from fractions import Fraction
 
 import xlwings
 from xlwings import arg, func
@@ -24,10 +25,10 @@ from ..charter.dividends import as_converted_distribution, cash_dividend
 from ..charter.conversion import (Offering, cash_amount_due, common_on_conversion, conversion_rate, ipo_conversion,
                          ipo_ratchet_rate, recapitalization_entitlement, reservation)
 from ..errors import CharterError
-from ..exit.model import Who
+from ..exit.model import Who, model_for
 from ..numbers import cents_to_float, to_cents, to_float
 from ..tables import (TERMS, approval_table, board_table, breakpoints_table, check_table, dividend_table, election_table,
-                      exit_model, ipo_table, ledger_table, payout_value, term_value, voting_power_table, waterfall_table)
+                      ipo_table, ledger_table, payout_value, term_value, voting_power_table, waterfall_table)
 from ..charter.terms import quintus as quintus_terms
 from ..charter.voting import board, last_notice_date, voting_power, voting_shift_period, votes
 
@@ -64,9 +65,6 @@ def excel_errors(fn):
     return wrapper
 
 
-# From this many exit values QPAYOUT sweeps in numpy (same cents as the exact engine, tested).
-SWEEP_FROM = 32
-
 # Shared argument help, so every function describes an input the same way.
 DOC_PROCEEDS = "Proceeds available to stockholders (2(c) deemed liquidations included; non-cash at fair value, 2(d)). Rounded to the cent."
 DOC_CAP_TABLE = "Range of rows Holder | Class | Shares, or Class | Shares. A header row and blank rows are skipped."
@@ -76,13 +74,23 @@ DOC_DIVS = "Optional range Class | unpaid dividends per share, added to the 2(a)
 DOC_TERMS = "Optional: a terms range (header Class, Authorized, Issue Price, Seniority, Participation, Cap, ...) adding series to Quintus 1999, or the path of a TOML terms file. Blank: Quintus 1999."
 
 
+def _conversion_prices(value, charter, table):
+    """(Conversion Prices by series, split factor) of a ``conversion_prices`` argument: as
+    given, or after the 3(d) ledger of its events on ``table``."""
+    read = arguments.conversion_prices(value, charter)
+    if read.events is None:
+        return read.prices, Fraction(1)
+    ledger = run_ledger(table, list(read.events))
+    return ledger.cps, ledger.split_factor
+
+
 def _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms):
     charter = arguments.charter(terms)
     table = arguments.cap_table(cap_table, charter)
-    cps, _ = arguments.conversion_prices(conversion_prices, charter, table)
+    cps, _ = _conversion_prices(conversion_prices, charter, table)
     divs = arguments.class_values(unpaid_dividends, charter, "unpaid_dividends", "unpaid dividends per share")
     conv = arguments.conversions(conversions, charter)
-    return exit_model(table, tuple(sorted(cps.items())), tuple(sorted(divs.items())), conv)
+    return model_for(table, cps, divs, conv)
 
 
 @func
@@ -121,10 +129,7 @@ def QPAYOUT(proceeds, who, cap_table, conversions=None, conversion_prices=None, 
         raise CharterError("the range of exit values is empty", "proceeds")
     flat_values = [(i, j, c) for i, r in enumerate(grid) for j, c in enumerate(r) if not arguments.is_blank(c)]
     values = [float(arguments.money(c, f"proceeds (value {k + 1})")) for k, (_, _, c) in enumerate(flat_values)]
-    if len(values) >= SWEEP_FROM:
-        cents = model.sweep_cents(values, payee)
-    else:
-        cents = [model.payout_cents(v, payee) for v in values]
+    cents = model.payouts_cents(values, payee)
     out = [["" for _ in r] for r in grid]
     for (i, j, _), c in zip(flat_values, cents):
         out[i][j] = c / 100
@@ -226,7 +231,7 @@ def QIPO(price_per_share, aggregate_offering, cap_table, conversion_prices=None,
         or _missing("price_per_share"),
         aggregate=arguments.money(arguments.scalar(aggregate_offering, "aggregate_offering"), "aggregate_offering"),
         firm_commitment=arguments.boolean(firm_commitment, "firm_commitment", True))
-    cps, split_factor = arguments.conversion_prices(conversion_prices, charter, table)
+    cps, split_factor = _conversion_prices(conversion_prices, charter, table)
     result = ipo_conversion(
         table, offering, cps,
         arguments.optional_money(legally_available, "legally_available"),
@@ -282,7 +287,7 @@ def QVOTINGPOWER(cap_table, conversion_prices=None, terms=None):
     """Votes per holder and class (charter IV.B 5(c), IV.C.4), rounded per holder per series. Columns: Holder, Class, Shares, Votes, Percent (a fraction of all votes: format as %); then Total."""
     charter = arguments.charter(terms)
     table = arguments.cap_table(cap_table, charter)
-    cps, _ = arguments.conversion_prices(conversion_prices, charter, table)
+    cps, _ = _conversion_prices(conversion_prices, charter, table)
     return voting_power_table(voting_power(table, cps))
 
 
@@ -296,7 +301,7 @@ def QBOARD(cap_table, authorized_directors=None, conversion_prices=None, terms=N
     """Who elects the board (charter IV.B 5(a), 5(b)). First row: Voting Shift Period TRUE/FALSE (the preferred hold at most 50% of all votes). Then Constituency, Seats, Clause: in a Voting Shift Period A and B together elect 3/4 of the board (rounded, half up), C one, Common the rest; otherwise C one and all classes together the rest."""
     charter = arguments.charter(terms)
     table = arguments.cap_table(cap_table, charter)
-    cps, _ = arguments.conversion_prices(conversion_prices, charter, table)
+    cps, _ = _conversion_prices(conversion_prices, charter, table)
     raw = arguments.scalar(authorized_directors, "authorized_directors")
     requested = 5 if arguments.is_blank(raw) else arguments.whole_shares(raw, "authorized_directors", noun="directors")
     shift = voting_shift_period(voting_power(table, cps))
@@ -319,7 +324,7 @@ def QAPPROVAL(action, consents, cap_table, affected_series=None, conversion_pric
     yes = arguments.cap_table(consents, charter, "consents")
     act = resolve_action(arguments.text(action, "action", "an action"))
     reqs = requirements(table, act, arguments.series_list(affected_series, charter, "affected_series"))
-    cps, _ = arguments.conversion_prices(conversion_prices, charter, table)
+    cps, _ = _conversion_prices(conversion_prices, charter, table)
     return approval_table(tally(table, yes, reqs, cps))
 
 
@@ -341,7 +346,7 @@ def QCHECK(cap_table, conversion_prices=None, terms=None):
     charter = arguments.charter(terms)
     unknown: list = []
     table = arguments.cap_table(cap_table, charter, unknown=unknown)
-    cps, _ = arguments.conversion_prices(conversion_prices, charter, table)
+    cps, _ = _conversion_prices(conversion_prices, charter, table)
     return check_table(table, unknown, reservation(table, cps))
 
 
@@ -363,7 +368,7 @@ def QDIVIDEND(declared, cap_table, kind=None, conversion_prices=None, by=None, t
     if arguments.choice(kind, "kind", ("cash", "non-cash"), "cash") == "cash":
         lines = cash_dividend(table, amount)
     else:
-        cps, _ = arguments.conversion_prices(conversion_prices, charter, table)
+        cps, _ = _conversion_prices(conversion_prices, charter, table)
         lines = as_converted_distribution(table, amount, cps)
     return dividend_table(table, lines, amount, arguments.choice(by, "by", ("class", "holder"), "class"))
 

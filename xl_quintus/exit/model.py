@@ -17,7 +17,8 @@ from __future__ import annotations
 import bisect
 import math
 from fractions import Fraction
-from typing import Sequence
+from functools import lru_cache
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -33,6 +34,7 @@ from .sweep import _proceeds_cents_np
 
 MAP_AFTER_CALLS = 16        # single-value calls on one model before its election map pays off
 SWEEP_CHUNK = 4096          # rows per numpy pass in a sweep: keeps temporaries in cache
+SWEEP_FROM = 32             # from this many exit values a column is swept in numpy (same cents, tested)
 
 
 class ExitModel:
@@ -98,6 +100,13 @@ class ExitModel:
     def payout_cents(self, proceeds, who: "Who") -> int:
         dist, _ = self.distribution(proceeds)
         return who.cents(self, dist)
+
+    def payouts_cents(self, values: Sequence, who: "Who") -> list[int]:
+        """Cents paid to ``who`` at each exit value: exact value by value for a few, the
+        numpy sweep (:meth:`sweep_cents`, the same cents) from ``SWEEP_FROM`` values on."""
+        if len(values) >= SWEEP_FROM:
+            return self.sweep_cents(values, who)
+        return [self.payout_cents(v, who) for v in values]
 
     # -- piecewise -----------------------------------------------------------------------------
 
@@ -337,3 +346,18 @@ def _election_event(cap_table, before: frozenset, after: frozenset) -> Breakpoin
     return Breakpoint(ZERO, "; ".join(parts) + " (payouts may jump here)", "IV.B.3(a)")
 
 
+def model_for(cap_table: CapTable, conversion_prices: Mapping[str, Fraction] | None = None,
+              unpaid_dividends: Mapping[str, Fraction] | None = None, conversions="optimal") -> ExitModel:
+    """The one factory of :class:`ExitModel` (Excel functions and the CLI): one model per
+    distinct inputs, cached, so a workbook's many cells on one cap table share its election
+    map and pieces. ``model_for.cache_clear()`` empties the cache."""
+    return _cached_model(cap_table, tuple(sorted((conversion_prices or {}).items())),
+                         tuple(sorted((unpaid_dividends or {}).items())), conversions)
+
+
+@lru_cache(maxsize=64)
+def _cached_model(cap_table: CapTable, conversion_prices: tuple, unpaid_dividends: tuple, conversions) -> ExitModel:
+    return ExitModel(Waterfall(cap_table, dict(conversion_prices), dict(unpaid_dividends)), conversions)
+
+
+model_for.cache_clear = _cached_model.cache_clear
