@@ -75,7 +75,7 @@ def build_workbooks(args) -> int:
     return 0
 
 
-COMMANDS = ("waterfall", "recalc", "build-workbooks", "-h", "--help")
+COMMANDS = ("waterfall", "recalc", "build-workbooks", "serve", "-h", "--help")
 
 
 def main(argv=None) -> int:
@@ -92,6 +92,8 @@ def main(argv=None) -> int:
     w.add_argument("--common", type=int, default=12_000_000, help="Common shares outstanding")
     w.add_argument("--conversions", default="optimal", choices=("optimal", "none", "all"))
     w.add_argument("--terms", help="a TOML terms file instead of Quintus 1999")
+    from .server.serve import add_parser as add_serve_parser, serve
+    add_serve_parser(sub)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in COMMANDS:
         argv = ["waterfall"] + argv                      # the waterfall is the default
@@ -102,6 +104,8 @@ def main(argv=None) -> int:
             return main_recalc(args)
         if args.command == "build-workbooks":
             return build_workbooks(args)
+        if args.command == "serve":
+            return serve(args)
         return waterfall(args)
     except CharterError as e:
         print(f"xl-quintus: {e}", file=sys.stderr)

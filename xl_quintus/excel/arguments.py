@@ -290,9 +290,7 @@ def charter(value, argument: str = "terms") -> Charter:
     if not cells:
         return quintus()
     if len(cells) == 1 and len(cells[0]) == 1:
-        path = str(cells[0][0]).strip()
-        if not Path(path).is_file():
-            raise CharterError(f'no terms file at "{path}"', argument)
+        path = terms_file(str(cells[0][0]).strip(), argument)
         return _cached_file_charter(path, Path(path).stat().st_mtime)
     header = [str(h).strip().lower() if h is not None else "" for h in cells[0]]
     unknown = [h for h in header if h and h not in _TERM_HEADERS]
@@ -307,14 +305,41 @@ def charter(value, argument: str = "terms") -> Charter:
     return charter_with_series(quintus(), new)
 
 
-_FILE_CACHE: dict = {}
+# Where a terms file may come from: None on the desktop (any path the user names); on xlwings
+# Server a folder (set by xl_quintus.server.functions), and a path outside it is refused
+# before anything is read, without saying whether such a file exists.
+TERMS_FOLDER: Path | None = None
+
+
+def terms_file(text: str, argument: str = "terms") -> str:
+    """The path of the terms file a cell names, under the policy above."""
+    if TERMS_FOLDER is None:
+        if not Path(text).is_file():
+            raise CharterError(f'no terms file at "{text}"', argument)
+        return text
+    folder = Path(TERMS_FOLDER).resolve()
+    path = (folder / text).resolve()        # an absolute path stays absolute; "..", links resolved
+    if not path.is_relative_to(folder):
+        raise CharterError(f"{show(text)} is outside this server's terms folder; name a TOML file in it, "
+                           f'e.g. "deal.toml"', argument)
+    if not path.is_file():
+        raise CharterError(f"no terms file {show(text)} in this server's terms folder", argument)
+    return str(path)
+
+
+_FILE_CACHE: dict = {}      # path -> (mtime, Charter): one entry per file, at most _FILE_CACHE_SIZE
+_FILE_CACHE_SIZE = 32
 
 
 def _cached_file_charter(path: str, mtime: float) -> Charter:
-    key = (path, mtime)
-    if key not in _FILE_CACHE:
-        _FILE_CACHE[key] = load_charter(path)
-    return _FILE_CACHE[key]
+    hit = _FILE_CACHE.get(path)
+    if hit is None or hit[0] != mtime:
+        hit = (mtime, load_charter(path))
+        _FILE_CACHE.pop(path, None)
+        for old in list(_FILE_CACHE)[: max(0, len(_FILE_CACHE) + 1 - _FILE_CACHE_SIZE)]:
+            _FILE_CACHE.pop(old, None)          # the oldest files (safe with server threads)
+        _FILE_CACHE[path] = hit
+    return hit[1]
 
 
 # -- cap table ---------------------------------------------------------------------------------
