@@ -3,7 +3,7 @@
 | clause | rule | here |
 |---|---|---|
 | 3(d)(i)(A) | Additional Stock issued after a series' Purchase Date below its Conversion Price: CP2 = CP1 x (A + B) / (A + C) | ``_dilute`` |
-| 3(d)(i)(B) | an adjustment under one cent is carried forward: made with the next adjustment within 3 years, or at the end of 3 years | ``_dilute``, ``_anniversaries`` |
+| 3(d)(i)(B) | an adjustment under one cent is carried forward: made with the next adjustment within 3 years, or at the end of 3 years | ``proviso_3d_i_b_carry_forward``, ``_State.anniversaries`` |
 | 3(d)(i)(B) | no adjustment raises a Conversion Price, except a recomputation under (E)(3)-(4) | ``_dilute`` |
 | 3(d)(i)(C)-(D) | consideration: cash before discounts and expenses; non-cash at the Board's fair value | the Consideration input |
 | 3(d)(i)(E)(1)-(2) | options and convertibles: the maximum shares deemed issued at grant, for premium + minimum exercise price | ``Grant`` |
@@ -93,6 +93,26 @@ class Ledger:
     split_factor: Fraction
 
 
+# 3(d)(i)(B): "No adjustment of the Conversion Price for the Series Preferred Stock shall be made
+# in an amount less than one cent per share, provided that any adjustments which are not
+# required to be made by reason of this sentence shall be carried forward and shall be either
+# taken into account in any subsequent adjustment made prior to 3 years from the date of the
+# event giving rise to the adjustment being carried forward, or shall be made at the end of 3
+# years from the date of the event giving rise to the adjustment being carried forward."
+def proviso_3d_i_b_carry_forward(series: _Series, adjustment: Fraction, on: dt.date) -> bool:
+    """Make ``adjustment`` (how much 3(d)(i)(A) lowers the series' Conversion Price) together
+    with every amount still carried, or, when that is less than one cent, carry it forward
+    from ``on``. Returns whether the Conversion Price changed. (Carried amounts whose 3 years
+    have run are made first, by ``_State.anniversaries``.)"""
+    due = adjustment + sum((amount for amount, _ in series.carried), ZERO)
+    if due < ONE_CENT:
+        series.carried.append((adjustment, on))
+        return False
+    series.cp -= due
+    series.carried = []
+    return True
+
+
 def _anniversary(date: dt.date) -> dt.date:
     try:
         return date.replace(year=date.year + CARRY_YEARS)
@@ -130,12 +150,7 @@ class _State:
             if shares <= 0 or consideration / shares >= s.cp:          # not below the CP in effect
                 continue
             new_cp = s.cp * (a + consideration / s.cp) / (a + shares)   # CP1 x (A + B) / (A + C)
-            due = s.cp - new_cp + sum((amt for amt, _ in s.carried), ZERO)
-            if due < ONE_CENT:                                          # (B): carried forward
-                s.carried.append((s.cp - new_cp, on))
-            else:
-                s.cp -= due
-                s.carried = []
+            if proviso_3d_i_b_carry_forward(s, s.cp - new_cp, on):
                 changed.append(name)
         self.common += shares
         return changed

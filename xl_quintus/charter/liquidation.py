@@ -4,8 +4,8 @@
 |---|---|---|
 | 3(a), 3(c) | converting series with a Cash Amount are paid it first; short: ratably | ``_cash_amounts`` |
 | 2(a) | higher seniority first ("Series F ... prior and in preference"); within a rank pari passu, short: ratably to the full preferential amounts | ``_preferences`` |
-| 2(b) | the rest pro rata on as-converted Common among participating series and Common, each series until it has received its cap (2(a) included) | ``_participation`` |
-| 2(b) | "thereafter ... the holders of the Common Stock ... shall receive all of the remaining assets" | ``_participation`` |
+| 2(b) | the rest pro rata on as-converted Common among participating series and Common, each series until it has received its cap (2(a) included) | ``proviso_2b_until_cap`` |
+| 2(b) | "thereafter ... the holders of the Common Stock ... shall receive all of the remaining assets" | ``proviso_2b_until_cap`` |
 | 2(c) | mergers, asset sales, >50% voting-power transfers are liquidations: same waterfall on the proceeds given | callers pass proceeds |
 | 2(d) | non-cash consideration at the Board's fair value | callers pass fair value |
 
@@ -205,27 +205,7 @@ class Waterfall:
         amounts paid pursuant to subsection (a))": a series' room is cap x shares less its 2(a).
         """
         weight, room = self.participants(converting, preference)
-        got = {n: self.zero for n in weight}
-        active = [n for n in weight if weight[n] > 0]
-        while available > 0 and active:
-            total_weight = sum((weight[n] for n in active), self.zero)
-            capped = [(room[n] / weight[n], n) for n in active if room[n] is not None]
-            level = available / total_weight
-            first_cap = min(capped)[0] if capped else None
-            if first_cap is None or level <= first_cap:
-                for n in active:
-                    got[n] += level * weight[n]
-                available = self.zero
-                break
-            # the lowest cap binds: everyone takes first_cap per as-converted share, and the
-            # series whose cap that is drop out ("until ... such holders shall have received")
-            binding = {n for level, n in capped if level == first_cap}
-            for n in active:
-                got[n] += first_cap * weight[n]
-                if room[n] is not None:
-                    room[n] -= first_cap * weight[n]
-            available -= first_cap * total_weight
-            active = [n for n in active if n not in binding]
+        got, available = proviso_2b_until_cap(available, weight, room, self.zero)
         participation = {n: v for n, v in got.items() if n != COMMON and n not in converting}
         as_common = {n: v for n, v in got.items() if n == COMMON or n in converting}
         return participation, as_common, available
@@ -284,6 +264,45 @@ def proceeds_not_negative(proceeds):
     if proceeds < 0:
         raise CharterError(f"proceeds cannot be negative, got {float(proceeds):g}", "proceeds")
     return proceeds
+
+
+# 2(b): "the remaining assets ... shall be distributed among the holders of Series E Preferred
+# Stock, Series F Preferred Stock, Series G Preferred Stock and Common Stock pro rata based on
+# the number of shares of Common Stock held by each (assuming full conversion ...) until, with
+# respect to the holders of Series E Preferred Stock, Series F Preferred Stock, Series G-1
+# Preferred Stock, ... such holders shall have received an aggregate of $10.375, $12.375,
+# $6.436, ... per share respectively ... (including amounts paid pursuant to subsection (a) of
+# this Section 2); thereafter, if assets remain ..., the holders of the Common Stock ... shall
+# receive all of the remaining assets"
+def proviso_2b_until_cap(available, weight: Mapping[str, Fraction], room: Mapping[str, Fraction | None], zero=ZERO):
+    """Share ``available`` pro rata to ``weight`` (as-converted Common), each participant
+    with a ``room`` (what its cap still allows, 2(a) amounts counted) only until it is full;
+    those without one (None: Common, converted series, uncapped series) take the rest.
+
+    Returns (what each participant got, what is left when every one left is capped and full:
+    Unallocated). Level by level: everyone takes the lowest cap's amount per as-converted
+    share, the series whose cap that is drop out, and the rest goes round again.
+    """
+    room = dict(room)
+    got = {n: zero for n in weight}
+    active = [n for n in weight if weight[n] > 0]
+    while available > 0 and active:
+        total_weight = sum((weight[n] for n in active), zero)
+        capped = [(room[n] / weight[n], n) for n in active if room[n] is not None]
+        level = available / total_weight
+        first_cap = min(capped)[0] if capped else None
+        if first_cap is None or level <= first_cap:
+            for n in active:
+                got[n] += level * weight[n]
+            return got, zero
+        binding = {n for cap_level, n in capped if cap_level == first_cap}
+        for n in active:
+            got[n] += first_cap * weight[n]
+            if room[n] is not None:
+                room[n] -= first_cap * weight[n]
+        available -= first_cap * total_weight
+        active = [n for n in active if n not in binding]
+    return got, available
 
 
 def pay_ratably(available: Fraction, owed: Mapping[str, Fraction], zero=ZERO) -> dict[str, Fraction]:
