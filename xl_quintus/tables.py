@@ -215,3 +215,27 @@ def ledger_table(ledger, series: list[str]) -> list[list]:
     for r in ledger.rows:
         rows.append([r.date, r.event, r.clause] + [to_float(v) for s in series for v in (r.cps[s], r.carried[s])])
     return rows
+
+
+# -- valuation (QOPM, QPWERM) ------------------------------------------------------------------
+
+def valuation_table(model: ExitModel, valuation, share_of_equity: bool = True) -> list[list]:
+    """QOPM / QPWERM: Class, Shares, Value, Per Share (, Share of Equity); Unallocated when it
+    is worth anything; Total. Values are whole cents adding up to the Total; Per Share is
+    the unrounded value over the shares."""
+    header = ["Class", "Shares", "Value", "Per Share"] + (["Share of Equity"] if share_of_equity else [])
+    rows = [header]
+    total_shares = 0
+    for payee, cents, value in zip(valuation.payees, valuation.cents, valuation.values):
+        if payee == UNALLOCATED:
+            if cents:
+                rows.append([UNALLOCATED, "", cents_to_float(cents), ""]
+                            + ([cents / valuation.total_cents] if share_of_equity else []))
+            continue
+        shares = model.cap_table.shares(payee)
+        total_shares += shares
+        rows.append([payee, shares, cents_to_float(cents), value / shares if shares else ""]
+                    + ([cents / valuation.total_cents if valuation.total_cents else 0.0] if share_of_equity else []))
+    rows.append(["Total", total_shares, cents_to_float(sum(valuation.cents)), ""]
+                + ([1.0 if valuation.total_cents else 0.0] if share_of_equity else []))
+    return rows

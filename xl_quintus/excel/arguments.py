@@ -461,3 +461,71 @@ def _series_named(token: str, charter: Charter, argument: str) -> list[str]:
     if classes == (COMMON,):
         raise CharterError('"Common" does not convert; name series of Preferred Stock', argument)
     return list(classes)
+
+
+# -- valuation inputs (QOPM, QBACKSOLVE, QPWERM, QDLOM) ------------------------------------------
+
+def volatility(value, argument: str = "volatility") -> float:
+    """Annual volatility as a decimal (0.6 for 60%), at least 0; above 5 (500%) is refused as
+    a percentage typed as a whole number."""
+    x = number(scalar(value, argument), argument, "a volatility (a decimal such as 0.6)")
+    if x < 0:
+        raise CharterError(f"{show(value)} cannot be negative", argument)
+    if x > 5:
+        raise CharterError(f"{show(value)} is {float(x) * 100:,.0f}% a year; give a decimal (0.6 for 60%)", argument)
+    return float(x)
+
+
+def years(value, argument: str = "years") -> float:
+    """Years to an event, at least 0 (at most 100)."""
+    x = number(scalar(value, argument), argument, "a number of years")
+    if x < 0 or x > 100:
+        raise CharterError(f"{show(value)} must be between 0 and 100 years", argument)
+    return float(x)
+
+
+def rate(value, argument: str = "risk_free_rate", default: float | None = None) -> float:
+    """An annual rate as a decimal (0.04 for 4%), between -1 and 1; blank gives ``default``."""
+    value = scalar(value, argument)
+    if is_blank(value) and default is not None:
+        return default
+    x = number(value, argument, "a rate (a decimal such as 0.04)")
+    if not -1 < x <= 1:
+        raise CharterError(f"{show(value)} must be a decimal between -1 and 1 (0.04 for 4%)", argument)
+    return float(x)
+
+
+def scenarios(value, argument: str = "scenarios"):
+    """Rows ``Exit Value | Probability | Years | Discount Rate`` (a header row and blank rows
+    are skipped) as exact (exit value, probability, years, rate) tuples. Probabilities are read
+    as the decimals typed and must add up to exactly 1."""
+    out = []
+    table = rows(value)
+    for i, r in enumerate(table, start=1):
+        r = list(r) + [None] * (4 - len(r))
+        if all(is_blank(c) for c in r):
+            continue
+        where = f"{argument} row {i}"
+        for c in r:
+            _check_cell(c, where)
+        if not out and i == 1 and isinstance(r[0], str) and not _looks_numeric(r[0]):
+            continue                                                  # header row
+        if len(r) > 4 and any(not is_blank(c) for c in r[4:]):
+            raise CharterError("has more than 4 columns; give Exit Value | Probability | Years | Discount Rate", where)
+        exit_value = money(r[0], f"{where} Exit Value")
+        p = number(r[1], f"{where} Probability", "a probability")
+        if not 0 <= p <= 1:
+            raise CharterError(f"{show(r[1])} must be between 0 and 1", f"{where} Probability")
+        t = number(r[2], f"{where} Years", "a number of years")
+        if t < 0 or t > 100:
+            raise CharterError(f"{show(r[2])} must be between 0 and 100 years", f"{where} Years")
+        d = number(r[3], f"{where} Discount Rate", "a rate (a decimal such as 0.25)")
+        if not -1 < d <= 10:
+            raise CharterError(f"{show(r[3])} must be a decimal above -1 (0.25 for 25%)", f"{where} Discount Rate")
+        out.append((exit_value, p, t, d))
+    if not out:
+        raise CharterError("has no scenarios: give rows Exit Value | Probability | Years | Discount Rate", argument)
+    total = sum(p for _, p, _, _ in out)
+    if total != 1:
+        raise CharterError(f"probabilities add up to {float(total):.10g}, not 1", argument)
+    return out

@@ -26,14 +26,16 @@ from ..charter.conversion import (Offering, cash_amount_due, common_on_conversio
                          ipo_ratchet_rate, recapitalization_entitlement, reservation)
 from ..errors import CharterError
 from ..exit.model import Who, model_for
+from ..exit.valuation import DLOM_METHODS, Market, Scenario, backsolve, dlom, opm, pwerm
 from ..numbers import cents_to_float, to_cents, to_float
 from ..tables import (TERMS, approval_table, board_table, breakpoints_table, check_table, dividend_table, election_table,
                       ipo_table, ledger_table, payout_value, term_value, voting_power_table, waterfall_table)
 from ..charter.terms import quintus as quintus_terms
+from ..tables import valuation_table
 from ..charter.voting import board, last_notice_date, voting_power, voting_shift_period, votes
 
 
-__all__ = ['QWATERFALL', 'QPAYOUT', 'QBREAKPOINTS', 'QELECTION', 'QTERMS', 'QCONVERT', 'QCASH', 'QIPO', 'QRECAP', 'QVOTES', 'QVOTINGPOWER', 'QBOARD', 'QAPPROVAL', 'QNOTICE', 'QCHECK', 'QDIVIDEND', 'QCONVPRICE', 'QCONVLEDGER', 'QuintusExcelError']
+__all__ = ['QWATERFALL', 'QPAYOUT', 'QBREAKPOINTS', 'QELECTION', 'QTERMS', 'QCONVERT', 'QCASH', 'QIPO', 'QRECAP', 'QVOTES', 'QVOTINGPOWER', 'QBOARD', 'QAPPROVAL', 'QNOTICE', 'QCHECK', 'QDIVIDEND', 'QCONVPRICE', 'QCONVLEDGER', 'QOPM', 'QBACKSOLVE', 'QPWERM', 'QDLOM', 'QuintusExcelError']
 
 
 class QuintusExcelError(xlwings.XlwingsError):
@@ -408,3 +410,90 @@ def QCONVLEDGER(events, cap_table, terms=None):
     table = arguments.cap_table(cap_table, charter)
     ledger = run_ledger(table, arguments.events(events, charter))
     return ledger_table(ledger, [s for s in charter.classes if s in ledger.cps])
+
+
+# -- valuation: OPM, backsolve, PWERM, DLOM ------------------------------------------------------
+
+DOC_VOL = "Annual volatility of the total equity value, a decimal (0.6 for 60%)."
+DOC_YEARS = "Years to the liquidity event."
+DOC_RFR = "Risk-free rate, a continuously compounded annual decimal (0.04 for 4%), as in Black-Scholes."
+
+
+def _market(volatility, years, risk_free_rate):
+    return Market(arguments.volatility(volatility), arguments.years(years), arguments.rate(risk_free_rate))
+
+
+@func
+@arg("equity_value", doc="Total equity value today (the OPM's underlying), in dollars. Rounded to the cent.")
+@arg("cap_table", ndim=2, doc=DOC_CAP_TABLE)
+@arg("volatility", doc=DOC_VOL)
+@arg("years", doc=DOC_YEARS)
+@arg("risk_free_rate", doc=DOC_RFR)
+@arg("conversions", ndim=2, doc=DOC_CONVERSIONS)
+@arg("conversion_prices", ndim=2, doc=DOC_CPS)
+@arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QOPM(equity_value, cap_table, volatility, years, risk_free_rate, conversions=None, conversion_prices=None,
+         unpaid_dividends=None, terms=None):
+    """Option pricing method: each class's value today = discounted risk-neutral expectation of its exact Section 2 payout (3(a) elections, jumps included) under a lognormal equity value at the liquidity event; closed form (call spreads and digitals). Columns: Class, Shares, Value, Per Share, Share of Equity, then Total (= equity_value to the cent)."""
+    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
+    s0 = arguments.money(arguments.scalar(equity_value, "equity_value"), "equity_value")
+    return valuation_table(model, opm(model, s0, _market(volatility, years, risk_free_rate)))
+
+
+@func
+@arg("class_", doc='The class whose price is known: "G-6", "Series F Preferred", "Common".')
+@arg("price_per_share", doc="The price per share of that class (e.g. the latest round's issue price).")
+@arg("cap_table", ndim=2, doc=DOC_CAP_TABLE)
+@arg("volatility", doc=DOC_VOL)
+@arg("years", doc=DOC_YEARS)
+@arg("risk_free_rate", doc=DOC_RFR)
+@arg("conversions", ndim=2, doc=DOC_CONVERSIONS)
+@arg("conversion_prices", ndim=2, doc=DOC_CPS)
+@arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QBACKSOLVE(class_, price_per_share, cap_table, volatility, years, risk_free_rate, conversions=None,
+               conversion_prices=None, unpaid_dividends=None, terms=None):
+    """The total equity value, to the cent, at which QOPM values class_ at price_per_share per share (the least such whole-cent value). An error when no equity value reaches the price, or when several do (a payout that jumps down where another group converts, 3(a))."""
+    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
+    cls = model.cap_table.charter.resolve(arguments.text(class_, "class", "a class"), "class")
+    if cls not in model.cap_table.classes_present:
+        raise CharterError(f'"{class_}" has no shares in the cap table', "class")
+    price = arguments.optional_price(price_per_share, "price_per_share", "a price per share")
+    if price is None:
+        raise CharterError("needs a price per share; the cell is blank", "price_per_share")
+    value = backsolve(model, cls, model.cap_table.shares(cls), price, _market(volatility, years, risk_free_rate))
+    return to_float(value)
+
+
+@func
+@arg("scenarios", ndim=2, doc="Range Exit Value | Probability | Years | Discount Rate (a header row is skipped); probabilities add up to 1.")
+@arg("cap_table", ndim=2, doc=DOC_CAP_TABLE)
+@arg("conversions", ndim=2, doc=DOC_CONVERSIONS)
+@arg("conversion_prices", ndim=2, doc=DOC_CPS)
+@arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
+@arg("terms", ndim=2, doc=DOC_TERMS)
+@excel_errors
+def QPWERM(scenarios, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None):
+    """Probability-weighted expected return method: each scenario's exact Section 2 payouts (in cents, as QWATERFALL) times its probability, discounted by (1 + rate)^years, summed. Columns: Class, Shares, Value, Per Share, then Total."""
+    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
+    rows = [Scenario(*r) for r in arguments.scenarios(scenarios)]
+    return valuation_table(model, pwerm(model, rows), share_of_equity=False)
+
+
+@func
+@arg("volatility", doc="Annual volatility of the shares, a decimal (0.6 for 60%).")
+@arg("years", doc="Years the shares cannot be sold (the holding period).")
+@arg("method", doc='"finnerty" (default; average-strike put, 2012), "chaffe" (European at-the-money put, 1993), or "ghaidarov" (average-strike put at the forward, 2009).')
+@arg("risk_free_rate", doc="Optional, chaffe only: continuously compounded risk-free rate (default 0).")
+@excel_errors
+def QDLOM(volatility, years, method=None, risk_free_rate=None):
+    """Discount for lack of marketability as a decimal: Finnerty (2012) average-strike put (default), Chaffe (1993) protective put, or Ghaidarov (2009) average-strike put; dividend yield 0."""
+    how = arguments.choice(method, "method", DLOM_METHODS, "finnerty")
+    r = arguments.rate(risk_free_rate, "risk_free_rate", default=0.0)
+    if how != "chaffe" and r != 0:
+        raise CharterError(f"{how}'s formula has no risk-free rate (only chaffe uses one); leave it blank",
+                           "risk_free_rate")
+    return dlom(arguments.volatility(volatility), arguments.years(years), how, r)
