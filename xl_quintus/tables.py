@@ -153,11 +153,13 @@ def voting_power_table(lines) -> list[list]:
     return rows
 
 
-def board_table(shift: bool, size: int, seats, requested: int) -> list[list]:
+def board_table(rules, shift: bool, size: int, seats, requested: int) -> list[list]:
     """QBOARD: Voting Shift Period row, then Constituency, Seats, Clause, then Board."""
-    rows = [["Voting Shift Period", shift, "IV.B.5(a)"], ["Constituency", "Seats", "Clause"]]
+    period_clause = rules.shift_clause if rules.has_shift else "this charter states no Voting Shift Period"
+    rows = [["Voting Shift Period", shift, period_clause], ["Constituency", "Seats", "Clause"]]
     rows += [[s.constituency, s.seats, s.clause] for s in seats]
-    note = "IV.B.5(a)(i): at least 5 during a Voting Shift Period" if size != requested else "Article VI"
+    note = (f"{rules.minimum_clause}: at least {rules.shift_minimum} during a Voting Shift Period"
+            if size != requested else rules.default_clause)
     rows.append(["Board", size, note])
     return rows
 

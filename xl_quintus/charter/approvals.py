@@ -1,9 +1,12 @@
 """Charter IV.B Section 6 (Protective Provisions) and the other consents the charter asks for.
 
-Every approval counts outstanding shares or votes, not those present (interpretations);
-"a majority" is more than half, "at least X%" is X% or more.
+The rules are data: each ``[[approval]]`` table of the terms file (``data/quintus_1999.toml``)
+states an action, whose shares or votes count, the threshold and the clause, with the charter's
+words. This module only counts. Every approval counts outstanding shares or votes, not those
+present (interpretations); "a majority" is more than half (``>1/2``), "at least X%" is X% or
+more (``>=``).
 
-| action | requirement | clause |
+| action (Quintus) | requirement | clause |
 |---|---|---|
 | 6(a)(i)-(v) | at least 75% of the voting power of all Series Preferred, voting together | 6(a) |
 | 6(b) | sale of substantially all assets, merger, >50% voting transfer: a majority of the preferred's voting power | 6(b) |
@@ -26,12 +29,8 @@ from typing import Mapping
 
 from .cap_table import CapTable
 from ..errors import CharterError
-from .terms import COMMON, Threshold
+from .terms import AFFECTED, Charter, Threshold
 from .voting import voting_power
-
-
-MAJORITY = Threshold(Fraction(1, 2), False)
-AT_LEAST = lambda pct: Threshold(Fraction(pct, 100), True)  # noqa: E731
 
 
 @dataclass(frozen=True)
@@ -43,6 +42,7 @@ class Requirement:
     classes: tuple[str, ...]       # whose shares or votes count
     measure: str                   # "votes" or "shares"
     threshold: Threshold
+    quote: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,77 +56,54 @@ class Tally:
     shortfall: int
 
 
-ACTIONS = ("6(a)(i)", "6(a)(ii)", "6(a)(iii)", "6(a)(iv)", "6(a)(v)", "6(b)", "6(c)", "6(d)", "6(e)", "6(f)",
-           "2(b)", "3(a)", "3(b)(ii)", "3(b)(iii)", "3(b)(iv)", "3(d)(ii)(B)", "IV.A")
-
-ALIASES = {
-    "increase authorized preferred": "6(a)(i)", "decrease authorized preferred": "6(a)(i)",
-    "new senior series": "6(a)(ii)", "new parity series": "6(a)(ii)", "new series": "6(a)(ii)",
-    "redeem junior stock": "6(a)(iii)", "repurchase junior stock": "6(a)(iii)",
-    "adverse change to preferred": "6(a)(iv)", "change 6(a) percentage": "6(a)(v)",
-    "sale": "6(b)", "merger": "6(b)", "asset sale": "6(b)", "sale of company": "6(b)",
-    "adverse change to one series": "6(c)", "amend 2(b)": "2(b)", "amend participation caps": "2(b)",
-    "amend 3(b)(ii)": "6(d)", "amend series e ratchet": "6(d)", "amend 3(b)(iii)": "6(e)",
-    "amend series f ratchet": "6(e)", "amend 3(b)(iv)": "6(f)",
-    "a-d conversion": "3(a)", "convert a-d": "3(a)", "convert e": "3(b)(ii)", "convert f": "3(b)(iii)",
-    "convert g": "3(b)(iv)", "stock plan": "3(d)(ii)(B)", "new stock plan": "3(d)(ii)(B)",
-    "change authorized shares": "IV.A",
-}
+def actions(charter: Charter) -> tuple[str, ...]:
+    """The actions the charter asks approval for, in the order it states them."""
+    return tuple(dict.fromkeys(a.action for a in charter.approval_rules()))
 
 
-def resolve_action(text: str) -> str:
-    key = text.strip().lower().replace("section ", "").replace("iv.b.", "")
-    for a in ACTIONS:
-        if key == a.lower():
+def _action_key(text: str) -> str:
+    return " ".join(text.strip().lower().replace("section ", "").replace("iv.b.", "").split())
+
+
+def resolve_action(text: str, charter: Charter) -> str:
+    """The action a user names: its clause ("6(d)", "Section 6(d)") or an alias ("merger")."""
+    key = _action_key(text)
+    rules = charter.approval_rules()
+    for a in actions(charter):
+        if key == _action_key(a):
             return a
-    if key in ALIASES:
-        return ALIASES[key]
-    raise CharterError(f'"{text}" is not an action the charter asks approval for; use a clause '
-                       f"({', '.join(ACTIONS)}) or an alias on the QAPPROVAL page", "action")
+    for r in rules:
+        if key in r.aliases:
+            return r.action
+    raise CharterError(f'"{text}" is not an action the charter of {charter.name} asks approval for; use a clause '
+                       f"({', '.join(actions(charter))}) or an alias on the QAPPROVAL page", "action")
 
 
 def requirements(cap_table: CapTable, action: str, affected_series: tuple[str, ...] = ()) -> list[Requirement]:
-    """The approvals ``action`` needs, each with its clause."""
+    """The approvals ``action`` needs, each with its clause, from the charter's approval tables."""
     charter = cap_table.charter
-    preferred = tuple(s.name for s in charter.series)
-    g = tuple(s.name for s in charter.series if s.family == "G")
-    ad = tuple(s.name for s in charter.series if s.election == "A-D")
-    if action.startswith("6(a)"):
-        return [Requirement("Series Preferred voting together (voting power)", f"IV.B.{action}", preferred, "votes", AT_LEAST(75))]
-    if action == "6(b)":
-        return [Requirement("Series Preferred voting together (voting power)", "IV.B.6(b)", preferred, "votes", MAJORITY)]
-    if action == "6(c)":
-        if not affected_series:
-            raise CharterError("6(c) needs the adversely affected series (affected_series)", "affected_series")
-        return [Requirement(f"Series {s} (outstanding shares)", "IV.B.6(c)", (s,), "shares", MAJORITY)
-                for s in affected_series]
-    e_req = Requirement("Series E (outstanding shares)", "IV.B.6(d)", ("E",), "shares", AT_LEAST(60))
-    f_req = Requirement("Series F (outstanding shares)", "IV.B.6(e)", ("F",), "shares", AT_LEAST(60))
-    g_req = Requirement("Series G, all together (outstanding shares)", "IV.B.6(f)", g, "shares", AT_LEAST(50))
-    if action == "6(d)":
-        return [e_req]
-    if action == "6(e)":
-        return [f_req]
-    if action == "6(f)":
-        return [g_req]
-    if action == "2(b)":
-        return [e_req, f_req, g_req]
-    if action == "3(a)":
-        return [Requirement("Series A-D voting together (outstanding shares)", "IV.B.3(a)", ad, "shares", MAJORITY)]
-    if action in ("3(b)(ii)", "3(b)(iii)", "3(b)(iv)"):
-        series = {"3(b)(ii)": ("E",), "3(b)(iii)": ("F",), "3(b)(iv)": g}[action]
-        terms = charter.terms(series[0])
-        t = terms.consent_conversion
-        return [Requirement(f"Series {terms.consent_group} (outstanding shares), written consent to convert",
-                            f"IV.B.{action}", series, "shares", t)]
-    if action == "3(d)(ii)(B)":
-        return [Requirement("Series Preferred voting together (outstanding shares)", "IV.B.3(d)(ii)(B)", preferred,
-                            "shares", MAJORITY)]
-    if action == "IV.A":
-        return [Requirement("Series Preferred voting together (voting power)", "IV.B.6(a)(i)", preferred, "votes", AT_LEAST(75)),
-                Requirement("All stockholders voting together (voting power)", "Article X; DGCL 242", preferred + (COMMON,),
-                            "votes", MAJORITY)]
-    raise CharterError(f'"{action}" is not an action', "action")
+    out = []
+    for rule in charter.approval_rules():
+        if rule.action != action:
+            continue
+        if AFFECTED in rule.counts:
+            out += affected_series_requirements(rule, affected_series)
+            continue
+        classes = tuple(dict.fromkeys(c for label in rule.counts
+                                      for c in charter.counted_classes(label, f"approval {rule.action}")))
+        out.append(Requirement(rule.requirement, rule.clause, classes, rule.measure, rule.threshold, rule.quote))
+    if not out:
+        raise CharterError(f'"{action}" is not an action the charter of {charter.name} asks approval for', "action")
+    return out
+
+
+def affected_series_requirements(rule, affected_series: tuple[str, ...]) -> list[Requirement]:
+    """6(c) "the holders of shares of such adversely affected series ...": one requirement for
+    each series named as adversely affected."""
+    if not affected_series:
+        raise CharterError(f"{rule.action} needs the adversely affected series (affected_series)", "affected_series")
+    return [Requirement(rule.requirement.replace("{series}", s), rule.clause, (s,), rule.measure, rule.threshold,
+                        rule.quote) for s in affected_series]
 
 
 def tally(cap_table: CapTable, consents: CapTable, reqs: list[Requirement],

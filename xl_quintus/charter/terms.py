@@ -1,28 +1,48 @@
-"""Charter terms as data: Article IV.A (classes and authorized shares) and IV.B (series).
+"""Charter terms as data: Article IV.A (classes), IV.B (series), Section 5 (board seats),
+Section 6 and the 3(a)/3(b) consents (approvals).
 
-The engine reads every series term from a :class:`Charter`; it names no series itself.
-Quintus 1999 is embedded (``data/quintus_1999.toml``) and is the default everywhere. A
-series the Board creates under IV.B ("senior to", "pari passu with" or "subordinated to"
-the others, with its own preference and participation) is one more :class:`SeriesTerms`:
-from a TOML file (:func:`load_charter`) or rows of a range (:func:`charter_with_series`).
+The engine reads every term from a :class:`Charter`; it names no series itself.
+Quintus 1999 is embedded (``data/quintus_1999.toml``) and is the default everywhere; a
+modern NVCA-style charter ships beside it (``data/nvca_seed_ab.toml``). A series the Board
+creates under IV.B ("senior to", "pari passu with" or "subordinated to" the others, with its
+own preference and participation) is one more :class:`SeriesTerms`: from a TOML file
+(:func:`load_charter`) or rows of a range (:func:`charter_with_series`). Every key is
+documented in ``udf_docs/TERMS.md`` with the clause it expresses.
+
+Reading is strict: a value that is not what its key means is refused in one line naming the
+place (file table or range row), the key or column, the value and the rule; nothing is
+rounded, defaulted or skipped silently.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from ..errors import CharterError
-from ..numbers import exact
 
 COMMON = "Common"
 PARTICIPATION_KINDS = ("none", "capped", "full")
+ANTI_DILUTION_KINDS = ("broad-based", "narrow-based", "full ratchet", "none")
+MEASURES = ("shares", "votes")
+
+# The largest number a terms cell may hold: Excel keeps 15 significant digits, and no charter
+# term (shares, dollars per share, votes) comes near it. Checked before any arithmetic, so a
+# cell like "1E+999999999" is refused at once instead of expanded.
+MAX_TERM = 10 ** 15
+
+# Where a label in ``counts`` names more than one class.
+ALL_PREFERRED = "Preferred"        # every series of Preferred Stock
+ALL_CLASSES = "All"                # every class, voting together
+AFFECTED = "Affected"              # each series named as adversely affected (one requirement each)
 
 
 @dataclass(frozen=True)
@@ -38,11 +58,12 @@ class Threshold:
     inclusive: bool
 
     @classmethod
-    def parse(cls, text: str) -> "Threshold":
-        m = re.fullmatch(r"\s*(>=|>)\s*([0-9./]+)\s*", text)
-        if not m:
-            raise CharterError(f'threshold "{text}" is not of the form ">1/2" or ">=3/5"', "terms")
-        return cls(Fraction(m.group(2)), m.group(1) == ">=")
+    def parse(cls, text, where: str = "terms") -> "Threshold":
+        m = re.fullmatch(r"\s*(>=|>)\s*(\d{1,6})\s*/\s*(\d{1,6})\s*", str(text))
+        if not m or int(m.group(3)) == 0 or int(m.group(2)) > int(m.group(3)):
+            raise CharterError(f'threshold "{text}" is not a fraction of the form ">1/2" (more than half) '
+                               f'or ">=3/5" (at least three fifths), at most 1', where)
+        return cls(Fraction(int(m.group(2)), int(m.group(3))), m.group(1) == ">=")
 
     def met(self, in_favour: int, outstanding: int) -> bool:
         """Whether ``in_favour`` of ``outstanding`` meets it (nothing outstanding: not met)."""
@@ -70,7 +91,7 @@ class SeriesTerms:
         name: short label, "A" or "G-3".
         authorized: shares the series consists of (IV.B).
         original_issue_price: "Original Series X Issue Price" (2(a)); initial Conversion Price (3(a)).
-        dividend_rate: annual preferential dividend per share (1(a)).
+        dividend_rate: annual preferential non-cumulative dividend per share (1(a)).
         seniority: liquidation rank; a higher rank is paid before a lower one (2(a)).
         participation: "none", "capped" or "full" participation with Common in 2(b).
         cap: per-share total a capped series may receive, 2(a) included (2(b)); None otherwise.
@@ -78,9 +99,12 @@ class SeriesTerms:
         election: conversion group; series sharing one convert only together (3(a)).
         votes: votes per share of Common into which the series converts (5(c)).
         ipo_ratchet_price: 3(b)(ii)/(iii) price below which a qualified IPO converts at the ratchet.
-        consent_conversion: written consent that converts the series (3(b)(ii)-(iv)).
-        consent_group: which shares count for that consent ("G": all G series).
         family: a label naming several series at once ("G").
+        preference_multiple: the 2(a) preference is this multiple of the issue price (NVCA 2.1).
+        cumulative_dividend: dollars per share per year accruing from ``issue_date``, simple,
+            actual/365, joining the preference until paid (NVCA Section 1 "Accruing Dividends").
+        issue_date: the date the series' shares were first issued (accrual starts).
+        anti_dilution: 3(d) / NVCA 4.4.4 formula: "broad-based", "narrow-based", "full ratchet", "none".
         clauses: where each term is stated, by term name.
     """
 
@@ -95,15 +119,102 @@ class SeriesTerms:
     election: str
     votes: int
     ipo_ratchet_price: Fraction | None = None
-    consent_conversion: Threshold | None = None
-    consent_group: str | None = None
     family: str | None = None
+    preference_multiple: Fraction = Fraction(1)
+    cumulative_dividend: Fraction | None = None
+    issue_date: dt.date | None = None
+    anti_dilution: str = "broad-based"
     clauses: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def participates(self) -> bool:
         """Whether the series shares in 2(b) as preferred."""
         return self.participation != "none"
+
+    @property
+    def preference_per_share(self) -> Fraction:
+        """2(a) amount per share before dividends: multiple x Original Issue Price."""
+        return self.preference_multiple * self.original_issue_price
+
+
+@dataclass(frozen=True)
+class ApprovalRule:
+    """One approval an action needs (Section 6, 3(a), 3(b), 3(d)(ii)(B), IV.A), as data.
+
+    Attributes:
+        action: the clause users name the action by ("6(d)", "3(b)(ii)").
+        requirement: how the table names the requirement.
+        clause: where the charter states it.
+        counts: whose shares or votes count: series, family ("G") or conversion-group ("A-D")
+            labels, "Preferred", "Common", "All", or "Affected" (each adversely affected series).
+        measure: "shares" (outstanding shares) or "votes" (voting power, 5(c)).
+        threshold: the fraction that must be met.
+        quote: the charter's words.
+        aliases: other names for the action ("merger").
+    """
+
+    action: str
+    requirement: str
+    clause: str
+    counts: tuple[str, ...]
+    measure: str
+    threshold: Threshold
+    quote: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeatRule:
+    """Directors one constituency elects (Section 5), as data.
+
+    Attributes:
+        constituency: how the table names it.
+        period: "shift" (only in a Voting Shift Period), "normal" (only outside it), "always".
+        counts: the classes voting (labels as in :class:`ApprovalRule`); a constituency with
+            none of them outstanding elects no one.
+        seats: a whole number of directors, a fraction of the board (rounded to the nearest
+            whole number, half up), or None for "the remaining directors".
+        clause, quote: where and how the charter states it.
+    """
+
+    constituency: str
+    period: str
+    counts: tuple[str, ...]
+    seats: Fraction | None
+    clause: str
+    quote: str = ""
+
+    @property
+    def is_rest(self) -> bool:
+        return self.seats is None
+
+
+@dataclass(frozen=True)
+class BoardRules:
+    """Section 5 as data.
+
+    Attributes:
+        seats: the constituencies, in the order the table shows them.
+        default_directors: the board size used when none is given (bylaws).
+        shift_counts, shift_measure, shift_sufficient: the Voting Shift Period test: it applies
+            when the votes of ``shift_counts`` are not ``shift_sufficient`` of all votes; None when
+            the charter has no such period.
+        shift_minimum: the least board size during it (5(a)(i)); shift_clause, shift_quote.
+    """
+
+    seats: tuple[SeatRule, ...]
+    default_directors: int = 5
+    default_clause: str = ""
+    shift_counts: tuple[str, ...] | None = None
+    shift_sufficient: Threshold | None = None
+    shift_minimum: int = 0
+    shift_clause: str = ""
+    minimum_clause: str = ""
+    shift_quote: str = ""
+
+    @property
+    def has_shift(self) -> bool:
+        return self.shift_sufficient is not None
 
 
 @dataclass(frozen=True)
@@ -113,11 +224,15 @@ class Charter:
     Attributes:
         name: the corporation.
         series: every series of Preferred Stock, in the charter's order.
-        document: the instrument these terms come from (title and date), if the terms name it.
         common_authorized, preferred_authorized: IV.A.
         qualified_ipo_minimum: 3(b) aggregate offering price of a qualified IPO.
         common_votes: votes per share of Common (IV.C.4).
         notice_days: days before a record date a notice must be mailed (Section 4).
+        approvals: Section 6 and the other consents, one rule per requirement (empty: the
+            charter states none).
+        board: Section 5 board seats (None: the charter states none).
+        qualified_ipo_minimum_price: a price per share a qualified IPO must reach (NVCA 5.1), or None.
+        document: the instrument these terms come from (title and date), if the terms name it.
     """
 
     name: str
@@ -127,6 +242,9 @@ class Charter:
     qualified_ipo_minimum: Fraction
     common_votes: int = 1
     notice_days: int = 20
+    approvals: tuple[ApprovalRule, ...] = ()
+    board: BoardRules | None = None
+    qualified_ipo_minimum_price: Fraction | None = None
     document: str = ""
 
     def __post_init__(self):
@@ -139,7 +257,7 @@ class Charter:
         object.__setattr__(self, "_labels", _label_table(self))
 
     def __hash__(self):
-        return hash((self.name, self.series))
+        return hash((self.name, self.series, self.approvals, self.board))
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -220,6 +338,34 @@ class Charter:
     def group_of(self, name: str) -> str:
         return self.terms(name).election
 
+    def counted_classes(self, label: str, where: str = "terms") -> tuple[str, ...]:
+        """The classes a ``counts`` label of an approval or seat rule names, charter order:
+        "Preferred" (every series), "All" (every class), or what :meth:`classes_named`
+        understands (one class, a family "G", a conversion group "A-D"); else an error."""
+        key = _label_key(label)
+        if key == ALL_PREFERRED.upper():
+            return tuple(s.name for s in self.series)
+        if key == ALL_CLASSES.upper():
+            return self.classes
+        named = self.classes_named(label)
+        if named:
+            return named
+        raise CharterError(f'"{label}" names no class, family or conversion group of {self.name} stock', where)
+
+    # -- the tables other functions need, or one clear line saying the charter has none ----
+
+    def board_rules(self) -> BoardRules:
+        if self.board is None:
+            raise CharterError(f"this charter ({self.name}) states no board seats: add a [board] table "
+                               "and [[board.seats]] tables to the terms file (udf_docs/TERMS.md)", "terms")
+        return self.board
+
+    def approval_rules(self) -> tuple[ApprovalRule, ...]:
+        if not self.approvals:
+            raise CharterError(f"this charter ({self.name}) states no approvals or consents: add "
+                               "[[approval]] tables to the terms file (udf_docs/TERMS.md)", "terms")
+        return self.approvals
+
 
 def _label_forms(name: str) -> list[str]:
     if name == COMMON:
@@ -239,72 +385,368 @@ def _label_table(charter: Charter) -> dict[str, str]:
     return table
 
 
+# --- strict reading of one value ----------------------------------------------------------
+
+_PLAIN = re.compile(r"\$?(\d+(?:\.\d*)?|\.\d+)")
+_THOUSANDS = re.compile(r"\$?(\d{1,3}(?:,\d{3})+(?:\.\d*)?)")
+
+
+def _show(value) -> str:
+    if isinstance(value, str):
+        text = value.replace("\r", "\\r").replace("\n", "\\n")
+        return f'"{text[:40]}..."' if len(text) > 43 else f'"{text}"'
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return f"{int(value)}"
+    if isinstance(value, Fraction):
+        return f"{float(value):g}"
+    return str(value)
+
+
+class _Reader:
+    """Reads the values of one series (a TOML table or a range row), naming the place and the
+    column in every message: ``terms row 3: Cap "3y" is not ...``."""
+
+    def __init__(self, row: dict, where: str, labels: dict | None = None):
+        self.row, self.where, self.labels = row, where, labels or {}
+
+    def label(self, key: str) -> str:
+        return self.labels.get(key, key)
+
+    def fail(self, key: str, value, rule: str):
+        raise CharterError(f"{self.label(key)} {_show(value)} {rule}", self.where)
+
+    def has(self, key: str) -> bool:
+        v = self.row.get(key)
+        return not (v is None or (isinstance(v, str) and not v.strip()))
+
+    def number(self, key: str, value=None) -> Fraction:
+        """A plain number: an int, a finite float, or text such as 12.50, $12.50, 1,000,000."""
+        value = self.row[key] if value is None else value
+        if isinstance(value, bool):
+            self.fail(key, value, "is a truth value, not a number")
+        if isinstance(value, int):
+            x = Fraction(value)
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                self.fail(key, value, "is not a finite number")
+            if abs(value) > MAX_TERM:
+                self.fail(key, value, f"is beyond {MAX_TERM:,}, more than any charter term")
+            x = Fraction(Decimal(repr(value)))
+        elif isinstance(value, (Fraction, Decimal)):
+            x = Fraction(value)
+        elif isinstance(value, str):
+            text = value.strip()
+            negative = text.startswith("-")
+            body = text[1:].strip() if negative else text
+            if _THOUSANDS.fullmatch(body):
+                body = body.replace(",", "")
+            elif "," in body:
+                self.fail(key, value, "is not a number: a comma may only separate thousands "
+                          "(1,000,000); write a decimal point, not a comma (1.5, not 1,5)")
+            if not _PLAIN.fullmatch(body):
+                self.fail(key, value, "is not a number: write digits with an optional $ and "
+                          "decimal point (12.50), no exponent, words or other signs")
+            digits = body.lstrip("$")
+            if len(digits.split(".")[0].lstrip("0")) > 16:
+                self.fail(key, value, f"is beyond {MAX_TERM:,}, more than any charter term")
+            try:
+                x = Fraction(Decimal(digits))
+            except (InvalidOperation, ValueError):
+                self.fail(key, value, "is not a number")
+            x = -x if negative else x
+        else:
+            self.fail(key, value, "is not a number")
+        if abs(x) > MAX_TERM:
+            self.fail(key, value, f"is beyond {MAX_TERM:,}, more than any charter term")
+        return x
+
+    def non_negative(self, key: str, rule: str, value=None) -> Fraction:
+        x = self.number(key, value)
+        if x < 0:
+            self.fail(key, self.row[key] if value is None else value, f"cannot be negative: {rule}")
+        return x
+
+    def positive(self, key: str, rule: str) -> Fraction:
+        x = self.number(key)
+        if x <= 0:
+            self.fail(key, self.row[key], f"must be above 0: {rule}")
+        return x
+
+    def whole(self, key: str, rule: str, minimum: int = 0) -> int:
+        x = self.number(key)
+        if x.denominator != 1:
+            self.fail(key, self.row[key], f"must be a whole number: {rule}")
+        if x < minimum:
+            self.fail(key, self.row[key], f"must be at least {minimum}: {rule}")
+        return int(x)
+
+    def per_share_or_percent(self, key: str, oip: Fraction, rule: str) -> Fraction:
+        """Dollars per share per year, or "8%" of the issue price."""
+        value = self.row[key]
+        if isinstance(value, str) and value.strip().endswith("%"):
+            pct = self.non_negative(key, rule, value.strip()[:-1])
+            return pct / 100 * oip
+        return self.non_negative(key, rule)
+
+    def multiple_or_dollars(self, key: str, oip: Fraction, rule: str) -> tuple[Fraction, bool]:
+        """A number of dollars, or a multiple "3x" of the issue price; (value, was a multiple)."""
+        value = self.row[key]
+        if isinstance(value, str) and value.strip().lower().endswith("x"):
+            m = self.non_negative(key, rule, value.strip()[:-1])
+            return m * oip, True
+        return self.non_negative(key, rule), False
+
+    def text(self, key: str) -> str:
+        value = self.row[key]
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            self.fail(key, value, "must be text")
+        return str(value).strip()
+
+    def choice(self, key: str, options: tuple[str, ...], default: str, synonyms: dict | None = None) -> str:
+        if not self.has(key):
+            return default
+        value = self.row[key]
+        key_text = re.sub(r"[\s_]+", " ", str(value).strip().lower())
+        key_text = (synonyms or {}).get(key_text, key_text)
+        if isinstance(value, bool) or key_text not in options:
+            self.fail(key, value, f"must be one of {', '.join(options)}")
+        return key_text
+
+    def date(self, key: str) -> dt.date:
+        value = self.row[key]
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466 \
+                and float(value).is_integer():
+            return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        self.fail(key, value, "is not a date (a date cell, an Excel date number, or 2024-03-31)")
+
+
 # --- loading --------------------------------------------------------------------------
 
 _SERIES_FIELDS = {
     "name", "authorized", "original_issue_price", "dividend_rate", "seniority",
-    "participation", "cap", "cash_amount", "election", "votes", "ipo_ratchet_price",
-    "consent_conversion", "consent_group", "family",
+    "participation", "cap", "cash_amount", "election", "votes", "ipo_ratchet_price", "family",
+    "preference_multiple", "cumulative_dividend", "issue_date", "anti_dilution",
+}
+
+_ANTI_DILUTION_SYNONYMS = {
+    "broad based": "broad-based", "broad-based weighted average": "broad-based", "weighted average": "broad-based",
+    "broad based weighted average": "broad-based", "narrow based": "narrow-based",
+    "narrow-based weighted average": "narrow-based", "narrow based weighted average": "narrow-based",
+    "full-ratchet": "full ratchet", "ratchet": "full ratchet",
 }
 
 
-def series_from_mapping(row: dict, where: str = "terms") -> SeriesTerms:
-    """A :class:`SeriesTerms` from a TOML table or a range row (keys as in the TOML file)."""
+def series_from_mapping(row: dict, where: str = "terms", labels: dict | None = None) -> SeriesTerms:
+    """A :class:`SeriesTerms` from a TOML table or a range row (keys as in the TOML file).
+
+    ``labels`` maps keys to the column names the user typed, for messages."""
     _refuse_unknown_keys(row, _SERIES_FIELDS, f"[[series]] {row.get('name', '?')}", where, prefix="clause_")
-    try:
-        name = str(row["name"]).strip()
-        if not name or _label_key(name) in {"COMMON", "COMMON STOCK"}:
-            raise CharterError(f'"{name}" cannot name a series of Preferred Stock', where)
-        participation = str(row.get("participation", "none")).strip().lower()
-        if participation not in PARTICIPATION_KINDS:
-            raise CharterError(
-                f'{name}: participation "{participation}" must be one of {", ".join(PARTICIPATION_KINDS)}',
-                where,
-            )
-        cap = row.get("cap")
-        cap = None if cap in (None, "") else exact(cap)
-        if participation == "capped" and cap is None:
-            raise CharterError(f"{name}: a capped series needs a cap per share (2(b))", where)
+    r = _Reader(row, where, labels)
+    for key in ("name", "authorized", "original_issue_price"):
+        if not r.has(key):
+            raise CharterError(f"the series has no {r.label(key)}", where)
+    name = r.text("name")
+    if _label_key(name) in {"COMMON", "COMMON STOCK"} or _label_key(name) in {
+            ALL_PREFERRED.upper(), ALL_CLASSES.upper(), AFFECTED.upper()}:
+        raise CharterError(f'"{name}" cannot name a series of Preferred Stock', where)
+    r.where = f"{where} (Series {name})" if "row" not in where else where
+    oip = r.positive("original_issue_price", "the Original Issue Price (2(a), 3(a)) is a price paid for the shares")
+    authorized = r.whole("authorized", "shares the series consists of (IV.B)")
+    participation = r.choice("participation", PARTICIPATION_KINDS, "none",
+                             {"non-participating": "none", "nonparticipating": "none", "no": "none",
+                              "participating": "full", "full participation": "full", "cap": "capped"})
+    multiple = Fraction(1)
+    if r.has("preference_multiple"):
+        value = row["preference_multiple"]
+        text = value.strip()[:-1] if isinstance(value, str) and value.strip().lower().endswith("x") else value
+        multiple = r.non_negative("preference_multiple", "the preference is a multiple of the issue price (2(a))", text)
+    cap = None
+    if r.has("cap"):
         if participation != "capped":
-            cap = None
-        def opt(key):
-            v = row.get(key)
-            return None if v in (None, "") else exact(v)
-        oip = exact(row["original_issue_price"])
-        if oip <= 0:
-            raise CharterError(f"{name}: original issue price must be above 0, got {row['original_issue_price']}", where)
-        authorized = exact(row["authorized"])
-        if authorized < 0 or authorized.denominator != 1:
-            raise CharterError(f"{name}: authorized shares must be a whole number, got {row['authorized']}", where)
-        consent = row.get("consent_conversion")
-        return SeriesTerms(
-            name=name,
-            authorized=int(authorized),
-            original_issue_price=oip,
-            dividend_rate=opt("dividend_rate") or Fraction(0),
-            seniority=int(exact(row.get("seniority", 1))),
-            participation=participation,
-            cap=cap,
-            cash_amount=opt("cash_amount"),
-            election=str(row.get("election") or name).strip(),
-            votes=int(exact(row.get("votes", 1))),
-            ipo_ratchet_price=opt("ipo_ratchet_price"),
-            consent_conversion=Threshold.parse(consent) if consent else None,
-            consent_group=(str(row.get("consent_group")).strip() if row.get("consent_group") else name),
-            family=(str(row["family"]).strip() if row.get("family") else None),
-            clauses={k[len("clause_"):]: v for k, v in row.items() if k.startswith("clause_")},
-        )
-    except KeyError as missing:
-        raise CharterError(f"series {row.get('name', '?')} has no {missing.args[0]}", where) from None
-    except (ValueError, TypeError, ArithmeticError) as bad:
-        if isinstance(bad, CharterError):
-            raise
-        raise CharterError(f"series {row.get('name', '?')}: {bad}", where) from None
+            r.fail("cap", row["cap"], f'is given but Participation is "{participation}": only a capped series '
+                   'has a cap (2(b)); set Participation to capped or clear the cap')
+        cap, _ = r.multiple_or_dollars("cap", oip, "the cap is a total per share (2(b))")
+        if cap < multiple * oip:
+            r.fail("cap", row["cap"], f"is below the preference of ${float(multiple * oip):g} per share: "
+                   "the cap counts the 2(a) preference, so it cannot be smaller (2(b))")
+    elif participation == "capped":
+        raise CharterError(f'Participation is capped but {r.label("cap")} is blank: a capped series needs a cap '
+                           'per share, in dollars or as a multiple ("3x") of the issue price (2(b))', r.where)
+    dividend_rate = (r.per_share_or_percent("dividend_rate", oip, "a dividend rate is an amount per share (1(a))")
+                     if r.has("dividend_rate") else Fraction(0))
+    cumulative = None
+    issue_date = r.date("issue_date") if r.has("issue_date") else None
+    if r.has("cumulative_dividend"):
+        cumulative = r.per_share_or_percent("cumulative_dividend", oip,
+                                            "an accruing dividend is an amount per share per year")
+        if cumulative and issue_date is None:
+            raise CharterError(f"{r.label('cumulative_dividend')} is given but {r.label('issue_date')} is blank: "
+                               "cumulative dividends accrue from the date of issuance (NVCA Section 1)", r.where)
+    cash_amount = (r.non_negative("cash_amount", "a Cash Amount is cash paid to the holder (3(a))")
+                   if r.has("cash_amount") else None)
+    ratchet = r.positive("ipo_ratchet_price", "a price per share (3(b)(ii))") if r.has("ipo_ratchet_price") else None
+    seniority = r.whole("seniority", "a rank: higher is paid first, equal ranks pari passu (2(a))") \
+        if r.has("seniority") else 1
+    votes = r.whole("votes", "votes per share of Common into which the series converts (5(c))") \
+        if r.has("votes") else 1
+    return SeriesTerms(
+        name=name,
+        authorized=authorized,
+        original_issue_price=oip,
+        dividend_rate=dividend_rate,
+        seniority=seniority,
+        participation=participation,
+        cap=cap,
+        cash_amount=cash_amount,
+        election=r.text("election") if r.has("election") else name,
+        votes=votes,
+        ipo_ratchet_price=ratchet,
+        family=r.text("family") if r.has("family") else None,
+        preference_multiple=multiple,
+        cumulative_dividend=cumulative or None,
+        issue_date=issue_date,
+        anti_dilution=r.choice("anti_dilution", ANTI_DILUTION_KINDS, "broad-based", _ANTI_DILUTION_SYNONYMS),
+        clauses={k[len("clause_"):]: str(v) for k, v in row.items() if k.startswith("clause_")},
+    )
+
+
+def _table_reader(data: dict, where: str) -> _Reader:
+    if not isinstance(data, dict):
+        raise CharterError("must be a table", where)
+    return _Reader(data, where)
+
+
+def _text_key(data: dict, key: str, where: str, default: str | None = None) -> str:
+    value = data.get(key, default)
+    if value is None:
+        raise CharterError(f"has no {key}", where)
+    if not isinstance(value, str):
+        raise CharterError(f"{key} {_show(value)} must be text", where)
+    return value.strip()
+
+
+def _counts(data: dict, where: str) -> tuple[str, ...]:
+    value = data.get("counts")
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise CharterError('counts must list whose shares count, e.g. ["E"], ["Preferred"], ["A", "B"]', where)
+    return tuple(v.strip() for v in value)
+
+
+def _approval_from_mapping(data: dict, i: int) -> ApprovalRule:
+    where = f"[[approval]] {i}"
+    known = {"action", "requirement", "clause", "counts", "measure", "threshold", "quote", "aliases"}
+    unknown = set(data) - known if isinstance(data, dict) else set()
+    if unknown:
+        raise CharterError(f"unknown key(s) {', '.join(sorted(unknown))} (see udf_docs/TERMS.md)", where)
+    _table_reader(data, where)
+    action = _text_key(data, "action", where)
+    where = f"[[approval]] {action}"
+    measure = _text_key(data, "measure", where)
+    if measure not in MEASURES:
+        raise CharterError(f'measure "{measure}" must be shares (outstanding shares) or votes (voting power)', where)
+    aliases = data.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise CharterError("aliases must be a list of text", where)
+    return ApprovalRule(
+        action=action,
+        requirement=_text_key(data, "requirement", where),
+        clause=_text_key(data, "clause", where),
+        counts=_counts(data, where),
+        measure=measure,
+        threshold=Threshold.parse(_text_key(data, "threshold", where), where),
+        quote=_text_key(data, "quote", where, ""),
+        aliases=tuple(a.strip().lower() for a in aliases),
+    )
+
+
+def _board_from_mapping(data: dict) -> BoardRules:
+    where = "[board]"
+    known = {"default_directors", "default_clause", "voting_shift", "seats"}
+    if not isinstance(data, dict):
+        raise CharterError("must be a table", where)
+    unknown = set(data) - known
+    if unknown:
+        raise CharterError(f"unknown key(s) {', '.join(sorted(unknown))} (see udf_docs/TERMS.md)", where)
+    r = _Reader(data, where)
+    default = r.whole("default_directors", "directors on the board (bylaws)") if r.has("default_directors") else 5
+    seats = []
+    raw_seats = data.get("seats", [])
+    if not isinstance(raw_seats, list) or not raw_seats:
+        raise CharterError("needs at least one [[board.seats]] table", where)
+    for i, s in enumerate(raw_seats, start=1):
+        w = f"[[board.seats]] {i}"
+        if not isinstance(s, dict):
+            raise CharterError("must be a table", w)
+        unknown = set(s) - {"constituency", "period", "counts", "seats", "clause", "quote"}
+        if unknown:
+            raise CharterError(f"unknown key(s) {', '.join(sorted(unknown))}", w)
+        period = _text_key(s, "period", w, "always")
+        if period not in ("shift", "normal", "always"):
+            raise CharterError(f'period "{period}" must be shift, normal or always', w)
+        value = s.get("seats")
+        if value == "rest":
+            n = None
+        elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            n = Fraction(value)
+        elif isinstance(value, str) and re.fullmatch(r"\s*\d{1,3}\s*/\s*\d{1,3}\s*", value) \
+                and 0 < Fraction(value.replace(" ", "")) < 1:
+            n = Fraction(value.replace(" ", ""))
+        else:
+            raise CharterError(f'seats {_show(value)} must be a whole number of directors, a fraction of the '
+                               'board below 1 ("3/4"), or "rest"', w)
+        seats.append(SeatRule(_text_key(s, "constituency", w), period, _counts(s, w), n,
+                              _text_key(s, "clause", w), _text_key(s, "quote", w, "")))
+    shift = data.get("voting_shift")
+    rules = BoardRules(tuple(seats), default, _text_key(data, "default_clause", where, "bylaws"))
+    if shift is not None:
+        w = "[board.voting_shift]"
+        if not isinstance(shift, dict):
+            raise CharterError("must be a table", w)
+        unknown = set(shift) - {"counts", "sufficient", "minimum_directors", "clause", "minimum_clause", "quote"}
+        if unknown:
+            raise CharterError(f"unknown key(s) {', '.join(sorted(unknown))}", w)
+        sr = _Reader(shift, w)
+        rules = replace(rules, shift_counts=_counts(shift, w),
+                        shift_sufficient=Threshold.parse(_text_key(shift, "sufficient", w), w),
+                        shift_minimum=sr.whole("minimum_directors", "directors") if sr.has("minimum_directors") else 0,
+                        shift_clause=_text_key(shift, "clause", w), minimum_clause=_text_key(shift, "minimum_clause", w, ""),
+                        shift_quote=_text_key(shift, "quote", w, ""))
+    for s in seats:
+        if s.period != "always" and not rules.has_shift:
+            raise CharterError(f'seats of "{s.constituency}" depend on a Voting Shift Period (period = '
+                               f'"{s.period}") but the charter states none ([board.voting_shift])', where)
+    return rules
+
+
+def check_labels(charter: Charter) -> Charter:
+    """Every ``counts`` label of the approvals and board names classes of ``charter``."""
+    for a in charter.approvals:
+        for label in a.counts:
+            if label != AFFECTED:
+                charter.counted_classes(label, f"[[approval]] {a.action}")
+    if charter.board:
+        for s in charter.board.seats:
+            for label in s.counts:
+                charter.counted_classes(label, f"[[board.seats]] {s.constituency}")
+        for label in charter.board.shift_counts or ():
+            charter.counted_classes(label, "[board.voting_shift]")
+    return charter
 
 
 _CHARTER_FIELDS = {
     "name", "document", "common_authorized", "preferred_authorized", "qualified_ipo_minimum",
-    "common_votes", "notice_days",
+    "qualified_ipo_minimum_price", "common_votes", "notice_days",
 }
 
 
@@ -318,41 +760,88 @@ def _refuse_unknown_keys(table: dict, known: set, section: str, where: str, pref
 
 
 def charter_from_mapping(data: dict, where: str = "terms") -> Charter:
-    _refuse_unknown_keys(data, {"charter", "series"}, "terms file", where)
-    head = data.get("charter", {})
+    _refuse_unknown_keys(data, {"charter", "series", "approval", "board"}, "terms file", where)
+    head = data.get("charter")
+    if not isinstance(head, dict):
+        raise CharterError("the terms file has no [charter] table", where)
     _refuse_unknown_keys(head, _CHARTER_FIELDS, "[charter]", where)
-    try:
-        return Charter(
-            name=head.get("name", "the corporation"),
-            series=tuple(series_from_mapping(s, where) for s in data.get("series", [])),
-            common_authorized=int(head["common_authorized"]),
-            preferred_authorized=int(head["preferred_authorized"]),
-            qualified_ipo_minimum=exact(head.get("qualified_ipo_minimum", "0")),
-            common_votes=int(head.get("common_votes", 1)),
-            notice_days=int(head.get("notice_days", 20)),
-            document=str(head.get("document", "")),
-        )
-    except KeyError as missing:
-        raise CharterError(f"[charter] has no {missing.args[0]}", where) from None
+    r = _Reader(head, f"{where} [charter]")
+    for key in ("common_authorized", "preferred_authorized"):
+        if not r.has(key):
+            raise CharterError(f"[charter] has no {key}", where)
+    series = data.get("series", [])
+    if not isinstance(series, list):
+        raise CharterError("series must be [[series]] tables", where)
+    names: dict[str, int] = {}
+    built = []
+    for i, s in enumerate(series, start=1):
+        if not isinstance(s, dict):
+            raise CharterError(f"[[series]] {i} must be a table", where)
+        t = series_from_mapping(s, f"{where} [[series]] {i}")
+        if t.name.upper() in names:
+            raise CharterError(f'[[series]] {names[t.name.upper()]} and [[series]] {i} both define Series {t.name}', where)
+        names[t.name.upper()] = i
+        built.append(t)
+    approvals = data.get("approval", [])
+    if not isinstance(approvals, list):
+        raise CharterError("approval must be [[approval]] tables", where)
+    board = data.get("board")
+    charter = Charter(
+        name=_text_key(head, "name", f"{where} [charter]", "the corporation"),
+        series=tuple(built),
+        common_authorized=r.whole("common_authorized", "authorized Common (IV.A)"),
+        preferred_authorized=r.whole("preferred_authorized", "authorized Preferred (IV.A)"),
+        qualified_ipo_minimum=r.non_negative("qualified_ipo_minimum", "an aggregate offering price (3(b))")
+        if r.has("qualified_ipo_minimum") else Fraction(0),
+        common_votes=r.whole("common_votes", "votes per share of Common (IV.C.4)") if r.has("common_votes") else 1,
+        notice_days=r.whole("notice_days", "days (Section 4)") if r.has("notice_days") else 20,
+        approvals=tuple(_approval_from_mapping(a, i) for i, a in enumerate(approvals, start=1)),
+        board=None if board is None else _board_from_mapping(board),
+        qualified_ipo_minimum_price=r.positive("qualified_ipo_minimum_price", "a price per share (NVCA 5.1)")
+        if r.has("qualified_ipo_minimum_price") else None,
+        document=_text_key(head, "document", f"{where} [charter]", ""),
+    )
+    return check_labels(charter)
 
 
 def load_charter(path: str | Path) -> Charter:
     """A whole charter from a TOML file laid out like ``data/quintus_1999.toml``."""
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            data = fh.read()
     except FileNotFoundError:
         raise CharterError(f'no terms file at "{path}"', "terms") from None
+    except OSError as e:
+        raise CharterError(f'the terms file "{path}" cannot be read ({e.strerror})', "terms") from None
+    return charter_from_bytes(data, str(path))
+
+
+def charter_from_bytes(data: bytes, name: str) -> Charter:
+    """A whole charter from the bytes of a TOML terms file (``name`` for messages)."""
+    try:
+        parsed = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise CharterError(f'terms file "{name}" is not UTF-8 text', "terms") from None
     except tomllib.TOMLDecodeError as bad:
-        raise CharterError(f'terms file "{path}" is not valid TOML: {bad}', "terms") from None
-    return charter_from_mapping(data, where="terms")
+        raise CharterError(f'terms file "{name}" is not valid TOML: {bad}', "terms") from None
+    return charter_from_mapping(parsed, where="terms")
+
+
+def _packaged(name: str) -> Charter:
+    text = resources.files("xl_quintus.charter").joinpath(f"data/{name}").read_bytes()
+    return charter_from_bytes(text, name)
 
 
 @lru_cache(maxsize=1)
 def quintus() -> Charter:
     """The embedded default: Quintus Corporation's 1999 Restated Certificate."""
-    text = resources.files("xl_quintus.charter").joinpath("data/quintus_1999.toml").read_bytes()
-    return charter_from_mapping(tomllib.loads(text.decode("utf-8")))
+    return _packaged("quintus_1999.toml")
+
+
+@lru_cache(maxsize=1)
+def nvca_example() -> Charter:
+    """The NVCA-style example charter shipped with the package (Series Seed, A, B)."""
+    return _packaged("nvca_seed_ab.toml")
 
 
 def charter_with_series(base: Charter, new_series: list[SeriesTerms]) -> Charter:

@@ -1,5 +1,8 @@
 """Charter IV.B Sections 4 and 5, IV.C.4: notices, votes and the board.
 
+The board seats are data (``[board]`` and ``[[board.seats]]`` in the terms file); the
+table below is what the Quintus file states.
+
 | clause | rule | here |
 |---|---|---|
 | 5(c) | A: 10 votes, B-G: 14 votes per share of Common into which the holding could convert, the as-converted count "rounded to the nearest whole share" | ``votes`` |
@@ -61,11 +64,18 @@ def preferred_votes(lines: list[VotingLine]) -> int:
     return sum(line.votes for line in lines if line.cls != COMMON)
 
 
-def voting_shift_period(lines: list[VotingLine]) -> bool:
+def voting_shift_period(cap_table: CapTable, lines: list[VotingLine]) -> bool:
     """5(a): the preferred's voting power "would otherwise be insufficient to elect all of
-    this corporation's directors": at most half of all votes (interpretations)."""
+    this corporation's directors". Quintus states it as data: the votes of ``[board.voting_shift]
+    counts`` (the preferred) are not ``sufficient`` (more than half) of all votes. A charter with
+    no such period never has one."""
+    rules = cap_table.charter.board_rules()
+    if not rules.has_shift:
+        return False
+    classes = _classes(cap_table.charter, rules.shift_counts, "[board.voting_shift]")
     total = sum(line.votes for line in lines)
-    return 2 * preferred_votes(lines) <= total
+    counted = sum(line.votes for line in lines if line.cls in classes)
+    return not rules.shift_sufficient.met(counted, total)
 
 
 @dataclass(frozen=True)
@@ -77,25 +87,44 @@ class Seats:
     clause: str
 
 
-MINIMUM_BOARD_IN_SHIFT = 5   # 5(a)(i) "a number not less than five (5)"
+def board_size(cap_table: CapTable, authorized_directors: int, shift: bool) -> int:
+    """5(a)(i): during a Voting Shift Period "the number of authorized directors ... shall be
+    set at a number not less than five (5)"; otherwise the bylaws' number (Article VI)."""
+    rules = cap_table.charter.board_rules()
+    return max(authorized_directors, rules.shift_minimum) if shift else authorized_directors
 
 
 def board(cap_table: CapTable, authorized_directors: int, shift: bool) -> tuple[int, list[Seats]]:
-    """(board size, seats by constituency) under 5(a) and 5(b)."""
-    c_out = cap_table.shares("C") > 0 if cap_table.charter.is_series("C") else False
-    if shift:
-        size = max(authorized_directors, MINIMUM_BOARD_IN_SHIFT)            # 5(a)(i)
-        ab_out = any(cap_table.shares(s) for s in ("A", "B") if cap_table.charter.is_series(s))
-        ab = round_half_up(Fraction(3, 4) * size) if ab_out else 0           # 5(a)(ii)
-        c = 1 if c_out else 0                                                # 5(a)(iii), 5(b)
-        ab = min(ab, size - c)
-        return size, [Seats("Series A and B Preferred, voting as a separate class", ab, "IV.B.5(a)(ii)"),
-                      Seats("Series C Preferred, voting separately", c, "IV.B.5(a)(iii), 5(b)"),
-                      Seats("Common Stock", size - ab - c, "IV.B.5(a)(iii)")]
-    c = 1 if c_out and authorized_directors >= 1 else 0
-    return authorized_directors, [
-        Seats("Series C Preferred, voting separately", c, "IV.B.5(b)"),
-        Seats("All classes voting together (preferred as converted)", authorized_directors - c, "IV.B.5(a), 5(c)")]
+    """(board size, seats by constituency) under the charter's seat tables (Quintus 5(a), 5(b)).
+
+    Whole-number seats are filled first, in the order stated, then fractions of the board
+    ("three-fourths (3/4ths) of the then-authorized directors (rounded to the nearest whole
+    number)": half up), then "the remaining number of authorized directors"; a constituency
+    with none of its classes outstanding elects no one, and no constituency takes more than the
+    seats left."""
+    charter = cap_table.charter
+    rules = charter.board_rules()
+    size = board_size(cap_table, authorized_directors, shift)
+    period = "shift" if shift else "normal"
+    applicable = [s for s in rules.seats if s.period in (period, "always")]
+    given: dict[int, int] = {}
+    left = size
+    fixed = [i for i, s in enumerate(applicable) if s.seats is not None and s.seats.denominator == 1]
+    fractions = [i for i, s in enumerate(applicable) if s.seats is not None and s.seats.denominator != 1]
+    for i in fixed + fractions:
+        s = applicable[i]
+        outstanding = any(cap_table.shares(c) for c in _classes(charter, s.counts, s.constituency))
+        want = int(s.seats) if s.seats.denominator == 1 else round_half_up(s.seats * size)
+        given[i] = min(want, left) if outstanding else 0
+        left -= given[i]
+    rest = [i for i, s in enumerate(applicable) if s.is_rest]
+    for i in rest:                                      # "the remaining number": the first rest row takes it
+        given[i], left = left, 0
+    return size, [Seats(s.constituency, given[i], s.clause) for i, s in enumerate(applicable)]
+
+
+def _classes(charter: Charter, labels, where: str) -> tuple[str, ...]:
+    return tuple(c for label in labels for c in charter.counted_classes(label, where))
 
 
 def last_notice_date(charter: Charter, record_date: dt.date) -> dt.date:

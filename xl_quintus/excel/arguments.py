@@ -9,6 +9,7 @@ may arrive as a flat list. Every reader here takes that, and raises
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pathlib import Path
 from ..charter.cap_table import CapTable, Holding
 from ..errors import CharterError
 from ..numbers import exact
-from ..charter.terms import COMMON, Charter, charter_with_series, load_charter, quintus, series_from_mapping
+from ..charter.terms import COMMON, Charter, charter_from_bytes, charter_with_series, quintus, series_from_mapping
 from .cells import EXCEL_ERRORS, from_serial, is_blank, is_error, is_serial  # noqa: F401 (re-exported)
 
 
@@ -279,29 +280,53 @@ _TERM_HEADERS = {
     "seniority": "seniority", "participation": "participation", "cap": "cap",
     "cash amount": "cash_amount", "election": "election", "conversion group": "election",
     "votes": "votes", "ipo ratchet price": "ipo_ratchet_price", "family": "family",
+    "preference multiple": "preference_multiple", "liquidation preference multiple": "preference_multiple",
+    "cumulative dividend": "cumulative_dividend", "issue date": "issue_date",
+    "anti-dilution": "anti_dilution", "anti dilution": "anti_dilution", "antidilution": "anti_dilution",
 }
 
 
 def charter(value, argument: str = "terms") -> Charter:
     """``terms``: blank for Quintus 1999; a path to a TOML terms file for a whole charter;
     or a range with a header row (Class, Authorized, Issue Price, Seniority, Participation,
-    Cap, Cash Amount, Votes, ...) whose rows add series to Quintus or replace one by name."""
-    cells = [r for r in rows(value) if not all(is_blank(c) for c in r)]
+    Cap, Cash Amount, Votes, Preference Multiple, Cumulative Dividend, Issue Date,
+    Anti-dilution, ...) whose rows add series to Quintus or replace one by name. Every column
+    is described in udf_docs/TERMS.md."""
+    cells = [(i, r) for i, r in enumerate(rows(value), start=1) if not all(is_blank(c) for c in r)]
     if not cells:
         return quintus()
-    if len(cells) == 1 and len(cells[0]) == 1:
-        path = terms_file(str(cells[0][0]).strip(), argument)
-        return _cached_file_charter(path, Path(path).stat().st_mtime)
-    header = [str(h).strip().lower() if h is not None else "" for h in cells[0]]
-    unknown = [h for h in header if h and h not in _TERM_HEADERS]
-    if unknown or not ({"class", "series", "name"} & set(header)):
+    for i, r in cells:
+        for c in r:
+            _check_cell(c, f"{argument} row {i}")
+    if len(cells) == 1 and len(cells[0][1]) == 1:
+        return _file_charter(cells[0][1][0], argument)
+    header_row, header_cells = cells[0]
+    header = [re.sub(r"[\s_]+", " ", str(h).strip().lower()) if not is_blank(h) else "" for h in header_cells]
+    unknown = [str(h).strip() for h, key in zip(header_cells, header) if key and key not in _TERM_HEADERS]
+    if unknown or "name" not in {_TERM_HEADERS.get(h) for h in header}:
         raise CharterError(
             f"the first row must name the columns (Class, Authorized, Issue Price, Seniority, Participation, "
-            f"Cap, ...); not understood: {', '.join(unknown) or 'no Class column'}", argument)
-    new = []
-    for i, r in enumerate(cells[1:], start=2):
-        row = {_TERM_HEADERS[h]: c for h, c in zip(header, r) if h and not is_blank(c)}
-        new.append(series_from_mapping(row, f"{argument} row {i}"))
+            f"Cap, ...; udf_docs/TERMS.md); not understood: {', '.join(unknown) or 'no Class column'}", argument)
+    keys = [_TERM_HEADERS.get(h) for h in header]
+    seen: dict[str, int] = {}
+    for j, k in enumerate(keys):
+        if k and k in seen:
+            raise CharterError(f"columns {seen[k] + 1} and {j + 1} both give {header_cells[j]!s}", argument)
+        if k:
+            seen[k] = j
+    labels = {k: str(header_cells[j]).strip() for k, j in seen.items()}
+    new, rows_of = [], {}
+    for i, r in cells[1:]:
+        if len(r) > len(keys) and any(not is_blank(c) for c in r[len(keys):]):
+            raise CharterError(f"row {i} has a value under no column header", argument)
+        row = {k: c for k, c in zip(keys, r) if k and not is_blank(c)}
+        series = series_from_mapping(row, f"{argument} row {i}", labels)
+        key = series.name.upper()
+        if key in rows_of:
+            raise CharterError(f"rows {rows_of[key]} and {i} both define Series {series.name}; "
+                               "give each series once", argument)
+        rows_of[key] = i
+        new.append(series)
     return charter_with_series(quintus(), new)
 
 
@@ -327,19 +352,34 @@ def terms_file(text: str, argument: str = "terms") -> str:
     return str(path)
 
 
-_FILE_CACHE: dict = {}      # path -> (mtime, Charter): one entry per file, at most _FILE_CACHE_SIZE
-_FILE_CACHE_SIZE = 32
+# Parsed terms files, by the SHA-256 of their bytes: an edit is seen at once, whatever the
+# file system's clock (a cache keyed on path and modification time missed edits within one
+# second). Bounded: the oldest entries go first.
+_FILE_CACHE: dict = {}
+_FILE_CACHE_SIZE = 16
+MAX_TERMS_FILE_BYTES = 1_000_000
 
 
-def _cached_file_charter(path: str, mtime: float) -> Charter:
-    hit = _FILE_CACHE.get(path)
-    if hit is None or hit[0] != mtime:
-        hit = (mtime, load_charter(path))
-        _FILE_CACHE.pop(path, None)
+def _file_charter(cell, argument: str) -> Charter:
+    if not isinstance(cell, str):
+        raise CharterError(f"{show(cell)} is neither the path of a TOML terms file nor a terms range with "
+                           "a header row (udf_docs/TERMS.md)", argument)
+    path = Path(terms_file(cell.strip(), argument))
+    try:
+        if path.stat().st_size > MAX_TERMS_FILE_BYTES:
+            raise CharterError(f'the terms file "{cell.strip()}" is over {MAX_TERMS_FILE_BYTES:,} bytes; '
+                               "a charter is a few kilobytes", argument)
+        data = path.read_bytes()
+    except OSError as e:
+        raise CharterError(f'the terms file "{cell.strip()}" cannot be read ({e.strerror})', argument) from None
+    key = hashlib.sha256(data).hexdigest()
+    hit = _FILE_CACHE.get(key)
+    if hit is None:
+        hit = charter_from_bytes(data, cell.strip())
         for old in list(_FILE_CACHE)[: max(0, len(_FILE_CACHE) + 1 - _FILE_CACHE_SIZE)]:
             _FILE_CACHE.pop(old, None)          # the oldest files (safe with server threads)
-        _FILE_CACHE[path] = hit
-    return hit[1]
+        _FILE_CACHE[key] = hit
+    return hit
 
 
 # -- cap table ---------------------------------------------------------------------------------

@@ -304,11 +304,13 @@ def QBOARD(cap_table, authorized_directors=None, conversion_prices=None, terms=N
     charter = arguments.charter(terms)
     table = arguments.cap_table(cap_table, charter)
     cps, _ = _conversion_prices(conversion_prices, charter, table)
+    rules = charter.board_rules()
     raw = arguments.scalar(authorized_directors, "authorized_directors")
-    requested = 5 if arguments.is_blank(raw) else arguments.whole_shares(raw, "authorized_directors", noun="directors")
-    shift = voting_shift_period(voting_power(table, cps))
+    requested = rules.default_directors if arguments.is_blank(raw) else arguments.whole_shares(
+        raw, "authorized_directors", noun="directors")
+    shift = voting_shift_period(table, voting_power(table, cps))
     size, seats = board(table, requested, shift)
-    return board_table(shift, size, seats, requested)
+    return board_table(rules, shift, size, seats, requested)
 
 
 @func
@@ -324,7 +326,7 @@ def QAPPROVAL(action, consents, cap_table, affected_series=None, conversion_pric
     charter = arguments.charter(terms)
     table = arguments.cap_table(cap_table, charter)
     yes = arguments.cap_table(consents, charter, "consents")
-    act = resolve_action(arguments.text(action, "action", "an action"))
+    act = resolve_action(arguments.text(action, "action", "an action"), charter)
     reqs = requirements(table, act, arguments.series_list(affected_series, charter, "affected_series"))
     cps, _ = _conversion_prices(conversion_prices, charter, table)
     return approval_table(tally(table, yes, reqs, cps))
