@@ -13,6 +13,7 @@ from .charter.cap_table import CapTable
 from .charter.election import Election, OptimalElection, groups_present
 from .charter.dividends import line_cents
 from .errors import CharterError
+from .exit.exercise import ExercisedDistribution, ExerciseModel
 from .exit.model import ExitModel, Who
 from .charter.liquidation import COMPONENTS, UNALLOCATED, Distribution
 from .numbers import cents_to_float, largest_remainder_cents, to_float
@@ -25,6 +26,8 @@ WATERFALL_HEADER = ["Class", "Shares", "Converts", "Cash Amount", "Preference", 
 def waterfall_table(model: ExitModel, dist: Distribution, by: str = "class") -> list[list]:
     """QWATERFALL: one row per class (or per holder and class), Unallocated, Total. Each row's
     columns are its Total split by largest remainder; the Total row sums the rows above."""
+    if isinstance(dist, ExercisedDistribution):
+        return exercised_waterfall_table(dist, by)
     class_cents = dist.class_cents()
     if by == "holder":
         holder_cents = model.holder_cents(dist)
@@ -48,6 +51,58 @@ def waterfall_table(model: ExitModel, dist: Distribution, by: str = "class") -> 
         sums[-1] += u
     rows.append(["Total"] + pad + ["", ""] + [cents_to_float(x) for x in sums] + [""])
     return [header] + rows
+
+
+def exercised_waterfall_table(dist: ExercisedDistribution, by: str = "class") -> list[list]:
+    """QWATERFALL on a cap table with options and warrants: class rows (shares outstanding),
+    then one row per tranche, Unallocated, Total; two more columns, Exercise Paid and Net.
+
+    Net is rounded first (largest remainder over the rows, adding up to the proceeds);
+    Exercise Paid is the price paid rounded to the cent; Total = Net + Exercise Paid, and the
+    four clause columns split Total by largest remainder."""
+    header = WATERFALL_HEADER + ["Exercise Paid", "Net"]
+    entries = []           # (prefix, row, shares, net cents, paid cents)
+    if by == "holder":
+        header = ["Holder"] + header
+        per_row = dist.holder_net_cents
+        order = list(dict.fromkeys(h for split in per_row for h, _, _ in split))
+        for holder in order:
+            for r, split in zip(dist.rows, per_row):
+                held = [(n, c) for h, n, c in split if h == holder and n]
+                if not held:
+                    continue
+                n, c = held[0]
+                paid = dist.paid_cents(r)
+                paid_part = largest_remainder_cents([r.paid * m / r.shares for _, m in r.holders], paid)
+                entries.append(([holder], r, n, c, paid_part[[h for h, _ in r.holders].index(holder)]))
+    else:
+        entries = [([], r, r.shares, c, dist.paid_cents(r)) for r, c in zip(dist.rows, dist.net_cents)]
+    rows: list[list] = []
+    pad = [""] if by == "holder" else []
+    sums = [0] * (len(COMPONENTS) + 3)
+    for prefix, r, held, net, paid in entries:
+        total = net + paid
+        share = Fraction(held, r.shares) if r.shares else Fraction(0)
+        comp = largest_remainder_cents([v * share for v in r.components], total)
+        converts = "not exercised" if r.converts is None else r.converts
+        per_share = to_float(r.total / r.shares) if r.shares else 0.0
+        rows.append(prefix + [r.label, held, converts] + [cents_to_float(x) for x in comp + [total]]
+                    + [per_share, cents_to_float(paid), cents_to_float(net)])
+        sums = [s + x for s, x in zip(sums, comp + [total, paid, net])]
+    if dist.unallocated:
+        u = dist.net_cents[-1]
+        rows.append([UNALLOCATED] + pad + ["", "", 0.0, 0.0, 0.0, 0.0, cents_to_float(u), "", 0.0, cents_to_float(u)])
+        sums = [s + x for s, x in zip(sums, [0, 0, 0, 0, u, 0, u])]
+    rows.append(["Total"] + pad + ["", ""] + [cents_to_float(x) for x in sums[:5]] + [""]
+                + [cents_to_float(x) for x in sums[5:]])
+    return [header] + rows
+
+
+def payee(model, label):
+    """QPAYOUT's ``who`` for a model: net of exercise prices when there are instruments."""
+    if isinstance(model, ExerciseModel):
+        return model.payee(label)
+    return Who(model.cap_table, label)
 
 
 def election_table(model: ExitModel, dist: Distribution, election: Election) -> list[list]:

@@ -3,11 +3,18 @@
 A cap table is a tuple of :class:`Holding` records plus the :class:`~xl_quintus.terms.Charter`
 whose classes they hold. Holders are optional: without names each class counts as one holder
 (interpretations, 3(a) election: "Without holder names, each series counts as one holder").
+
+Options and warrants (excel-functions.md, "Options and warrants in a cap table") are
+:class:`Instrument` rows, kept apart from the holdings: they are not outstanding shares, so
+they carry no votes and take no part in a distribution until exercised. Rows of one class at
+one exercise price form a :class:`Tranche`, exercised together (``CapTable.tranches``);
+``CapTable.with_exercised`` is the cap table after some tranches are exercised.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
 
 from ..errors import CharterError
@@ -36,6 +43,78 @@ class Holding:
 
 
 @dataclass(frozen=True)
+class Instrument:
+    """An option or warrant: the right to buy ``shares`` of ``cls`` at ``exercise_price`` each.
+
+    The charter names such warrants itself (IV.B.3(d)(ii)(H)-(L): Common, Series B 192,262
+    shares, Series C 55,340 shares). Not outstanding stock until exercised.
+
+    Attributes:
+        holder: the holder's name, or None when the row names none.
+        cls: the class it buys, as resolved by ``Charter.resolve`` (Common or a series).
+        shares: whole shares it buys, never negative.
+        exercise_price: price per share, exact, never negative.
+    """
+
+    holder: str | None
+    cls: str
+    shares: int
+    exercise_price: Fraction
+
+
+def price_label(price: Fraction) -> str:
+    """An exercise price as a label shows it: at least two decimals, more when it has them
+    (``0.50``, ``1.43``, ``0.125``); a price with no short decimal to six places."""
+    for places in range(2, 7):
+        scaled = price * 10 ** places
+        if scaled.denominator == 1:
+            text = str(scaled.numerator).rjust(places + 1, "0")
+            return f"{text[:-places]}.{text[-places:]}"
+    return f"{float(price):.6f}"
+
+
+@dataclass(frozen=True)
+class Tranche:
+    """Every instrument row of one class at one exercise price: exercised together.
+
+    Attributes:
+        cls: the class bought.
+        exercise_price: per share.
+        instruments: the rows, input order.
+    """
+
+    cls: str
+    exercise_price: Fraction
+    instruments: tuple[Instrument, ...]
+
+    @property
+    def shares(self) -> int:
+        return sum(i.shares for i in self.instruments)
+
+    @property
+    def label(self) -> str:
+        """``Common @ 0.50``, ``B @ 1.43`` (the QWATERFALL row)."""
+        return f"{self.cls} @ {price_label(self.exercise_price)}"
+
+    @property
+    def exercise_paid(self) -> Fraction:
+        """What exercising the whole tranche pays the corporation: shares x exercise price."""
+        return self.shares * self.exercise_price
+
+    def holder_key(self, instrument: Instrument) -> str:
+        """An instrument's holder, or the tranche standing in for one when no name is given."""
+        return instrument.holder if instrument.holder is not None else self.label
+
+    @cached_property
+    def holdings_by_holder(self) -> list[tuple[str, int]]:
+        """(holder, shares) with a holder's rows added together, input order."""
+        agg: dict[str, int] = {}
+        for i in self.instruments:
+            agg[self.holder_key(i)] = agg.get(self.holder_key(i), 0) + i.shares
+        return list(agg.items())
+
+
+@dataclass(frozen=True)
 class Finding:
     """One problem with a cap table: what, which clause, and by how much."""
 
@@ -51,10 +130,17 @@ class CapTable:
     Attributes:
         holdings: in input order (order breaks rounding ties between holders).
         charter: the terms the classes belong to (Quintus 1999 by default).
+        instruments: options and warrants, input order; not in ``holdings`` (no votes, no
+            part in a distribution) until exercised.
+        exercised: tranches whose shares were added to ``holdings`` by
+            :meth:`with_exercised` (the authorized limits of :meth:`validate` count only
+            the shares outstanding before; QCHECK reports shares issuable on exercise).
     """
 
     holdings: tuple[Holding, ...]
     charter: Charter = None  # type: ignore[assignment]
+    instruments: tuple[Instrument, ...] = ()
+    exercised: tuple[Tranche, ...] = ()
 
     def __post_init__(self):
         if self.charter is None:
@@ -62,15 +148,45 @@ class CapTable:
 
     @classmethod
     def of(cls, rows, charter: Charter | None = None) -> "CapTable":
-        """From ``(class, shares)`` or ``(holder, class, shares)`` tuples (plain Python use)."""
+        """From ``(class, shares)``, ``(holder, class, shares)`` or ``(holder, class, shares,
+        exercise_price)`` tuples (plain Python use); an exercise price of None is a holding."""
         charter = charter or quintus()
-        holdings = []
+        holdings, instruments = [], []
         for i, row in enumerate(rows, start=1):
-            holder, label, shares = row if len(row) == 3 else (None, *row)
+            price = None
+            if len(row) == 4:
+                holder, label, shares, price = row
+            else:
+                holder, label, shares = row if len(row) == 3 else (None, *row)
             if shares < 0 or int(shares) != shares:
                 raise CharterError(f"row {i}: shares must be a whole number of at least 0, got {shares}", "cap_table")
-            holdings.append(Holding(holder, charter.resolve(label, "cap_table"), int(shares)))
-        return cls(tuple(holdings), charter)
+            if price is None:
+                holdings.append(Holding(holder, charter.resolve(label, "cap_table"), int(shares)))
+            else:
+                instruments.append(instrument(holder, charter.resolve(label, "cap_table"), int(shares), price, i))
+        return cls(tuple(holdings), charter, tuple(instruments))
+
+    # -- options and warrants ---------------------------------------------------------------
+
+    @cached_property
+    def tranches(self) -> tuple[Tranche, ...]:
+        """Instrument rows grouped by (class, exercise price), in the order a liquidation
+        considers them: lowest exercise price first, then charter order of the class."""
+        groups: dict[tuple[str, Fraction], list[Instrument]] = {}
+        for i in self.instruments:
+            groups.setdefault((i.cls, i.exercise_price), []).append(i)
+        out = [Tranche(c, p, tuple(rows)) for (c, p), rows in groups.items()]
+        return tuple(sorted(out, key=lambda t: (t.exercise_price, self.charter.order(t.cls))))
+
+    def with_exercised(self, tranches) -> "CapTable":
+        """The cap table after ``tranches`` are exercised: their shares outstanding, held by
+        their holders (after every other row, so input-order ties still go to the earlier
+        holder), and no instruments left."""
+        tranches = tuple(tranches)
+        issued = tuple(Holding(i.holder if i.holder is not None else (None if not self.has_holder_names else t.label),
+                               t.cls, i.shares)
+                       for t in tranches for i in t.instruments)
+        return CapTable(self.holdings + issued, self.charter, (), self.exercised + tranches)
 
     @cached_property
     def shares_by_class(self) -> dict[str, int]:
@@ -98,7 +214,7 @@ class CapTable:
 
     @property
     def has_holder_names(self) -> bool:
-        return any(h.holder is not None for h in self.holdings)
+        return any(h.holder is not None for h in self.holdings) or any(i.holder is not None for i in self.instruments)
 
     @cached_property
     def holdings_by_class(self) -> dict[str, list[tuple[str, int]]]:
@@ -120,28 +236,41 @@ class CapTable:
     def holdings_of(self, holder_key: str) -> tuple[Holding, ...]:
         return tuple(h for h in self.holdings if h.holder_key == holder_key)
 
-    def authorized_findings(self) -> list[Finding]:
-        """Shares outstanding beyond what IV.A and IV.B authorize."""
+    def issuable_on_exercise(self, cls: str) -> int:
+        """Shares of ``cls`` that the instruments (or, after :meth:`with_exercised`, the
+        exercised tranches) can issue."""
+        return sum(i.shares for i in self.instruments if i.cls == cls) \
+            + sum(t.shares for t in self.exercised if t.cls == cls)
+
+    def authorized_findings(self, with_instruments: bool = False) -> list[Finding]:
+        """Shares outstanding beyond what IV.A and IV.B authorize; ``with_instruments``:
+        shares outstanding plus those issuable on exercise of options and warrants."""
         ch = self.charter
         found = []
+        counted = {}
+        for c in ch.classes:
+            before_exercise = self.shares(c) - sum(t.shares for t in self.exercised if t.cls == c)
+            counted[c] = before_exercise + (self.issuable_on_exercise(c) if with_instruments else 0)
+        what = "shares outstanding and issuable on exercise of options and warrants" if with_instruments \
+            else "shares outstanding"
         for s in ch.series:
-            n = self.shares(s.name)
+            n = counted[s.name]
             if n > s.authorized:
                 found.append(Finding(
                     "authorized", "IV.B",
-                    f"Series {s.name}: {n:,} shares outstanding exceed the {s.authorized:,} authorized",
+                    f"Series {s.name}: {n:,} {what} exceed the {s.authorized:,} authorized",
                 ))
-        preferred = sum(self.shares(s.name) for s in ch.series)
+        preferred = sum(counted[s.name] for s in ch.series)
         if preferred > ch.preferred_authorized:
             found.append(Finding(
                 "authorized", "IV.A",
-                f"Preferred Stock: {preferred:,} shares outstanding exceed the {ch.preferred_authorized:,} authorized",
+                f"Preferred Stock: {preferred:,} {what} exceed the {ch.preferred_authorized:,} authorized",
             ))
-        common = self.shares(COMMON)
+        common = counted[COMMON]
         if common > ch.common_authorized:
             found.append(Finding(
                 "authorized", "IV.A",
-                f"Common Stock: {common:,} shares outstanding exceed the {ch.common_authorized:,} authorized",
+                f"Common Stock: {common:,} {what} exceed the {ch.common_authorized:,} authorized",
             ))
         return found
 
@@ -152,3 +281,16 @@ class CapTable:
             f = found[0]
             raise CharterError(f"{f.message} (charter {f.clause})", "cap_table")
         return self
+
+
+def instrument(holder, cls: str, shares: int, exercise_price, row: int = 0) -> Instrument:
+    """An :class:`Instrument`, its exercise price checked (a price below 0 is refused)."""
+    from ..numbers import exact
+
+    try:
+        price = exact(exercise_price)
+    except (TypeError, ValueError, ArithmeticError):
+        raise CharterError(f"row {row}: exercise price {exercise_price!r} is not a number", "cap_table") from None
+    if price < 0:
+        raise CharterError(f"row {row}: an exercise price cannot be negative, got {float(price)}", "cap_table")
+    return Instrument(holder, cls, shares, price)

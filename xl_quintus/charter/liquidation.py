@@ -8,6 +8,8 @@
 | 2(b) | "thereafter ... the holders of the Common Stock ... shall receive all of the remaining assets" | ``proviso_2b_until_cap`` |
 | 2(c) | mergers, asset sales, >50% voting-power transfers are liquidations: same waterfall on the proceeds given | callers pass proceeds |
 | 2(d) | non-cash consideration at the Board's fair value | callers pass fair value |
+| 2(a) "any of the assets of this corporation" | exercise prices paid for options and warrants join the proceeds | ``proceeds_with_exercise`` |
+| (product rule) | an option or warrant is exercised when the payout per share of what it buys exceeds its exercise price; equal: not exercised | ``exercised_when`` |
 
 Which series convert is an input here (``converting``); ``xl_quintus.election`` chooses it.
 All arithmetic is exact; money is rounded only in :class:`Distribution` cents helpers.
@@ -317,3 +319,21 @@ def pay_ratably(available: Fraction, owed: Mapping[str, Fraction], zero=ZERO) ->
     if available <= 0:
         return {n: zero for n in owed}
     return {n: available * v / total for n, v in owed.items()}
+
+
+# -- Options and warrants (excel-functions.md, "Options and warrants in a cap table") ----------
+# The charter says nothing of when a holder exercises; the product's reading (a holder
+# exercises exactly when it pays) is the spec's, and the choice of every tranche together
+# is solved in ``xl_quintus.exit.exercise``. These are the two rules it applies.
+
+def exercised_when(payout_per_share: Fraction, exercise_price: Fraction) -> bool:
+    """An instrument "is exercised when the payout per share of what it buys exceeds its
+    exercise price, and not otherwise (equal: not exercised)"."""
+    return payout_per_share > exercise_price
+
+
+def proceeds_with_exercise(proceeds: Fraction, tranches) -> Fraction:
+    """2(a) distributes "the assets of this corporation": the exercise prices paid by the
+    ``tranches`` exercised are assets once paid, so they join the proceeds ("the exercise
+    prices paid join the proceeds", and each holder keeps the payout less the price)."""
+    return proceeds + sum((t.exercise_paid for t in tranches), ZERO)

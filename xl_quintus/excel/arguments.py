@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from ..charter.cap_table import CapTable, Holding
+from ..charter.cap_table import CapTable, Holding, instrument
 from ..errors import CharterError
 from ..numbers import exact
 from ..charter.terms import COMMON, Charter, charter_from_bytes, charter_with_series, quintus, series_from_mapping
@@ -393,8 +393,11 @@ def cap_table(value, charter: Charter, argument: str = "cap_table", unknown: lis
     is not a number is a header; blank rows are skipped; a holder may have several rows.
     With ``unknown`` (a list), rows naming no class are collected there instead of failing."""
     table = rows(value)
+    if _names_exercise_price(table):
+        return _cap_table_with_instruments(table, charter, argument, unknown)
     holdings: list[Holding] = []
     width = _cap_table_width(table, charter)
+    _no_unnamed_fourth_column(table, width, argument)
     header_checked = False
     for i, r in enumerate(table, start=1):
         r = list(r[:width]) + [None] * (width - len(r))
@@ -431,6 +434,82 @@ def cap_table(value, charter: Charter, argument: str = "cap_table", unknown: lis
     if not holdings and unknown is None:
         raise CharterError("no holdings: give rows of Class | Shares or Holder | Class | Shares", argument)
     return CapTable(tuple(holdings), charter)
+
+
+EXERCISE_PRICE = "exercise price"
+
+
+def _header_cell(c) -> str:
+    return " ".join(str(c).split()).lower() if isinstance(c, str) else ""
+
+
+def _names_exercise_price(table) -> bool:
+    """Whether the first non-blank row is a header naming a fourth column Exercise Price."""
+    for r in table:
+        if all(is_blank(c) for c in r):
+            continue
+        return len(r) >= 4 and _header_cell(r[3]) == EXERCISE_PRICE
+    return False
+
+
+def _no_unnamed_fourth_column(table, width: int, argument: str):
+    """A number right of the Shares column is refused unless the header names it Exercise
+    Price: an option typed as shares outstanding would be paid as stock."""
+    for i, r in enumerate(table, start=1):
+        extra = [c for c in r[width:] if _is_number_cell(c)]
+        if extra:
+            raise CharterError(
+                f"row {i}: {show(extra[0])} stands right of the Shares column; for options and warrants "
+                f"the header row must read Holder | Class | Shares | Exercise Price", argument)
+
+
+def _cap_table_with_instruments(table, charter: Charter, argument: str, unknown: list | None) -> CapTable:
+    """Rows ``Holder | Class | Shares | Exercise Price`` under a header row naming them: a
+    row with an exercise price is an option or warrant to buy Shares of Class at that price
+    (excel-functions.md, "Options and warrants in a cap table"); without one, shares
+    outstanding. Blank rows are skipped; the holder may be blank."""
+    holdings: list[Holding] = []
+    instruments = []
+    header_seen = False
+    for i, r in enumerate(table, start=1):
+        r = list(r[:4]) + [None] * (4 - len(r))
+        if all(is_blank(c) for c in r):
+            continue
+        where = f"{argument} row {i}"
+        for c in r:
+            _check_cell(c, where)
+        if not header_seen:
+            header_seen = True
+            continue                                                 # the header row
+        holder = None if is_blank(r[0]) else (r[0].strip() if isinstance(r[0], str) else show(r[0]))
+        label, shares, price = r[1], r[2], r[3]
+        if is_blank(label):
+            raise CharterError(f"row {i}: {('holder ' + holder + ' has') if holder else 'the row has'} shares but no class", argument)
+        if is_blank(shares):
+            raise CharterError(f"row {i}: {('holder ' + holder) if holder else 'class ' + show(label)} has no shares", argument)
+        if isinstance(shares, str):
+            raise CharterError(f"row {i}: shares {show(shares)} are text, not a number", argument)
+        try:
+            cls = charter.resolve(label, where)
+        except CharterError as e:
+            if unknown is None:
+                raise
+            unknown.append((i, label, e))
+            continue
+        n = whole_shares(shares, argument, f"row {i}: ")
+        if is_blank(price):
+            holdings.append(Holding(holder, cls, n))
+            continue
+        p = number(price, f"{argument} row {i} Exercise Price", "an exercise price")
+        if p < 0:
+            raise CharterError(f"row {i}: an exercise price cannot be negative, got {show(price)}", argument)
+        instruments.append(instrument(holder, cls, n, p, i))
+    if not holdings and not instruments and unknown is None:
+        raise CharterError("no holdings: give rows of Holder | Class | Shares | Exercise Price under the header", argument)
+    if not holdings and unknown is None:
+        raise CharterError("only options and warrants: a liquidation needs shares outstanding (rows with no "
+                           "Exercise Price)", argument)
+    return CapTable(tuple(holdings), charter, tuple(instruments))
 
 
 def _cap_table_width(table, charter: Charter) -> int:

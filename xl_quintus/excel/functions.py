@@ -28,6 +28,7 @@ from ..errors import CharterError
 from ..exit.model import Who, model_for
 from ..exit.valuation import DLOM_METHODS, Market, Scenario, backsolve, dlom, opm, pwerm
 from ..numbers import cents_to_float, to_cents, to_float
+from ..tables import payee as tables_payee
 from ..tables import (TERMS, approval_table, board_table, breakpoints_table, check_table, dividend_table, election_table,
                       ipo_table, ledger_table, payout_value, term_value, voting_power_table, waterfall_table)
 from ..charter.terms import quintus as quintus_terms
@@ -123,7 +124,7 @@ def QWATERFALL(proceeds, cap_table, conversions=None, conversion_prices=None, un
 def QPAYOUT(proceeds, who, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None):
     """What one class, group or holder receives in a liquidation (charter IV.B Section 2), in dollars and cents. Give a column of exit values to get a column of payouts."""
     model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
-    payee = Who(model.cap_table, arguments.text(who, "who", "a class, group or holder"))
+    payee = tables_payee(model, arguments.text(who, "who", "a class, group or holder"))
     if not isinstance(proceeds, (list, tuple)):
         return payout_value(model, arguments.money(proceeds, "proceeds"), payee)
     grid = arguments.rows(proceeds)

@@ -357,6 +357,9 @@ def model_for(cap_table: CapTable, conversion_prices: Mapping[str, Fraction] | N
 
 @lru_cache(maxsize=64)
 def _cached_model(cap_table: CapTable, conversion_prices: tuple, unpaid_dividends: tuple, conversions) -> ExitModel:
+    if cap_table.instruments:            # options and warrants: an exercise choice around the election
+        from .exercise import ExerciseModel
+        return ExerciseModel(cap_table, dict(conversion_prices), dict(unpaid_dividends), conversions)
     return ExitModel(Waterfall(cap_table, dict(conversion_prices), dict(unpaid_dividends)), conversions)
 
 
