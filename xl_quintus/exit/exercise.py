@@ -34,7 +34,6 @@ tranche's choice turn; the search then keeps flipping, and only a true cycle is 
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -42,9 +41,8 @@ from typing import Sequence
 
 from ..charter.cap_table import CapTable, Tranche
 from ..charter.election import Election
-from ..charter.liquidation import (COMPONENTS, UNALLOCATED, Distribution, Waterfall, exercised_when,
+from ..charter.liquidation import (COMPONENTS, Distribution, Waterfall, exercised_when,
                                    proceeds_with_exercise)
-from ..charter.terms import COMMON
 from ..errors import CharterError
 from ..numbers import ZERO, exact, largest_remainder_cents, to_cents
 from .model import ExitModel
@@ -262,7 +260,12 @@ class ExerciseModel:
         return self.sweep_cents(values, who)
 
     def sweep_cents(self, values: Sequence, who: "NetPayee") -> list[int]:
+        """Cents paid to ``who`` at each value: exact, value by value."""
         return [self.payout_cents(v, who) for v in values]
+
+    def breakpoints(self):
+        raise CharterError("breakpoints of a cap table with options and warrants are not computed in this "
+                           "release; use QWATERFALL or QPAYOUT at the exit values you need", "cap_table")
 
 
 class NetPayee:

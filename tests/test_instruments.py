@@ -1,0 +1,267 @@
+"""Options and warrants in a liquidation (excel-functions.md, "Options and warrants in a cap
+table"): exercised when the payout per share of what they buy exceeds the exercise price
+(equal: not), the prices paid join the proceeds, the holder keeps the payout less the price."""
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from xl_quintus.charter.cap_table import CapTable
+from xl_quintus.charter.liquidation import Waterfall
+from xl_quintus.charter.terms import quintus
+from xl_quintus.errors import CharterError
+from xl_quintus.excel import QAPPROVAL, QBOARD, QPAYOUT, QVOTINGPOWER, QWATERFALL
+from xl_quintus.exit.exercise import ExerciseModel
+from xl_quintus.exit.model import ExitModel
+from xl_quintus.tables import exit_model
+
+HEADER = ["Holder", "Class", "Shares", "Exercise Price"]
+# A textbook deal: one participating preferred (Series E: $4.15 preference, participates to a
+# $10.375 cap, 2(a)-(b)), founders' Common, and a Common warrant for 1,000,000 shares at $2.00.
+TEXTBOOK = [HEADER, ["Fund", "E", 1_000_000, None], ["Founders", "Common", 3_000_000, None],
+            ["Bank", "Common", 1_000_000, 2.0]]
+
+
+def table(rows):
+    """QWATERFALL rows keyed by their first cell."""
+    return {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+
+
+def test_textbook_warrant_breakpoint_and_net_by_hand():
+    # Without the warrant, above E's $4,150,000 preference each of the 4,000,000 as-converted
+    # shares (E 1,000,000 + Common 3,000,000) takes (x - 4,150,000) / 4,000,000.
+    # With it exercised: proceeds x + 2,000,000 paid, 5,000,000 shares:
+    #   (x + 2,000,000 - 4,150,000) / 5,000,000 > 2.00  <=>  x > 12,150,000.
+    # (Both sides agree: (x - 4,150,000) / 4,000,000 > 2 <=> x > 12,150,000 too.)
+    at = table(QWATERFALL(12_150_000, TEXTBOOK, "none"))
+    assert at["Common @ 2.00"]["Converts"] == "not exercised"           # equal: not exercised
+    assert at["Common @ 2.00"]["Net"] == 0.0
+    assert at["Common"]["Total"] == 6_000_000.0                       # 3,000,000 x 2.00
+    # $20,000,000: per share (20,000,000 + 2,000,000 - 4,150,000) / 5,000,000 = 3.57
+    #   E: 4,150,000 + 3.57 x 1,000,000 = 7,720,000 (below its cap 10,375,000)
+    #   Common: 3.57 x 3,000,000 = 10,710,000
+    #   warrant: 3.57 x 1,000,000 = 3,570,000 gross, 2,000,000 paid, 1,570,000 net
+    #   nets: 7,720,000 + 10,710,000 + 1,570,000 = 20,000,000 = proceeds
+    rows = QWATERFALL(20_000_000, TEXTBOOK, "none")
+    assert rows[0][-2:] == ["Exercise Paid", "Net"]
+    t = table(rows)
+    assert t["E"]["Net"] == 7_720_000.0 and t["Common"]["Net"] == 10_710_000.0
+    assert t["Common @ 2.00"]["Total"] == 3_570_000.0
+    assert t["Common @ 2.00"]["Exercise Paid"] == 2_000_000.0 and t["Common @ 2.00"]["Net"] == 1_570_000.0
+    assert t["Common @ 2.00"]["Per Share"] == 3.57 and t["Common @ 2.00"]["Converts"] is False
+    assert t["Total"]["Net"] == 20_000_000.0 and t["Total"]["Total"] == 22_000_000.0
+    assert QPAYOUT(20_000_000, "Common @ 2.00", TEXTBOOK, "none") == 1_570_000.0
+    assert QPAYOUT(20_000_000, "Bank", TEXTBOOK, "none") == 1_570_000.0
+    assert QPAYOUT(20_000_000, "common @ $2", TEXTBOOK, "none") == 1_570_000.0
+    assert QPAYOUT(20_000_000, "Common", TEXTBOOK, "none") == 10_710_000.0
+    # the optimal election agrees here: E would convert only above its $10.375 cap
+    assert QWATERFALL(20_000_000, TEXTBOOK) == rows
+
+
+def test_textbook_by_holder_shows_each_holders_net():
+    rows = QWATERFALL(20_000_000, TEXTBOOK, "none", None, None, "holder")
+    assert rows[0][:2] == ["Holder", "Class"]
+    bank = next(r for r in rows if r[0] == "Bank")
+    assert bank[1] == "Common @ 2.00" and bank[-1] == 1_570_000.0 and bank[-2] == 2_000_000.0
+    assert rows[-1][-1] == 20_000_000.0
+
+
+def test_out_of_the_money_tranche_changes_nothing():
+    # Common @ 5.00 at $20,000,000: without it (20,000,000 - 4,150,000) / 4,000,000 = 3.9625
+    # per share, with it (25,000,000 - 4,150,000) / 5,000,000 = 4.17: both below 5.00.
+    rows = [HEADER, ["Fund", "E", 1_000_000, None], ["Founders", "Common", 3_000_000, None],
+            ["Pool", "Common", 1_000_000, 5.0]]
+    t = table(QWATERFALL(20_000_000, rows, "none"))
+    assert t["Common @ 5.00"]["Converts"] == "not exercised" and t["Common @ 5.00"]["Net"] == 0.0
+    plain = table(QWATERFALL(20_000_000, [r[:3] for r in rows[:3]], "none"))
+    assert t["Common"]["Net"] == plain["Common"]["Total"] == 11_887_500.0     # 3.9625 x 3,000,000
+    assert t["E"]["Net"] == plain["E"]["Total"]
+
+
+def test_tranche_exactly_at_the_money_is_not_exercised():
+    # 1,000 Common and an option on 100 at $1.00, proceeds $1,000: exercised, each of 1,100
+    # shares would take (1,000 + 100) / 1,100 = 1.00, exactly the price: not exercised.
+    rows = [HEADER, ["F", "Common", 1_000, None], ["O", "Common", 100, 1.0]]
+    t = table(QWATERFALL(1_000, rows))
+    assert t["Common @ 1.00"]["Converts"] == "not exercised"
+    assert t["Common"]["Net"] == 1_000.0
+    # one cent more: (1,000.01 + 100) / 1,100 = 1.0000091 > 1.00, exercised; the option
+    # nets 100 x 0.0000091 = 0.000909..., rounded with the rest by largest remainder:
+    # Common 1,000 x 1.0000091 = 1,000.00909 -> the cent goes to it
+    t = table(QWATERFALL(1_000.01, rows))
+    assert t["Common @ 1.00"]["Converts"] is False
+    assert t["Common @ 1.00"]["Exercise Paid"] == 100.0
+    assert t["Common"]["Net"] + t["Common @ 1.00"]["Net"] == 1_000.01
+
+
+def _sample_with_warrants(quintus_sample, names=True):
+    rows = [HEADER] + [[None, h.cls, h.shares, None] for h in quintus_sample.holdings]
+    rows += [["Warrant B" if names else None, "B", 192_262, 1.43],
+             ["Warrant C" if names else None, "C", 55_340, 1.91]]
+    return rows
+
+
+def test_charter_b_and_c_warrants_at_100_million_by_hand(quintus_sample):
+    # 3(d)(ii)(I)-(J): warrants for 192,262 B at the B issue price $1.43 and 55,340 C at $1.91.
+    # At $100,000,000 A-D elect to convert (3(a)) and both warrants are exercised:
+    #   paid 192,262 x 1.43 + 55,340 x 1.91 = 274,934.66 + 105,699.40 = 380,634.06
+    #   Cash Amounts (3(a)): A 9,100,000 x 0.925 = 8,417,500; B 1,192,262 x 1.325 =
+    #   1,579,747.15; C 3,055,340 x 1.765 = 5,392,675.10; D 1,455,000 x 2.544 = 3,701,520
+    #   -> 19,091,442.25
+    #   2(a) F, then E and G pari passu: 53,560,298.23 in all
+    #   2(b) left: 100,380,634.06 - 19,091,442.25 - 53,560,298.23 = 27,728,893.58 over
+    #   as-converted A-D 14,802,602 + E 3,000,000 + F 1,500,000 + G 3,559,700 + Common
+    #   12,000,000 = 34,862,302 shares (no cap binds): L = 27,728,893.58 / 34,862,302
+    #   B per share 1.325 + L = 2.1204; warrant net 192,262 x (1.325 + L - 1.43)
+    level = Fraction("27728893.58") / 34_862_302
+    b_net = 192_262 * (Fraction("1.325") + level - Fraction("1.43"))
+    c_net = 55_340 * (Fraction("1.765") + level - Fraction("1.91"))
+    rows = _sample_with_warrants(quintus_sample)
+    t = table(QWATERFALL(100_000_000, rows))
+    assert t["B @ 1.43"]["Exercise Paid"] == 274_934.66 and t["C @ 1.91"]["Exercise Paid"] == 105_699.40
+    assert t["Total"]["Cash Amount"] == 19_091_442.25
+    assert abs(Fraction(t["B @ 1.43"]["Net"]) - b_net) < Fraction(1, 100)          # 132,734.48
+    assert abs(Fraction(t["C @ 1.91"]["Net"]) - c_net) < Fraction(1, 100)          # 35,992.21
+    assert t["B @ 1.43"]["Net"] == 132_734.48 and t["C @ 1.91"]["Net"] == 35_992.21
+    assert t["Total"]["Net"] == 100_000_000.0
+    assert QPAYOUT(100_000_000, "Warrant B", rows) == 132_734.48
+
+
+def test_charter_warrants_at_other_exits(quintus_sample):
+    rows = _sample_with_warrants(quintus_sample)
+    # $50,000,000: A-D convert but the 2(b) pool is empty (Cash Amounts and preferences take
+    # it all); B would take its Cash Amount 1.325 < 1.43, C 1.765 < 1.91: neither exercised.
+    t = table(QWATERFALL(50_000_000, rows))
+    assert t["B @ 1.43"]["Converts"] == t["C @ 1.91"]["Converts"] == "not exercised"
+    # Unconverted B takes exactly its preference 1.43 per share, never more (2(a); B does not
+    # participate): at the money at best, so never exercised unless A-D convert.
+    t = table(QWATERFALL(10_000_000, rows, "none"))
+    assert t["B @ 1.43"]["Converts"] == "not exercised"
+    t = table(QWATERFALL(300_000_000, rows))
+    assert t["B @ 1.43"]["Converts"] is True and t["Total"]["Net"] == 300_000_000.0
+    for x in (10_000_000, 50_000_000, 100_000_000, 300_000_000):
+        t = table(QWATERFALL(x, rows))
+        assert sum(r["Net"] for k, r in t.items() if k != "Total") == pytest.approx(x, abs=1e-6)
+
+
+def test_exercised_b_warrant_votes_in_the_a_d_election(quintus_sample):
+    """The engine's outcome equals a plain waterfall on the cap table after exercise at the
+    proceeds plus the prices paid, under that table's own 3(a) election."""
+    ct = CapTable.of([tuple(r) for r in _sample_with_warrants(quintus_sample)[1:]])
+    m = ExerciseModel(ct)
+    dist, election = m.distribution(100_000_000)
+    after = ct.with_exercised(dist.exercised)
+    assert after.shares("B") == 1_192_262
+    plain = ExitModel(Waterfall(after), "optimal")
+    x = Fraction(100_000_000) + Fraction("380634.06")
+    assert plain.election(x).converting == election.converting
+    assert plain.waterfall.distribute(x, election.converting).totals == dist.gross.totals
+
+
+def test_instruments_carry_no_votes(quintus_sample):
+    rows = _sample_with_warrants(quintus_sample)
+    plain = [r[:3] for r in rows if r[3] is None or r is rows[0]]
+    assert QVOTINGPOWER(rows) == QVOTINGPOWER(plain)
+    assert QBOARD(rows, 7) == QBOARD(plain, 7)
+    consents = [["Class", "Shares"], ["F", 1_500_000]]
+    assert QAPPROVAL("6(b)", consents, rows) == QAPPROVAL("6(b)", consents, plain)
+
+
+def test_three_column_tables_work_as_before_and_a_fourth_number_needs_the_header():
+    plain = [["Holder", "Class", "Shares"], ["Fund", "E", 1_000_000], ["Founders", "Common", 3_000_000]]
+    assert QWATERFALL(20_000_000, plain)[0][-1] == "Per Share"
+    with pytest.raises(Exception, match="Exercise Price"):
+        QWATERFALL(20_000_000, [["Fund", "E", 1_000_000, 2.0]])
+
+
+@pytest.mark.parametrize("row, message", [
+    (["Bank", "Common", 100, -1], "cannot be negative"),
+    (["Bank", "Common", 100, "two"], "not an exercise price"),
+    (["Bank", "Z", 100, 1], '"Z"'),
+    (["Bank", "Common", 1.5, 1], "whole number"),
+])
+def test_bad_instrument_rows_are_one_line_errors(row, message):
+    with pytest.raises(Exception, match=message) as info:
+        QWATERFALL(1_000_000, TEXTBOOK + [row])
+    assert "\n" not in str(info.value) and "QWATERFALL" in str(info.value)
+
+
+def test_unknown_tranche_is_named():
+    with pytest.raises(Exception, match=r"names no tranche.*Common @ 2.00"):
+        QPAYOUT(20_000_000, "Common @ 3", TEXTBOOK)
+
+
+# -- properties -------------------------------------------------------------------------------
+
+CLASSES = [s.name for s in quintus().series] + ["Common"]
+AUTH = {s.name: s.authorized for s in quintus().series} | {"Common": 100_000_000}
+
+
+@st.composite
+def tables_with_instruments(draw, many_holders=False):
+    names = draw(st.lists(st.sampled_from(CLASSES), min_size=1, max_size=5, unique=True))
+    if "Common" not in names and draw(st.booleans()):
+        names.append("Common")
+    holders = draw(st.integers(50, 70)) if many_holders else draw(st.integers(1, 6))
+    rows = []
+    for n in names:
+        for _ in range(draw(st.integers(1, 3))):
+            rows.append((f"h{draw(st.integers(0, holders - 1))}", n, draw(st.integers(1, AUTH[n] // 8)), None))
+    prices = [Fraction(c, 100) for c in draw(st.lists(st.integers(0, 1_500), min_size=1, max_size=4))]
+    for _ in range(draw(st.integers(1, 8 if many_holders else 4))):
+        cls = draw(st.sampled_from(names + ["Common"]))
+        rows.append((f"h{draw(st.integers(0, holders - 1))}", cls, draw(st.integers(1, AUTH[cls] // 20)),
+                     draw(st.sampled_from(prices))))
+    if many_holders:                                   # every holder holds something
+        rows += [(f"h{k}", "Common", 1_000 + k, None) for k in range(holders)]
+    return CapTable.of(rows)
+
+
+proceeds = st.integers(0, 200_000_000_00).map(lambda c: Fraction(c, 100))
+SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _solve(m, x):
+    try:
+        return m.distribution(x)[0]
+    except CharterError as e:                     # only the spec's cycle errors are allowed
+        assert "cycle" in str(e)
+        return None
+
+
+@SETTINGS
+@given(st.one_of(tables_with_instruments(), tables_with_instruments(many_holders=True)), proceeds,
+       st.sampled_from(["none", "all", "optimal"]))
+def test_net_adds_up_and_every_choice_is_stable_and_no_one_is_worse_off(ct, x, conversions):
+    m = ExerciseModel(ct, conversions=conversions)
+    dist = _solve(m, x)
+    if dist is None:
+        return
+    assert sum(dist.net_cents) == x * 100
+    assert sum((r.net for r in dist.rows), Fraction(0)) + dist.unallocated == x
+    exercised = {i for i, t in enumerate(m.tranches) if t in dist.exercised}
+    for i, t in enumerate(m.tranches):
+        assert m.wants(x, frozenset(exercised), i) == (i in exercised)        # stable
+    for r in dist.rows:
+        assert r.net >= 0                      # no one worse off than not exercising
+        if r.exercised:
+            assert r.net > 0                   # equal: not exercised
+    per_holder = sum(c for split in dist.holder_net_cents for _, _, c in split)
+    assert per_holder + (dist.net_cents[-1] if dist.unallocated else 0) == x * 100
+
+
+@SETTINGS
+@given(tables_with_instruments(), proceeds, proceeds, st.sampled_from(["none", "all"]))
+def test_fixed_election_nets_never_fall_as_proceeds_rise(ct, p1, p2, conversions):
+    lo, hi = sorted((p1, p2))
+    m = ExerciseModel(ct, conversions=conversions)
+    a, b = _solve(m, lo), _solve(m, hi)
+    if a is None or b is None:
+        return
+    for ra, rb in zip(a.rows, b.rows):
+        assert rb.net >= ra.net, (ra.label, lo, hi)
+
+
+def test_cap_table_without_instruments_still_gets_the_plain_model(quintus_sample):
+    assert type(exit_model(quintus_sample, (), (), "optimal")) is ExitModel
