@@ -70,7 +70,7 @@ def excel_errors(fn):
 
 # Shared argument help, so every function describes an input the same way.
 DOC_PROCEEDS = "Proceeds available to stockholders (2(c) deemed liquidations included; non-cash at fair value, 2(d)). Rounded to the cent."
-DOC_CAP_TABLE = "Range of rows Holder | Class | Shares, or Class | Shares. A header row and blank rows are skipped."
+DOC_CAP_TABLE = "Range of rows Holder | Class | Shares, or Class | Shares. A header row and blank rows are skipped. Options and warrants: a header Holder | Class | Shares | Exercise Price, and the price on their rows."
 DOC_CONVERSIONS = 'Who converts: "optimal" (default: each holder\'s best choice, A-D by majority, 3(a)), "none", "all", or names like "A-D, E, G-2". A-D convert only together.'
 DOC_CPS = "Optional Conversion Prices (3(d)): a range Class | Conversion Price, an events range (Date | Event | Shares | Consideration | Ref, run through the 3(d) ledger), or a QCONVLEDGER table. Unlisted series use their Original Issue Price."
 DOC_DIVS = "Optional range Class | unpaid dividends per share, added to the 2(a) preference and the 3(a) Cash Amount (default 0)."
