@@ -14,7 +14,7 @@ from xl_quintus.errors import CharterError
 from xl_quintus.excel import QAPPROVAL, QBOARD, QPAYOUT, QVOTINGPOWER, QWATERFALL
 from xl_quintus.exit.exercise import ExerciseModel
 from xl_quintus.exit.model import ExitModel
-from xl_quintus.tables import exit_model
+from xl_quintus.exit.model import model_for
 
 HEADER = ["Holder", "Class", "Shares", "Exercise Price"]
 # A textbook deal: one participating preferred (Series E: $4.15 preference, participates to a
@@ -264,4 +264,6 @@ def test_fixed_election_nets_never_fall_as_proceeds_rise(ct, p1, p2, conversions
 
 
 def test_cap_table_without_instruments_still_gets_the_plain_model(quintus_sample):
-    assert type(exit_model(quintus_sample, (), (), "optimal")) is ExitModel
+    assert type(model_for(quintus_sample)) is ExitModel
+    warrants = CapTable.of([tuple(r) for r in _sample_with_warrants(quintus_sample)[1:]])
+    assert type(model_for(warrants)) is ExerciseModel
