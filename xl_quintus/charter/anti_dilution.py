@@ -20,16 +20,26 @@ shares deemed issued under (E)) plus Common issuable on conversion of all outsta
 preferred, exact; B = consideration / CP1; C = shares of Additional Stock. An issuance counts
 for a series only on a date after its Purchase Date. The cap table is the position before the
 first event; a series with no Purchase event counts as purchased before every event.
+
+Precision (this product's reading; the charter names none): each Conversion Price that
+3(d)(i)(A) produces is kept to ``CP_DIGITS`` (20) significant digits, rounded half-up
+(:func:`kept_price`). Carried exactly, every CP's denominator would absorb every other
+series' CP through A at each issuance: the digits multiply by the number of series each
+time (10 series: 9, 84, 916, ... digits), so the ledger's work grew exponentially with the
+events. Twenty significant digits are 10^-19 of a $4.15 price, far below the cent 3(d)(i)(B)
+counts in and below what Excel shows (15 digits); splits and combinations stay exact.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from .cap_table import CapTable
 from ..errors import CharterError
+from ..limits import MAX_EVENTS, MAX_PRICE, MAX_RATIO, MAX_REPLAY, MIN_PRICE
 from ..numbers import ZERO
 from .terms import COMMON
 
@@ -37,6 +47,26 @@ EVENT_TYPES = ("Purchase", "Issue", "Excluded", "Grant", "Amend", "Expire", "Exe
 EXCLUDED_LETTERS = tuple("BCDEFGHIJKLM")
 ONE_CENT = Fraction(1, 100)          # 3(d)(i)(B)
 CARRY_YEARS = 3                      # 3(d)(i)(B)
+CP_DIGITS = 20                       # significant digits kept of an adjusted Conversion Price
+
+
+def kept_price(x: Fraction) -> Fraction:
+    """``x`` (> 0) to ``CP_DIGITS`` significant digits, half up: the Conversion Price kept
+    after a 3(d)(i)(A) adjustment (module docstring, "Precision")."""
+    return _kept(x.numerator, x.denominator) if x > 0 else x
+
+
+def _kept(num: int, den: int) -> Fraction:
+    """``kept_price(num / den)`` in whole numbers (no reduction of the large fraction)."""
+    e = (num.bit_length() - den.bit_length()) * 30103 // 100000          # about log10(num / den)
+    while (num * 10 ** -e < den) if e < 0 else (num < den * 10 ** e):
+        e -= 1
+    while (num * 10 ** -(e + 1) >= den) if e + 1 < 0 else (num >= den * 10 ** (e + 1)):
+        e += 1
+    k = CP_DIGITS - 1 - e                                                 # keep k decimals
+    if k >= 0:
+        return Fraction((2 * num * 10 ** k + den) // (2 * den), 10 ** k)
+    return Fraction((2 * num + den * 10 ** -k) // (2 * den * 10 ** -k) * 10 ** -k)
 
 
 @dataclass(frozen=True)
@@ -65,6 +95,7 @@ class _Series:
     cp: Fraction
     purchase: dt.date | None
     carried: list = field(default_factory=list)      # [(amount, date of the event)], 3(d)(i)(B)
+    carried_sum: Fraction = ZERO                     # the amounts in ``carried`` added up
 
 
 @dataclass(frozen=True)
@@ -104,12 +135,13 @@ def proviso_3d_i_b_carry_forward(series: _Series, adjustment: Fraction, on: dt.d
     with every amount still carried, or, when that is less than one cent, carry it forward
     from ``on``. Returns whether the Conversion Price changed. (Carried amounts whose 3 years
     have run are made first, by ``_State.anniversaries``.)"""
-    due = adjustment + sum((amount for amount, _ in series.carried), ZERO)
+    due = adjustment + series.carried_sum
     if due < ONE_CENT:
         series.carried.append((adjustment, on))
+        series.carried_sum += adjustment
         return False
     series.cp -= due
-    series.carried = []
+    series.carried, series.carried_sum = [], ZERO
     return True
 
 
@@ -118,6 +150,16 @@ def _anniversary(date: dt.date) -> dt.date:
         return date.replace(year=date.year + CARRY_YEARS)
     except ValueError:                                # 29 February
         return date.replace(year=date.year + CARRY_YEARS, day=28)
+
+
+def _diluted(cp: Fraction, an: int, ad: int, consideration: Fraction, shares: Fraction) -> Fraction:
+    """3(d)(i)(A): CP1 x (A + B) / (A + C) with A = an / ad, B = consideration / CP1, C =
+    ``shares``; that is (CP1 x A + consideration) / (A + C), kept to CP_DIGITS digits."""
+    pn, pd = cp.numerator, cp.denominator
+    cn, cd = consideration.numerator, consideration.denominator
+    sn, sd = shares.numerator, shares.denominator
+    # (pn/pd * an/ad + cn/cd) / (an/ad + sn/sd)
+    return _kept((pn * an * cd + cn * pd * ad) * sd, pd * cd * (an * sd + sn * ad))
 
 
 class _State:
@@ -130,26 +172,33 @@ class _State:
                        for s in charter.series if cap_table.shares(s.name) or s.name in purchase}
         self.common = Fraction(cap_table.shares(COMMON))
         self.split_factor = Fraction(1)
+        # shares x Original Issue Price of each series: its as-converted Common is this / CP
+        self.weight = {n: cap_table.shares(n) * charter.terms(n).original_issue_price for n in self.series}
 
-    def outstanding_as_converted(self, on: dt.date) -> Fraction:
-        """A: Common outstanding plus Common issuable on conversion of outstanding preferred."""
-        charter = self.cap_table.charter
-        total = self.common
+    def outstanding_as_converted(self, on: dt.date) -> tuple[int, int]:
+        """A: Common outstanding plus Common issuable on conversion of outstanding preferred,
+        as (numerator, denominator), not reduced (this sum is the ledger's inner loop)."""
+        num, den = self.common.numerator, self.common.denominator
         for name, s in self.series.items():
             if s.purchase is None or s.purchase <= on:
-                total += self.cap_table.shares(name) * charter.terms(name).original_issue_price / s.cp
-        return total
+                w = self.weight[name]                      # w / CP = (wn * pd) / (wd * pn)
+                xn, xd = w.numerator * s.cp.denominator, w.denominator * s.cp.numerator
+                num, den = num * xd + xn * den, den * xd
+        return num, den
 
     def dilute(self, on: dt.date, shares: Fraction, consideration: Fraction) -> list[str]:
         """3(d)(i)(A)-(B): adjust every series the issuance dilutes; return their names."""
-        a = self.outstanding_as_converted(on)
+        if shares <= 0:
+            return []
+        an, ad = self.outstanding_as_converted(on)
+        price = consideration / shares
         changed = []
         for name, s in self.series.items():
             if s.purchase is not None and not on > s.purchase:        # "after the ... Purchase Date"
                 continue
-            if shares <= 0 or consideration / shares >= s.cp:          # not below the CP in effect
+            if price >= s.cp:                                          # not below the CP in effect
                 continue
-            new_cp = s.cp * (a + consideration / s.cp) / (a + shares)   # CP1 x (A + B) / (A + C)
+            new_cp = _diluted(s.cp, an, ad, consideration, shares)    # CP1 x (A + B) / (A + C)
             if proviso_3d_i_b_carry_forward(s, s.cp - new_cp, on):
                 changed.append(name)
         self.common += shares
@@ -160,10 +209,11 @@ class _State:
         comes before ``until`` (or on it, if ``inclusive``) are made then."""
         due: dict[dt.date, list[str]] = {}
         for name, s in self.series.items():
-            for amount, when in list(s.carried):
+            for amount, when in s.carried:                  # oldest first (events run in date order)
                 end = _anniversary(when)
-                if end < until or (inclusive and end == until):
-                    due.setdefault(end, []).append(name)
+                if not (end < until or (inclusive and end == until)):
+                    break
+                due.setdefault(end, []).append(name)
         out = []
         for end in sorted(due):
             names = []
@@ -174,6 +224,7 @@ class _State:
                 if made:
                     s.cp -= made
                     s.carried = keep
+                    s.carried_sum -= made
                     names.append(name)
             if names:
                 out.append((end, names))
@@ -184,41 +235,55 @@ class _State:
         for s in self.series.values():
             s.cp /= ratio
             s.carried = [(a / ratio, w) for a, w in s.carried]
+            s.carried_sum /= ratio
         self.common *= ratio
         self.split_factor *= ratio
 
     def copy(self) -> "_State":
         other = object.__new__(_State)
         other.cap_table, other.common, other.split_factor = self.cap_table, self.common, self.split_factor
-        other.series = {n: replace(s, carried=list(s.carried)) for n, s in self.series.items()}
+        other.weight = self.weight
+        other.series = {n: _Series(s.cp, s.purchase, list(s.carried), s.carried_sum) for n, s in self.series.items()}
         return other
 
 
 def run_ledger(cap_table: CapTable, events: list[Event], as_of: dt.date | None = None) -> Ledger:
     """Process ``events`` (sorted by date, stable) up to ``as_of`` (default: all)."""
+    if len(events) > MAX_EVENTS:
+        raise CharterError(f"{len(events):,} events are more than the {MAX_EVENTS:,} the ledger takes", "events")
     events = sorted(events, key=lambda e: e.date)                   # stable: input order kept
     _validate(cap_table, events)
+    _check_replay(events)
     purchase: dict[str, dt.date] = {}
     for e in events:
         if e.kind == "Purchase":
             purchase.setdefault(e.ref, e.date)
     instruments: dict[str, tuple[Fraction, Fraction]] = {}          # id -> current (shares, consideration)
+    granted_at = {e.ref: i for i, e in enumerate(events) if e.kind == "Grant"}
     state = _State(cap_table, purchase)
+    before: list[_State] = []                    # before[i]: the state just before event i
     rows: list[LedgerRow] = []
     for i, e in enumerate(events):
         if as_of is not None and e.date > as_of:
             break
+        before.append(state.copy())
         rows += _anniversary_rows(state, e.date)
         if e.kind in ("Amend", "Expire"):
             # (E)(3)-(4): recompute "as if" issued on the new terms / for the shares actually
-            # issued: replay the history before this event with the instrument's new terms
-            _change_terms(instruments, events[:i], e)
-            state = _State(cap_table, purchase)
-            for earlier in events[:i]:
-                state.anniversaries(earlier.date, inclusive=True)
-                _apply(state, earlier, instruments)
+            # issued: replay the history with the instrument's new terms. Events before its
+            # Grant do not depend on those terms: the replay starts from the state kept
+            # just before the Grant (one pass from there, not from the first event).
+            _change_terms(instruments, events[granted_at[e.ref]], e)
+            start = granted_at[e.ref]
+            state = before[start].copy()
+            for j in range(start, i):
+                before[j] = state.copy()
+                state.anniversaries(events[j].date, inclusive=True)
+                _apply(state, events[j], instruments)
+            before[i] = state.copy()
             state.anniversaries(e.date, inclusive=True)
         label, clause = _apply(state, e, instruments)
+        _check_prices(state, e)
         rows.append(_row(state, e.date, label, clause))
     if as_of is not None:
         rows += _anniversary_rows(state, as_of)
@@ -255,16 +320,40 @@ def _apply(state: _State, e: Event, instruments: dict) -> tuple[str, str]:
     return f"Combination, 1 for {_n(e.shares)}", "IV.B.3(d)(iv)"
 
 
-def _change_terms(instruments: dict, before: list[Event], change: Event):
+def _change_terms(instruments: dict, grant: Event, change: Event):
     """The instrument's terms from now on: new terms (Amend), or fewer shares with the
     consideration in proportion (Expire, (E)(5))."""
-    grant = next(g for g in before if g.kind == "Grant" and g.ref == change.ref)
     shares, consideration = instruments.get(change.ref, (grant.shares, grant.consideration))
     if change.kind == "Amend":
         instruments[change.ref] = (change.shares, change.consideration)
     else:
         left = shares - change.shares
         instruments[change.ref] = (left, consideration * left / shares if shares else ZERO)
+
+
+def _check_replay(events: list[Event]):
+    """Refuse, before any work, histories whose (E)(3)-(4) recomputations replay more than
+    MAX_REPLAY events (an Amend or Expire replays every event since its instrument's Grant)."""
+    granted_at: dict[str, int] = {}
+    work = 0
+    for i, e in enumerate(events):
+        if e.kind == "Grant":
+            granted_at[e.ref] = i
+        elif e.kind in ("Amend", "Expire") and e.ref in granted_at:
+            work += i - granted_at[e.ref]
+    if work > MAX_REPLAY:
+        raise CharterError(
+            f"the Amend and Expire rows would replay {work:,} events (each replays every event since its Grant, "
+            f"3(d)(i)(E)(3)-(4)); the limit is {MAX_REPLAY:,}", "events")
+
+
+def _check_prices(state: _State, e: Event):
+    """No event may take a Conversion Price outside MIN_PRICE..MAX_PRICE (limits.py)."""
+    for name, s in state.series.items():
+        if not MIN_PRICE <= s.cp <= MAX_PRICE:
+            raise CharterError(
+                f"the {e.kind} makes Series {name}'s Conversion Price {float(s.cp):.6g}, outside the limits "
+                f"${float(MIN_PRICE):g} to ${MAX_PRICE:,}", f"events row {e.row}")
 
 
 def _anniversary_rows(state: _State, until: dt.date) -> list[LedgerRow]:
@@ -281,6 +370,9 @@ def _validate(cap_table: CapTable, events: list[Event]):
             raise CharterError(f"{e.kind}: shares must be a whole number of at least 0, got {float(e.shares):g}", where)
         if e.kind in ("Split", "Combine") and e.shares <= 0:
             raise CharterError(f"{e.kind}: the ratio must be above 0, got {float(e.shares):g}", where)
+        if e.kind in ("Split", "Combine") and not Fraction(1, MAX_RATIO) <= e.shares <= MAX_RATIO:
+            raise CharterError(f"{e.kind}: the ratio {float(e.shares):g} is outside the limits 1/{MAX_RATIO:,} "
+                               f"to {MAX_RATIO:,}", where)
         if e.consideration < 0:
             raise CharterError(f"consideration cannot be negative, got {float(e.consideration):g}", where)
         if e.kind == "Purchase" and not cap_table.charter.is_series(e.ref):
@@ -307,7 +399,7 @@ def _validate(cap_table: CapTable, events: list[Event]):
 
 def _row(state: _State, date, label, clause) -> LedgerRow:
     return LedgerRow(date, label, clause, {n: s.cp for n, s in state.series.items()},
-                     {n: sum((a for a, _ in s.carried), ZERO) for n, s in state.series.items()})
+                     {n: s.carried_sum for n, s in state.series.items()})
 
 
 def _adjusted(changed: list[str]) -> str:
