@@ -10,7 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .charter.cap_table import CapTable
-from .charter.election import Election, OptimalElection, groups_present
+from .charter.election import Election, groups_present
 from .charter.dividends import line_cents
 from .errors import CharterError
 from .exit.exercise import ExercisedDistribution, ExerciseModel
@@ -105,21 +105,22 @@ def payee(model, label):
     return Who(model.cap_table, label)
 
 
-def election_table(model: ExitModel, dist: Distribution, election: Election) -> list[list]:
-    """Which groups convert, under which rule, and (majority groups) who is in favour."""
-    cap_table = model.cap_table
-    search = OptimalElection(cap_table, lambda s: model.waterfall.totals(dist.proceeds, s))
+def election_table(model: ExitModel, election: Election) -> list[list]:
+    """Which groups convert, under which rule, and (class elections) who is in favour under
+    the rule that decided (carried by ``election``; nothing is searched here)."""
     rows = [["Group", "Converts", "Rule", "Clause", "Holders in Favour", "Share in Favour"]]
-    for g in groups_present(cap_table):
+    for g in groups_present(model.cap_table):
         converts = bool(set(g.members) & election.converting)
         if g.by_majority:
-            gaining, shares, outstanding = search.holders_gaining(election.converting - set(g.members), g)
+            vote = election.vote
             rule = "election of a majority of the group's shares voting together"
-            rows.append([_group_name(g), converts, rule, "IV.B.3(a)", ", ".join(gaining) or "(none)",
-                         to_float(Fraction(shares, outstanding))])
+            rows.append([_group_name(g), converts, rule, "IV.B.3(a)",
+                         ", ".join(vote.holders) if vote and vote.holders else "(none)",
+                         to_float(vote.share) if vote else ""])
         else:
             rows.append([_group_name(g), converts, "each holder's option", "IV.B.3(a)", "", ""])
     rows.append(["Mode", election.mode, "", "", "", ""])
+    rows.append(["Method", election.method, "", "", "", ""])
     return rows
 
 

@@ -53,7 +53,7 @@ def test_bad_input_comes_back_as_a_clean_error():
     from xl_quintus.excel import QuintusExcelError
 
     with pytest.raises(QuintusExcelError, match=r"^QPAYOUT: conversions: Series A-D convert only together"):
-        call("QPAYOUT", 1_000_000, "E", [["A", 10], ["C", 10]], "A, C", None, None, None)
+        call("QPAYOUT", 1_000_000, "E", [["A", 10], ["C", 10], ["D", 10]], "A, C", None, None, None)
 
 
 def test_conversion_functions_through_xlwings():

@@ -163,8 +163,8 @@ def QBREAKPOINTS(cap_table, conversions=None, conversion_prices=None, unpaid_div
 def QELECTION(proceeds, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None):
     """Which series convert before the liquidation (charter IV.B 3(a)) and why: for A-D, the holders better off converted and their share of A-D (a majority elects). Columns: Group, Converts, Rule, Clause, Holders in Favour, Share in Favour."""
     model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
-    dist, election = model.distribution(arguments.money(arguments.scalar(proceeds, "proceeds"), "proceeds"))
-    return election_table(model, dist, election)
+    _, election = model.explained(arguments.money(arguments.scalar(proceeds, "proceeds"), "proceeds"))
+    return election_table(model, election)
 
 
 @func

@@ -249,6 +249,13 @@ class ExerciseModel:
         dist = self.outcome(x, self.exercised_at(x))
         return dist, dist.election
 
+    def explained(self, proceeds) -> tuple[ExercisedDistribution, Election]:
+        """As :meth:`distribution`, the election with its A-D vote filled in (QELECTION)."""
+        x = proceeds_to_cents(proceeds)
+        exercised = self.exercised_at(x)
+        _, election = self.inner(exercised).explained(self.gross_proceeds(x, exercised))
+        return self.outcome(x, exercised), election
+
     def payout_cents(self, proceeds, who: "NetPayee") -> int:
         dist, _ = self.distribution(proceeds)
         return who.cents(dist)

@@ -23,7 +23,8 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..charter.cap_table import CapTable
-from ..charter.election import OPTIMAL, Election, OptimalElection, Uncertain, fixed_election, groups_present
+from ..charter.election import (HOLDERS, OPTIMAL, Comparison, Election, OptimalElection, Uncertain, explain,
+                                fixed_election, groups_present)
 from ..errors import CharterError
 from ..charter.liquidation import Distribution, Waterfall
 from ..numbers import ZERO
@@ -83,6 +84,14 @@ class ExitModel:
         x = proceeds_to_cents(proceeds)
         election = self.election(x)
         return self.waterfall.distribute(x, election.converting), election
+
+    def explained(self, proceeds) -> tuple[Distribution, Election]:
+        """As :meth:`distribution`, with the election's class-election vote filled in (for
+        an explicit election: who would gain from converting over not, at these proceeds)."""
+        dist, election = self.distribution(proceeds)
+        if election.vote is None:
+            election = explain(self.cap_table, lambda s: self.waterfall.totals(dist.proceeds, s), election)
+        return dist, election
 
     def holder_cents(self, dist: Distribution) -> dict[str, dict[str, int]]:
         """Cents per class per holder (see :meth:`holder_cents_of`)."""
@@ -176,8 +185,8 @@ class ExitModel:
                 consulted: list = []
                 intervals.append(self._optimal_or_cycle(x, consulted))
                 found = set()
-                for state, group in dict.fromkeys(consulted):
-                    found |= self._zeros(state, state ^ frozenset(group.members), group, classes, a, b)
+                for comparison in dict.fromkeys(consulted):
+                    found |= self._zeros(comparison, classes, a, b)
                 if found:
                     new |= found
                 else:
@@ -193,21 +202,22 @@ class ExitModel:
         except CharterError as cycle:
             return cycle
 
-    def _gain_weights(self, group, classes):
-        """Per compared payee, (class index, share of that class) pairs: one series for a
-        holder-option group, every holder of the group for a majority vote (3(a))."""
-        if not group.by_majority:
-            return [[(classes.index(group.members[0]), Fraction(1))]]
+    def _gain_weights(self, group, payee, classes):
+        """Per compared payee, (class index, share of that class) pairs: the group's own
+        series (a holder's option, the Pareto rule), or every holder of the group across
+        every class held (a majority vote, 3(a))."""
+        if payee != HOLDERS:
+            return [[(classes.index(m), Fraction(1)) for m in group.members]]
         voters = [holder for holder in self.cap_table.holders        # holders of the group's shares
                   if any(h.cls in group.members and h.shares for h in self.cap_table.holdings_of(holder))]
         return [[(classes.index(h.cls), Fraction(h.shares, self.cap_table.shares(h.cls)))
                  for h in self.cap_table.holdings_of(holder) if h.shares]
                 for holder in voters]
 
-    def _zeros(self, state, flipped, group, classes, a, b) -> set[Fraction]:
+    def _zeros(self, comparison: Comparison, classes, a, b) -> set[Fraction]:
         """Points inside (a, b) where a compared gain is zero or changes sign."""
-        before, after = self.piecewise(state), self.piecewise(flipped)
-        weights = self._gain_weights(group, classes)
+        before, after = self.piecewise(comparison.before), self.piecewise(comparison.after)
+        weights = self._gain_weights(comparison.group, comparison.payee, classes)
         inner = sorted({p for pw in (before, after) for p in pw.points if p > a and (b is None or p < b)})
         xs = [a] + inner + [b if b is not None else (inner[-1] if inner else a) + 1]
 
@@ -255,7 +265,7 @@ class ExitModel:
                 events = [e for e in pw.events if e.exit_value == s]
                 notes = []
                 if prev is not None and s == a and prev.converting != election.converting:
-                    notes.append(_election_event(self.cap_table, prev.converting, election.converting))
+                    notes.append(_election_event(self.cap_table, prev, election))
                 if s == a and getattr(at_point[i], "converting", None) != election.converting and s > 0:
                     notes.append(Breakpoint(s, "At exactly this value the conversions differ (see QWATERFALL)", "IV.B.3(a)"))
                 label = notes + events
@@ -335,15 +345,17 @@ class ExitModel:
 
 
 
-def _election_event(cap_table, before: frozenset, after: frozenset) -> Breakpoint:
+def _election_event(cap_table, before: Election, after: Election) -> Breakpoint:
+    """A change of the 3(a) election at an exit value, with the rule that decided above it."""
     parts = []
     for g in groups_present(cap_table):
         m = frozenset(g.members)
-        if (m & after) and not (m & before):
+        if (m & after.converting) and not (m & before.converting):
             parts.append(f"Series {g.name} elect to convert" if g.by_majority else f"Series {g.name} converts")
-        elif (m & before) and not (m & after):
+        elif (m & before.converting) and not (m & after.converting):
             parts.append(f"Series {g.name} no longer convert" if g.by_majority else f"Series {g.name} no longer converts")
-    return Breakpoint(ZERO, "; ".join(parts) + " (payouts may jump here)", "IV.B.3(a)")
+    rule = f"; election reached: {after.method}" if after.method != before.method or after.method != "sequential" else ""
+    return Breakpoint(ZERO, "; ".join(parts) + f" (payouts may jump here{rule})", "IV.B.3(a)")
 
 
 def model_for(cap_table: CapTable, conversion_prices: Mapping[str, Fraction] | None = None,
