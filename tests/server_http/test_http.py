@@ -147,7 +147,7 @@ def test_blanks_in_spilled_tables_are_blank(server):
 # -- errors ----------------------------------------------------------------------------------------
 
 BAD = [
-    ("QPAYOUT", [1_000_000, "E", [["A", 10], ["C", 10]], "A, C"]),
+    ("QPAYOUT", [1_000_000, "E", [["A", 10], ["C", 10], ["D", 10]], "A, C"]),
     ("QWATERFALL", ["a lot", CT]),
     ("QTERMS", ["Z", "issue price"]),
     ("QCONVLEDGER", [[["Date", "Event", "Shares", "Consideration", "Ref"], ["someday", "Issue", 1, 1, None]], CT]),
