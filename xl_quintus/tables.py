@@ -284,13 +284,14 @@ def valuation_table(model: ExitModel, valuation, share_of_equity: bool = True) -
     header = ["Class", "Shares", "Value", "Per Share"] + (["Share of Equity"] if share_of_equity else [])
     rows = [header]
     total_shares = 0
+    tranche_shares = {t.label: t.shares for t in getattr(model, "tranches", ())}   # options and warrants
     for payee, cents, value in zip(valuation.payees, valuation.cents, valuation.values):
         if payee == UNALLOCATED:
             if cents:
                 rows.append([UNALLOCATED, "", cents_to_float(cents), ""]
                             + ([cents / valuation.total_cents] if share_of_equity else []))
             continue
-        shares = model.cap_table.shares(payee)
+        shares = tranche_shares.get(payee) or model.cap_table.shares(payee)
         total_shares += shares
         rows.append([payee, shares, cents_to_float(cents), value / shares if shares else ""]
                     + ([cents / valuation.total_cents if valuation.total_cents else 0.0] if share_of_equity else []))

@@ -42,6 +42,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from ..charter.liquidation import UNALLOCATED
 from ..errors import CharterError
 from ..numbers import ZERO, largest_remainder, to_cents
 from .model import ExitModel
@@ -98,9 +99,13 @@ class Payoff:
 
 
 @lru_cache(maxsize=64)
-def payoff(model: ExitModel) -> Payoff:
+def payoff(model) -> Payoff:
     """The exact payout functions of a model: its 3(a) election map, and on each interval of
-    the map the linear pieces of that election's Section 2 waterfall."""
+    the map the linear pieces of that election's Section 2 waterfall. A model of a cap table
+    with options and warrants (``exit.exercise.ExerciseModel``) adds a row per tranche, net
+    of its exercise price (:func:`_exercise_payoff`)."""
+    if hasattr(model, "tranches") and hasattr(model, "inner"):
+        return _exercise_payoff(model)
     points, _, intervals = model.election_map()
     starts, base, slope = [], [], []
     payees = None
@@ -114,13 +119,123 @@ def payoff(model: ExitModel) -> Payoff:
         pw = model.piecewise(election.converting)
         payees = tuple(pw.classes)
         for s in [a] + [p for p in pw.points if p > a and (b is None or p < b)]:
-            v, sl = tuple(pw.at(s)), tuple(pw.slope(s))
-            if starts and sl == slope[-1] and all(x == y + d * (s - starts[-1]) for x, y, d in zip(v, base[-1], sl)):
-                continue                  # the same line goes on (a point of the map, not of a payout)
-            starts.append(s)
-            base.append(v)
-            slope.append(sl)
+            _merge(starts, base, slope, s, tuple(pw.at(s)), tuple(pw.slope(s)))
     return Payoff(payees, tuple(starts), tuple(base), tuple(slope))
+
+
+def _merge(starts, base, slope, s, v, sl):
+    """Append the piece starting at ``s`` unless it continues the last one's line."""
+    if starts and sl == slope[-1] and all(x == y + d * (s - starts[-1]) for x, y, d in zip(v, base[-1], sl)):
+        return
+    starts.append(s)
+    base.append(v)
+    slope.append(sl)
+
+
+def _exercise_payoff(em) -> Payoff:
+    """Payout functions of a cap table with options and warrants (excel-functions.md,
+    "Options and warrants in a cap table"): rows for the classes' shares outstanding, then
+    one per tranche (net of the exercise price paid), then Unallocated.
+
+    For a set S of exercised tranches the outcome at proceeds x is the ordinary model of the
+    cap table after exercise (``em.inner(S)``) at x + (prices paid by S): its payout functions
+    shifted, a class's shares outstanding and each exercised tranche taking their part of the
+    class, a tranche less its price. Which set is exercised changes only where a comparison
+    the exercise search makes (payout per share of a class, with S and the tranche exercised,
+    against the tranche's price) changes sign; those comparisons are piecewise linear, so the
+    line of exit values is split at their zeros (and at their jumps across zero) until inside
+    every interval each keeps its sign: there the search takes the same path, and S is fixed.
+    """
+    tranches = em.tranches
+    classes = list(em.cap_table.classes_present)
+    payees = tuple(classes + [t.label for t in tranches] + [UNALLOCATED])
+
+    def paid(exercised) -> Fraction:
+        return sum((tranches[i].exercise_paid for i in exercised), ZERO)
+
+    def gap_zeros(exercised, i, a, b) -> set:
+        """Where tranche i's comparison under ``exercised`` is zero or changes sign in (a, b)."""
+        inner = em.inner(exercised)
+        pay, shift, t = payoff(inner), paid(exercised), tranches[i]
+        j, n = pay.payees.index(t.cls), inner.cap_table.shares(t.cls)
+        out = set()
+        prev = None                                            # (x, left limit) at a piece end
+        for k, s in enumerate(pay.starts):
+            e = pay.starts[k + 1] if k + 1 < len(pay.starts) else None
+            x0, x1 = max(s - shift, a), (e - shift if e is not None else None)
+            if b is not None and x0 >= b or (x1 is not None and x1 <= a):
+                continue
+            x1 = x1 if b is None or (x1 is not None and x1 < b) else b
+            g0 = (pay.base[k][j] + pay.slope[k][j] * (x0 + shift - s)) / n - t.exercise_price
+            gs = pay.slope[k][j] / n
+            if prev is not None and prev[0] == x0 and (prev[1] > 0) != (g0 > 0):
+                out.add(x0)                                    # a jump across the price
+            if g0 == 0 and x0 > a:
+                out.add(x0)
+            if gs:
+                z = x0 - g0 / gs
+                if z > x0 and (x1 is None or z < x1):
+                    out.add(z)
+            if x1 is not None:
+                prev = (x1, g0 + gs * (x1 - x0))
+        return {z for z in out if z > a and (b is None or z < b)}
+
+    points: set = {ZERO}
+    settled: dict = {}
+    for _ in range(200):
+        srt = sorted(points)
+        new: set = set()
+        chosen = []
+        for a, b in zip(srt, srt[1:] + [None]):
+            if (a, b) in settled:
+                chosen.append(settled[(a, b)])
+                continue
+            x = (a + b) / 2 if b is not None else a + 1 + a
+            consulted: list = []
+            try:
+                state = em.solve(x, consulted)
+            except CharterError as e:
+                where = f"between ${float(a):,.2f} and ${float(b):,.2f}" if b is not None else f"above ${float(a):,.2f}"
+                raise CharterError(f"{e.message} for exit values {where}; no value can be put on a payout there",
+                                   e.argument) from None
+            found = set()
+            for exercised, i in dict.fromkeys(consulted):
+                found |= gap_zeros(exercised, i, a, b)
+            chosen.append(state)
+            if found:
+                new |= found
+            else:
+                settled[(a, b)] = state
+        if not new:
+            break
+        points |= new
+    else:
+        raise CharterError("could not settle the exercise choices over all exit values", "cap_table")
+
+    starts, base, slope = [], [], []
+    for (a, b), state in zip(zip(srt, srt[1:] + [None]), chosen):
+        inner = em.inner(state)
+        pay, shift = payoff(inner), paid(state)
+        for s in [a] + [p - shift for p in pay.starts if p - shift > a and (b is None or p - shift < b)]:
+            k = bisect.bisect_right(pay.starts, s + shift) - 1
+            _merge(starts, base, slope, s, _net_rows(em, inner, pay.payees, pay.at(s + shift), state, True),
+                   _net_rows(em, inner, pay.payees, pay.slope[k], state, False))
+    return Payoff(payees, tuple(starts), tuple(base), tuple(slope))
+
+
+def _net_rows(em, inner, inner_payees, vec, exercised, with_price: bool) -> tuple:
+    """An outcome of the cap table after exercise (``vec``: its classes, then Unallocated) as
+    rows of the cap table with instruments: each class's shares outstanding and each exercised
+    tranche take their part of the class (pro rata to shares: every share of a class is paid
+    alike), a tranche less its exercise price (``with_price``; not for slopes)."""
+    col = {p: k for k, p in enumerate(inner_payees)}
+    after = inner.cap_table
+    row = [vec[col[c]] * em.cap_table.shares(c) / after.shares(c) for c in em.cap_table.classes_present]
+    for i, t in enumerate(em.tranches):
+        part = vec[col[t.cls]] * t.shares / after.shares(t.cls) if i in exercised else ZERO
+        row.append(part - (t.exercise_paid if with_price and i in exercised else ZERO))
+    row.append(vec[col[UNALLOCATED]])
+    return tuple(row)
 
 
 # -- the option pricing method -----------------------------------------------------------------
@@ -347,20 +462,33 @@ def pwerm(model: ExitModel, scenarios: Sequence[Scenario]) -> Valuation:
     if total != 1:
         raise CharterError(f"probabilities add up to {float(total):g}, not 1 (as typed: "
                            f"{' + '.join(_show(s.probability) for s in scenarios)})", "scenarios")
-    payees = None
-    acc: list[Fraction] = []
+    payees = payees_of(model)
+    acc = [ZERO] * len(payees)
     for s in scenarios:
-        dist, _ = model.distribution(s.exit_value)
-        cents = dist.class_cents()
-        if payees is None:
-            payees = tuple(model.piecewise(frozenset()).classes)
-            acc = [ZERO] * len(payees)
+        cents = outcome_cents(model, s.exit_value)
         w = s.probability * s.discount()
         for j, p in enumerate(payees):
             acc[j] += w * cents.get(p, 0)
     total_cents = to_cents(sum(acc, ZERO) / 100)
     shares = largest_remainder(acc, total_cents)
     return Valuation(payees, tuple(shares), tuple(float(a) / 100 for a in acc), total_cents)
+
+
+def payees_of(model) -> tuple[str, ...]:
+    """The rows of a model's outcomes: classes present, then tranches (options and warrants,
+    when the cap table has them), then Unallocated."""
+    labels = [t.label for t in getattr(model, "tranches", ())]
+    return tuple(model.cap_table.classes_present) + tuple(labels) + (UNALLOCATED,)
+
+
+def outcome_cents(model, proceeds) -> dict[str, int]:
+    """QWATERFALL's cents at ``proceeds`` by row (the Net column when the cap table has
+    options and warrants), adding up to the proceeds."""
+    dist, _ = model.distribution(proceeds)
+    if hasattr(dist, "net_cents"):
+        labels = [r.label for r in dist.rows] + ([UNALLOCATED] if dist.unallocated else [])
+        return dict(zip(labels, dist.net_cents))
+    return dist.class_cents()
 
 
 def _show(p: Fraction) -> str:
