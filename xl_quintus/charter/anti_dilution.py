@@ -3,6 +3,7 @@
 | clause | rule | here |
 |---|---|---|
 | 3(d)(i)(A) | Additional Stock issued after a series' Purchase Date below its Conversion Price: CP2 = CP1 x (A + B) / (A + C) | ``_dilute`` |
+| NVCA 4.4.4 alternatives | per series (terms ``anti_dilution``): broad-based as 3(d)(i)(A) (default), narrow-based (A = Common outstanding only), full ratchet (the issue price), none | ``adjusted_conversion_price`` |
 | 3(d)(i)(B) | an adjustment under one cent is carried forward: made with the next adjustment within 3 years, or at the end of 3 years | ``proviso_3d_i_b_carry_forward``, ``_State.anniversaries`` |
 | 3(d)(i)(B) | no adjustment raises a Conversion Price, except a recomputation under (E)(3)-(4) | ``_dilute`` |
 | 3(d)(i)(C)-(D) | consideration: cash before discounts and expenses; non-cash at the Board's fair value | the Consideration input |
@@ -145,6 +146,30 @@ def proviso_3d_i_b_carry_forward(series: _Series, adjustment: Fraction, on: dt.d
     return True
 
 
+def adjusted_conversion_price(kind: str, cp: Fraction, an: int, ad: int, common: Fraction,
+                              shares: Fraction, consideration: Fraction) -> Fraction:
+    """The Conversion Price after an issuance below it, by the series' anti-dilution term.
+
+    - ``broad-based`` (3(d)(i)(A); NVCA 4.4.4): "CP2 = CP1 x (A + B) / (A + C)", A = an / ad,
+      the Common outstanding plus the Common issuable on conversion of all outstanding preferred;
+    - ``narrow-based``: the same formula with A the Common outstanding only (shares deemed
+      issued under 3(d)(i)(E) included);
+    - ``full ratchet`` (NVCA 4.4.4 alternative): the price per share of the issuance,
+      "consideration ... received ... for such Additional Shares" / shares.
+    Each kept to CP_DIGITS significant digits, as every adjusted Conversion Price.
+    """
+    if kind == "broad-based":
+        return _diluted(cp, an, ad, consideration, shares)
+    if kind == "narrow-based":
+        return _diluted(cp, common.numerator, common.denominator, consideration, shares)
+    if kind == "full ratchet":
+        if consideration <= 0:
+            raise CharterError(f"a full ratchet to an issuance for no consideration would make the Conversion Price "
+                               f"0 (NVCA 4.4.4); give the consideration of the {float(shares):,g} shares", "events")
+        return _kept(consideration.numerator * shares.denominator, consideration.denominator * shares.numerator)
+    raise CharterError(f'"{kind}" is not an anti-dilution formula the engine knows', "terms")
+
+
 def _anniversary(date: dt.date) -> dt.date:
     try:
         return date.replace(year=date.year + CARRY_YEARS)
@@ -198,7 +223,10 @@ class _State:
                 continue
             if price >= s.cp:                                          # not below the CP in effect
                 continue
-            new_cp = _diluted(s.cp, an, ad, consideration, shares)    # CP1 x (A + B) / (A + C)
+            kind = self.cap_table.charter.terms(name).anti_dilution
+            if kind == "none":                                         # a series with no price protection
+                continue
+            new_cp = adjusted_conversion_price(kind, s.cp, an, ad, self.common, shares, consideration)
             if proviso_3d_i_b_carry_forward(s, s.cp - new_cp, on):
                 changed.append(name)
         self.common += shares

@@ -92,12 +92,16 @@ class Offering:
     firm_commitment: bool = True
 
 
-def qualified_ipo(minimum: Fraction, offering: Offering) -> tuple[bool, str]:
+def qualified_ipo(minimum: Fraction, offering: Offering, minimum_price: Fraction | None = None) -> tuple[bool, str]:
     """3(b)(i): "a firm commitment underwritten public offering pursuant to a registration
     statement on Form S-1 ..., the public offering price of which is not less than
-    $40,000,000 in the aggregate". Returns (qualified, why)."""
+    $40,000,000 in the aggregate". Returns (qualified, why). ``minimum_price``: a charter
+    whose mandatory conversion also needs "a price of at least $[___] per share" (NVCA 5.1(a))."""
     if not offering.firm_commitment:
         return False, "not a firm commitment underwritten offering (3(b)): nothing converts automatically"
+    if minimum_price is not None and offering.price_per_share < minimum_price:
+        return False, (f"price per share ${float(offering.price_per_share):,.2f} is below the "
+                       f"${float(minimum_price):,.2f} the charter requires: nothing converts automatically")
     if offering.aggregate < minimum:
         return False, (f"aggregate offering price ${float(offering.aggregate):,.2f} is below "
                        f"${float(minimum):,.0f} (3(b)): nothing converts automatically")
@@ -188,7 +192,7 @@ def ipo_conversion(cap_table: CapTable, offering: Offering,
         raise CharterError(f"the price per share must be above 0, got {float(offering.price_per_share)}", "price_per_share")
     if offering.aggregate < 0:
         raise CharterError(f"the aggregate offering cannot be negative, got {float(offering.aggregate)}", "aggregate_offering")
-    qualified, reason = qualified_ipo(charter.qualified_ipo_minimum, offering)
+    qualified, reason = qualified_ipo(charter.qualified_ipo_minimum, offering, charter.qualified_ipo_minimum_price)
     rate = {s.name: ipo_ratchet_rate(s, cps.get(s.name), offering.price_per_share, split_factor)
             for s in charter.series}
     rows = _holder_rows(cap_table, rate)

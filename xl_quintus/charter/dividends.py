@@ -8,6 +8,7 @@
 | 1(a) | non-cumulative: nothing carries to a later year | no state is kept between calls |
 | IV.C.1 | the rest to Common, per share | ``cash_dividend`` |
 | 1(b), 3(e) | distributions other than cash: preferred share as if converted on the record date | ``as_converted_distribution`` |
+| NVCA 1 (Alt. 2) | a cumulative series: "dividends at the rate per annum of $[___] per share shall accrue ... from day to day, whether or not declared, and shall be cumulative": simple, actual days / 365, from the Issue Date to ``as_of``; the accrued amount is preferential in a declared dividend and joins the 2(a) preference (NVCA 2.1) | ``accruing_dividend``, ``dividends_owed`` |
 
 The rates are "as adjusted for any stock dividends, combinations or splits": the adjusted
 rates are charter terms (a terms range or file), not an input here.
@@ -15,6 +16,7 @@ rates are charter terms (a terms range or file), not an input here.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping
@@ -43,6 +45,44 @@ class DividendLine:
     clause: str
 
 
+DAYS_PER_YEAR = 365          # "accrue ... from day to day": actual days over a 365-day year
+
+
+def accruing_dividend(terms, as_of: dt.date | None) -> Fraction:
+    """NVCA Section 1 (Alternative 2), per share: the rate per annum times the actual days
+    from the Issue Date (the date accrual starts: the issuance, or the last date to which
+    the Accruing Dividends were paid) to ``as_of`` (the exit or record date), over 365;
+    simple, never compounded. Zero for a series without a cumulative dividend."""
+    if not terms.cumulative_dividend:
+        return ZERO
+    if as_of is None:
+        raise CharterError(f"Series {terms.name} has a cumulative dividend ({_money(terms.cumulative_dividend)} per "
+                           "share per year), which accrues to the exit date: give as_of, the exit or record date",
+                           "as_of")
+    days = (as_of - terms.issue_date).days
+    if days < 0:
+        raise CharterError(f"as_of {as_of.isoformat()} is before the Issue Date of Series {terms.name} "
+                           f"({terms.issue_date.isoformat()}), from which its cumulative dividend accrues", "as_of")
+    return terms.cumulative_dividend * days / DAYS_PER_YEAR
+
+
+def dividends_owed(cap_table: CapTable, unpaid: Mapping[str, Fraction] | None, as_of: dt.date | None) -> dict:
+    """Per share, what joins each series' 2(a) preference: declared but unpaid dividends
+    (``unpaid``) plus, for a cumulative series, the Accruing Dividends to ``as_of`` (NVCA 2.1:
+    "plus any Accruing Dividends accrued but unpaid thereon, whether or not declared,
+    together with any other dividends declared but unpaid thereon")."""
+    owed = dict(unpaid or {})
+    for name in cap_table.series_present:
+        accrued = accruing_dividend(cap_table.charter.terms(name), as_of)
+        if accrued:
+            owed[name] = owed.get(name, ZERO) + accrued
+    return owed
+
+
+def _money(x: Fraction) -> str:
+    return f"${float(x):,.4f}".rstrip("0").rstrip(".")
+
+
 def parity_level(series: list[tuple[int, Fraction]], common: int, declared: Fraction) -> Fraction:
     """1(a) "if greater": the per-share amount ``c`` on Common such that every series gets
     max(its rate, c) per share and everything adds up to ``declared``:
@@ -60,13 +100,17 @@ def parity_level(series: list[tuple[int, Fraction]], common: int, declared: Frac
     raise ArithmeticError("no parity level")        # unreachable when declared >= full rates
 
 
-def cash_dividend(cap_table: CapTable, declared: Fraction) -> list[DividendLine]:
-    """A cash dividend of ``declared`` in total for the year (1(a), IV.C.1)."""
+def cash_dividend(cap_table: CapTable, declared: Fraction, as_of: dt.date | None = None) -> list[DividendLine]:
+    """A cash dividend of ``declared`` in total for the year (1(a), IV.C.1). A cumulative
+    series' preferential amount is its rate plus its Accruing Dividends to ``as_of`` (NVCA 1:
+    "shall first receive ... the amount of the aggregate Accruing Dividends then accrued on
+    such share ... and not previously paid")."""
     if declared < 0:
         raise CharterError(f"a declared dividend cannot be negative, got {float(declared)}", "declared")
     charter = cap_table.charter
     present = cap_table.series_present
-    full = {s: cap_table.shares(s) * charter.terms(s).dividend_rate for s in present}
+    rate = {s: charter.terms(s).dividend_rate + accruing_dividend(charter.terms(s), as_of) for s in present}
+    full = {s: cap_table.shares(s) * rate[s] for s in present}
     common = cap_table.shares(COMMON)
     lines = []
     if declared <= sum(full.values(), ZERO):                     # 1(a): short, ratably
@@ -83,14 +127,13 @@ def cash_dividend(cap_table: CapTable, declared: Fraction) -> list[DividendLine]
         lines.append(DividendLine(UNALLOCATED, 0, declared - sum(full.values(), ZERO),
                                   "IV.C.1: no Common outstanding"))
         return lines
-    c = parity_level([(cap_table.shares(s), charter.terms(s).dividend_rate) for s in present], common, declared)
+    c = parity_level([(cap_table.shares(s), rate[s]) for s in present], common, declared)
     for s in present:
-        rate = charter.terms(s).dividend_rate
         n = cap_table.shares(s)
-        if c > rate:
+        if c > rate[s]:
             lines.append(DividendLine(s, n, n * c, "IV.B.1(a) if greater: as Common"))
         else:
-            lines.append(DividendLine(s, n, n * rate, "IV.B.1(a)"))
+            lines.append(DividendLine(s, n, n * rate[s], "IV.B.1(a)"))
     lines.append(DividendLine(COMMON, common, common * c, "IV.C.1"))
     return lines
 

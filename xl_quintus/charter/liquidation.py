@@ -99,7 +99,7 @@ class _Series:
     shares: int
     seniority: int
     as_converted: Fraction      # shares x OIP / CP (3(a)); exact inside a waterfall
-    preference: Fraction        # shares x (OIP + unpaid dividends) (2(a))
+    preference: Fraction        # shares x (multiple x OIP + unpaid dividends) (2(a))
     cash_owed: Fraction | None  # shares x (Cash Amount + unpaid dividends) (3(a))
     cap_total: Fraction | None  # shares x cap (2(b)); None if uncapped
     participates: bool
@@ -140,7 +140,7 @@ class Waterfall:
                 shares=n,
                 seniority=t.seniority,
                 as_converted=n * conversion_rate(t, self.conversion_prices.get(name)),
-                preference=n * (t.original_issue_price + unpaid),
+                preference=n * (t.preference_per_share + unpaid),     # multiple x OIP (NVCA 2.1; Quintus 1x)
                 cash_owed=None if t.cash_amount is None else n * (t.cash_amount + unpaid),
                 cap_total=None if t.participation != "capped" else n * t.cap,
                 participates=t.participates,

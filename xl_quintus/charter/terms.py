@@ -593,6 +593,9 @@ def series_from_mapping(row: dict, where: str = "terms", labels: dict | None = N
                                "cumulative dividends accrue from the date of issuance (NVCA Section 1)", r.where)
     cash_amount = (r.non_negative("cash_amount", "a Cash Amount is cash paid to the holder (3(a))")
                    if r.has("cash_amount") else None)
+    if cash_amount is not None and cumulative:
+        raise CharterError(f"a series with both a {r.label('cash_amount')} (3(a)) and a {r.label('cumulative_dividend')} "
+                           "is not modelled: accrued dividends join the preference, not a Cash Amount", r.where)
     ratchet = r.positive("ipo_ratchet_price", "a price per share (3(b)(ii))") if r.has("ipo_ratchet_price") else None
     seniority = r.whole("seniority", "a rank: higher is paid first, equal ranks pari passu (2(a))") \
         if r.has("seniority") else 1

@@ -300,7 +300,7 @@ def charter(value, argument: str = "terms") -> Charter:
             _check_cell(c, f"{argument} row {i}")
     if len(cells) == 1 and len(cells[0][1]) == 1:
         return _file_charter(cells[0][1][0], argument)
-    header_row, header_cells = cells[0]
+    _, header_cells = cells[0]
     header = [re.sub(r"[\s_]+", " ", str(h).strip().lower()) if not is_blank(h) else "" for h in header_cells]
     unknown = [str(h).strip() for h, key in zip(header_cells, header) if key and key not in _TERM_HEADERS]
     if unknown or "name" not in {_TERM_HEADERS.get(h) for h in header}:

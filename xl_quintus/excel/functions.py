@@ -21,7 +21,7 @@ from xlwings import arg, func
 from . import arguments
 from ..charter.anti_dilution import run_ledger
 from ..charter.approvals import requirements, resolve_action, tally
-from ..charter.dividends import as_converted_distribution, cash_dividend
+from ..charter.dividends import as_converted_distribution, cash_dividend, dividends_owed
 from ..charter.conversion import (Offering, cash_amount_due, common_on_conversion, conversion_rate, ipo_conversion,
                          ipo_ratchet_rate, recapitalization_entitlement, reservation)
 from ..errors import CharterError
@@ -31,7 +31,6 @@ from ..numbers import cents_to_float, to_cents, to_float
 from ..tables import payee as tables_payee
 from ..tables import (TERMS, approval_table, board_table, breakpoints_table, check_table, dividend_table, election_table,
                       ipo_table, ledger_table, payout_value, term_value, voting_power_table, waterfall_table)
-from ..charter.terms import quintus as quintus_terms
 from ..tables import valuation_table
 from ..charter.voting import board, last_notice_date, voting_power, voting_shift_period, votes
 
@@ -75,23 +74,31 @@ DOC_CONVERSIONS = 'Who converts: "optimal" (default: each holder\'s best choice,
 DOC_CPS = "Optional Conversion Prices (3(d)): a range Class | Conversion Price, an events range (Date | Event | Shares | Consideration | Ref, run through the 3(d) ledger), or a QCONVLEDGER table. Unlisted series use their Original Issue Price."
 DOC_DIVS = "Optional range Class | unpaid dividends per share, added to the 2(a) preference and the 3(a) Cash Amount (default 0)."
 DOC_TERMS = "Optional: a terms range (header Class, Authorized, Issue Price, Seniority, Participation, Cap, ...) adding series to Quintus 1999, or the path of a TOML terms file. Blank: Quintus 1999."
+DOC_AS_OF = "Optional exit (or record) date: cumulative dividends accrue to it (simple, actual/365), and an events range in conversion_prices runs through the 3(d) ledger to it. Required when a series has a Cumulative Dividend."
 
 
-def _conversion_prices(value, charter, table):
+def _conversion_prices(value, charter, table, as_of=None):
     """(Conversion Prices by series, split factor) of a ``conversion_prices`` argument: as
-    given, or after the 3(d) ledger of its events on ``table``."""
+    given, or after the 3(d) ledger of its events on ``table`` (up to ``as_of`` if given)."""
     read = arguments.conversion_prices(value, charter)
     if read.events is None:
         return read.prices, Fraction(1)
-    ledger = run_ledger(table, list(read.events))
+    ledger = run_ledger(table, list(read.events), as_of)
     return ledger.cps, ledger.split_factor
 
 
-def _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms):
+def _as_of(value):
+    """The optional exit / record date: None when blank."""
+    return None if arguments.is_blank(arguments.scalar(value, "as_of")) else arguments.excel_date(value, "as_of")
+
+
+def _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of=None):
     charter = arguments.charter(terms)
     table = arguments.cap_table(cap_table, charter)
-    cps, _ = _conversion_prices(conversion_prices, charter, table)
+    day = _as_of(as_of)
+    cps, _ = _conversion_prices(conversion_prices, charter, table, day)
     divs = arguments.class_values(unpaid_dividends, charter, "unpaid_dividends", "unpaid dividends per share")
+    divs = dividends_owed(table, divs, day)       # cumulative series: Accruing Dividends to the exit date
     conv = arguments.conversions(conversions, charter)
     return model_for(table, cps, divs, conv)
 
@@ -104,10 +111,11 @@ def _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms):
 @arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
 @arg("by", doc='"class" (default): one row per class; "holder": one row per holder and class.')
 @arg("terms", ndim=2, doc=DOC_TERMS)
+@arg("as_of", doc=DOC_AS_OF)
 @excel_errors
-def QWATERFALL(proceeds, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, by=None, terms=None):
+def QWATERFALL(proceeds, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, by=None, terms=None, as_of=None):
     """Liquidation waterfall (charter IV.B Section 2): Cash Amounts of converting A-D (3(a)), Series F first, A-E and G pari passu (2(a)), capped participation with Common (2(b)). Columns: Class, Shares, Converts, Cash Amount, Preference, Participation, As Common, Total, Per Share; rows in charter order, then Unallocated if any, then Total."""
-    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
+    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
     dist, _ = model.distribution(arguments.money(arguments.scalar(proceeds, "proceeds"), "proceeds"))
     return waterfall_table(model, dist, arguments.choice(by, "by", ("class", "holder"), "class"))
 
@@ -120,10 +128,12 @@ def QWATERFALL(proceeds, cap_table, conversions=None, conversion_prices=None, un
 @arg("conversion_prices", ndim=2, doc=DOC_CPS)
 @arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
 @arg("terms", ndim=2, doc=DOC_TERMS)
+@arg("as_of", doc=DOC_AS_OF)
 @excel_errors
-def QPAYOUT(proceeds, who, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None):
+def QPAYOUT(proceeds, who, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None,
+            as_of=None):
     """What one class, group or holder receives in a liquidation (charter IV.B Section 2), in dollars and cents. Give a column of exit values to get a column of payouts."""
-    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
+    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
     payee = tables_payee(model, arguments.text(who, "who", "a class, group or holder"))
     if not isinstance(proceeds, (list, tuple)):
         return payout_value(model, arguments.money(proceeds, "proceeds"), payee)
@@ -145,10 +155,11 @@ def QPAYOUT(proceeds, who, cap_table, conversions=None, conversion_prices=None, 
 @arg("conversion_prices", ndim=2, doc=DOC_CPS)
 @arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
 @arg("terms", ndim=2, doc=DOC_TERMS)
+@arg("as_of", doc=DOC_AS_OF)
 @excel_errors
-def QBREAKPOINTS(cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None):
+def QBREAKPOINTS(cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None, as_of=None):
     """Every exit value where the split of the next dollar changes: preferences paid (2(a)), Cash Amounts paid (3(a)), caps reached (2(b)), conversions (3(a)). Columns: Exit Value, Event, Clause, then each class's share of each next dollar above that value."""
-    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
+    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
     return breakpoints_table(model)
 
 
@@ -159,10 +170,12 @@ def QBREAKPOINTS(cap_table, conversions=None, conversion_prices=None, unpaid_div
 @arg("conversion_prices", ndim=2, doc=DOC_CPS)
 @arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
 @arg("terms", ndim=2, doc=DOC_TERMS)
+@arg("as_of", doc=DOC_AS_OF)
 @excel_errors
-def QELECTION(proceeds, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None):
+def QELECTION(proceeds, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None,
+              as_of=None):
     """Which series convert before the liquidation (charter IV.B 3(a)) and why: for A-D, the holders better off converted and their share of A-D (a majority elects). Columns: Group, Converts, Rule, Clause, Holders in Favour, Share in Favour."""
-    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
+    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
     _, election = model.explained(arguments.money(arguments.scalar(proceeds, "proceeds"), "proceeds"))
     return election_table(model, election)
 
@@ -335,10 +348,11 @@ def QAPPROVAL(action, consents, cap_table, affected_series=None, conversion_pric
 
 @func
 @arg("record_date", doc="The record date (a date cell, an Excel date number, or text like 2026-12-31).")
+@arg("terms", ndim=2, doc=DOC_TERMS)
 @excel_errors
-def QNOTICE(record_date):
-    """The last day the Section 4 notice of a record date may be mailed to holders of Preferred Stock: at least 20 days before the record date (charter IV.B Section 4)."""
-    return last_notice_date(quintus_terms(), arguments.excel_date(record_date, "record_date"))
+def QNOTICE(record_date, terms=None):
+    """The last day the Section 4 notice of a record date may be mailed to holders of Preferred Stock: at least 20 days before the record date (charter IV.B Section 4; another charter's notice_days)."""
+    return last_notice_date(arguments.charter(terms), arguments.excel_date(record_date, "record_date"))
 
 
 @func
@@ -364,16 +378,18 @@ def QCHECK(cap_table, conversion_prices=None, terms=None):
 @arg("conversion_prices", ndim=2, doc=DOC_CPS + " Used for non-cash distributions.")
 @arg("by", doc='"class" (default) or "holder": one row per holder and class.')
 @arg("terms", ndim=2, doc=DOC_TERMS)
+@arg("as_of", doc=DOC_AS_OF)
 @excel_errors
-def QDIVIDEND(declared, cap_table, kind=None, conversion_prices=None, by=None, terms=None):
+def QDIVIDEND(declared, cap_table, kind=None, conversion_prices=None, by=None, terms=None, as_of=None):
     """A dividend split (charter IV.B Section 1): preferred first at their annual rates ($0.20 ... $1.667), ratably when short; the rest to Common per share, with no preferred share getting less per share than Common ("if greater", 1(a)); non-cumulative. Columns: Class, Shares, Amount, Per Share, Clause; then Total."""
     charter = arguments.charter(terms)
     table = arguments.cap_table(cap_table, charter)
     amount = arguments.money(arguments.scalar(declared, "declared"), "declared")
+    day = _as_of(as_of)
     if arguments.choice(kind, "kind", ("cash", "non-cash"), "cash") == "cash":
-        lines = cash_dividend(table, amount)
+        lines = cash_dividend(table, amount, day)
     else:
-        cps, _ = _conversion_prices(conversion_prices, charter, table)
+        cps, _ = _conversion_prices(conversion_prices, charter, table, day)
         lines = as_converted_distribution(table, amount, cps)
     return dividend_table(table, lines, amount, arguments.choice(by, "by", ("class", "holder"), "class"))
 
@@ -436,11 +452,12 @@ def _market(volatility, years, risk_free_rate):
 @arg("conversion_prices", ndim=2, doc=DOC_CPS)
 @arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
 @arg("terms", ndim=2, doc=DOC_TERMS)
+@arg("as_of", doc=DOC_AS_OF)
 @excel_errors
 def QOPM(equity_value, cap_table, volatility, years, risk_free_rate, conversions=None, conversion_prices=None,
-         unpaid_dividends=None, terms=None):
+         unpaid_dividends=None, terms=None, as_of=None):
     """Option pricing method: each class's value today = discounted risk-neutral expectation of its exact Section 2 payout (3(a) elections, jumps included) under a lognormal equity value at the liquidity event; closed form (call spreads and digitals). Columns: Class, Shares, Value, Per Share, Share of Equity, then Total (= equity_value to the cent)."""
-    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
+    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
     s0 = arguments.money(arguments.scalar(equity_value, "equity_value"), "equity_value")
     return valuation_table(model, opm(model, s0, _market(volatility, years, risk_free_rate)))
 
@@ -456,11 +473,12 @@ def QOPM(equity_value, cap_table, volatility, years, risk_free_rate, conversions
 @arg("conversion_prices", ndim=2, doc=DOC_CPS)
 @arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
 @arg("terms", ndim=2, doc=DOC_TERMS)
+@arg("as_of", doc=DOC_AS_OF)
 @excel_errors
 def QBACKSOLVE(class_, price_per_share, cap_table, volatility, years, risk_free_rate, conversions=None,
-               conversion_prices=None, unpaid_dividends=None, terms=None):
+               conversion_prices=None, unpaid_dividends=None, terms=None, as_of=None):
     """The total equity value, to the cent, at which QOPM values class_ at price_per_share per share (the least such whole-cent value). An error when no equity value reaches the price, or when several do (a payout that jumps down where another group converts, 3(a))."""
-    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
+    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
     cls = model.cap_table.charter.resolve(arguments.text(class_, "class", "a class"), "class")
     if cls not in model.cap_table.classes_present:
         raise CharterError(f'"{class_}" has no shares in the cap table', "class")
@@ -478,10 +496,12 @@ def QBACKSOLVE(class_, price_per_share, cap_table, volatility, years, risk_free_
 @arg("conversion_prices", ndim=2, doc=DOC_CPS)
 @arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
 @arg("terms", ndim=2, doc=DOC_TERMS)
+@arg("as_of", doc=DOC_AS_OF)
 @excel_errors
-def QPWERM(scenarios, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None):
+def QPWERM(scenarios, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None,
+           as_of=None):
     """Probability-weighted expected return method: each scenario's exact Section 2 payouts (in cents, as QWATERFALL) times its probability, discounted by (1 + rate)^years, summed. Columns: Class, Shares, Value, Per Share, then Total."""
-    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms)
+    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
     rows = [Scenario(*r) for r in arguments.scenarios(scenarios)]
     return valuation_table(model, pwerm(model, rows), share_of_equity=False)
 
