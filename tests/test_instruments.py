@@ -267,3 +267,96 @@ def test_cap_table_without_instruments_still_gets_the_plain_model(quintus_sample
     assert type(model_for(quintus_sample)) is ExitModel
     warrants = CapTable.of([tuple(r) for r in _sample_with_warrants(quintus_sample)[1:]])
     assert type(model_for(warrants)) is ExerciseModel
+
+
+# -- the exit-value map, breakpoints and the sweep ------------------------------------------------
+
+def test_textbook_breakpoint_is_the_hand_computed_exit_value():
+    from xl_quintus.excel import QBREAKPOINTS
+
+    rows = QBREAKPOINTS(TEXTBOOK, "none")
+    assert rows[0] == ["Exit Value", "Event", "Clause", "E", "Common", "Common @ 2.00"]
+    # 0: E's preference first; 4,150,000: E 1/4 and Common 3/4 of each next dollar;
+    # 12,150,000 (computed above): the warrant is exercised, 5,000,000 shares: E 1/5,
+    # Common 3/5, warrant 1/5; E's cap 10.375 = 4.15 + 6.225 per share is reached at
+    # 6.225 x 5,000,000 - 2,000,000 + 4,150,000 = 33,275,000, then Common 3/4, warrant 1/4.
+    assert [r[0] for r in rows[1:]] == [0.0, 4_150_000.0, 12_150_000.0, 33_275_000.0]
+    assert rows[3][1] == "Common @ 2.00 exercised"
+    assert rows[3][3:] == [0.2, 0.6, 0.2] and rows[2][3:] == [0.25, 0.75, 0.0] and rows[4][3:] == [0.0, 0.75, 0.25]
+
+
+def test_exercise_map_answers_like_the_search_and_the_sweep_like_the_exact_engine():
+    rows = [tuple(r) for r in TEXTBOOK[1:]] + [("Pool", "Common", 400_000, 9.0), ("Pool", "E", 100_000, 5.0)]
+    m = ExerciseModel(CapTable.of(rows))
+    points = m.exercise_map()[0]
+    values = [Fraction(v, 100) for v in range(0, 9_000_000_000, 37_123_457)] + points[1:] + [p + Fraction(1, 100) for p in points]
+    values = [Fraction(round(v * 100), 100) for v in values]
+    for x in values:
+        assert m.exercised_from_map(x) == ExerciseModel(m.cap_table).solve(x)
+    for who in ("Common", "Pool", "Common @ 9.00", "E @ 5.00", "E", "Founders"):
+        payee = m.payee(who)
+        assert m.sweep_cents([float(v) for v in values], payee) == [m.payout_cents(v, payee) for v in values]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables_with_instruments(), st.sampled_from(["none", "all"]), st.randoms(use_true_random=False))
+def test_sweep_equals_the_exact_engine_with_instruments(ct, conversions, rnd):
+    m = ExerciseModel(ct, conversions=conversions)
+    values = [round(rnd.uniform(0, 150_000_000), rnd.choice([0, 2])) for _ in range(40)]
+    values += [float(p) for p in m.exercise_map()[0][:10]]
+    labels = [t.label for t in m.tranches][:2] + list(ct.classes_present)[:1] + list(ct.holders)[:1]
+    for label in labels:
+        payee = m.payee(label)
+        try:
+            exact = [m.payout_cents(v, payee) for v in values]
+        except CharterError as e:
+            assert "cycle" in str(e)
+            continue
+        assert m.sweep_cents(values, payee) == exact
+
+
+def test_sweep_and_map_under_the_optimal_election_with_a_b_warrant():
+    # A-D (here A and B) elect together; an exercised B warrant votes with them (3(a)).
+    rows = [("Angel", "A", 2_000_000, None), ("Bfund", "B", 1_000_000, None), ("Efund", "E", 1_000_000, None),
+            ("Founders", "Common", 4_000_000, None), ("Bank", "B", 600_000, Fraction("1.43")),
+            ("Pool", "Common", 1_000_000, Fraction("0.75"))]
+    m = ExerciseModel(CapTable.of(rows))
+    values = [Fraction(v, 100) for v in range(0, 6_000_000_000, 61_234_567)]
+    values += [Fraction(round(p * 100), 100) for p in m.exercise_map()[0]]
+    for x in values:
+        assert m.exercised_from_map(x) == ExerciseModel(m.cap_table).solve(x)
+    for who in ("Bank", "Common", "A-D", "Pool", "Angel"):
+        payee = m.payee(who)
+        assert m.sweep_cents([float(v) for v in values], payee) == [m.payout_cents(v, payee) for v in values]
+
+
+@st.composite
+def small_tables(draw):
+    """A-D members, one holder-option series and Common, with one or two tranches: small
+    enough that every exercised set's own 3(a) map is quick."""
+    rows = [("h0", "A", draw(st.integers(1, 3_000_000)), None), ("h1", "B", draw(st.integers(1, 900_000)), None),
+            (f"h{draw(st.integers(0, 2))}", draw(st.sampled_from(["E", "F", "G-2"])), draw(st.integers(1, 1_000_000)), None),
+            ("h2", "Common", draw(st.integers(1, 5_000_000)), None)]
+    for _ in range(draw(st.integers(1, 2))):
+        cls = draw(st.sampled_from(["B", "Common", "E"]))
+        rows.append((f"h{draw(st.integers(0, 3))}", cls, draw(st.integers(1, 500_000)),
+                     Fraction(draw(st.integers(0, 1_200)), 100)))
+    return CapTable.of(rows)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_tables(), st.lists(proceeds, min_size=3, max_size=5))
+def test_the_exercise_map_answers_like_the_search_under_optimal(ct, values):
+    m = ExerciseModel(ct)
+    points = m.exercise_map()[0]
+    for x in [Fraction(round(v / 10 * 100), 100) for v in values] + [Fraction(round(p * 100), 100) for p in points[:6]]:
+        fresh = ExerciseModel(ct)
+        try:
+            expected = fresh.solve(x)
+        except CharterError:
+            expected = "cycle"
+        try:
+            got = m.exercised_from_map(x)
+        except CharterError:
+            got = "cycle"
+        assert got == expected

@@ -129,6 +129,8 @@ def _group_name(g) -> str:
 
 
 def breakpoints_table(model: ExitModel) -> list[list]:
+    if isinstance(model, ExerciseModel):
+        return exercised_breakpoints_table(model)
     rows = model.breakpoints()
     classes = list(model.cap_table.classes_present)
     has_unallocated = any(r[2] and r[2][-1] for r in rows)
@@ -138,6 +140,21 @@ def breakpoints_table(model: ExitModel) -> list[list]:
     for bp, _, slope in rows:
         shares = [""] * width if slope is None else [to_float(s) for s in slope[:width]]
         out.append([to_float(bp.exit_value), bp.event, bp.clause] + shares)
+    return out
+
+
+def exercised_breakpoints_table(model: ExerciseModel) -> list[list]:
+    """QBREAKPOINTS with options and warrants: one column per waterfall row (classes
+    outstanding, then tranches), then Unallocated if any; rows where a tranche comes into
+    the money say so ("Common @ 10.00 exercised")."""
+    rows = model.breakpoints()
+    has_unallocated = any(r[3] and r[3][-1] for r in rows)
+    header = ["Exit Value", "Event", "Clause"] + model.columns() + ([UNALLOCATED] if has_unallocated else [])
+    width = len(header) - 3
+    out = [header]
+    for x, event, clause, slope in rows:
+        shares = [""] * width if slope is None else [to_float(v) for v in slope[:width]]
+        out.append([to_float(x), event, clause] + shares)
     return out
 
 

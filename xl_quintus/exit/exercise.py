@@ -34,10 +34,14 @@ tranche's choice turn; the search then keeps flipping, and only a true cycle is 
 
 from __future__ import annotations
 
+import bisect
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 from typing import Sequence
+
+import numpy as np
 
 from ..charter.cap_table import CapTable, Tranche
 from ..charter.election import Election
@@ -45,8 +49,9 @@ from ..charter.liquidation import (COMPONENTS, Distribution, Waterfall, exercise
                                    proceeds_with_exercise)
 from ..errors import CharterError
 from ..numbers import ZERO, exact, largest_remainder_cents, to_cents
-from .model import ExitModel
+from .model import MAP_AFTER_CALLS, SWEEP_FROM, ExitModel
 from .piecewise import proceeds_to_cents
+from .sweep import _cents_np, _proceeds_cents_np
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,8 @@ class ExerciseModel:
         self.mode = conversions if isinstance(conversions, str) else "list"
         self.tranches: tuple[Tranche, ...] = cap_table.tranches
         self._inner: dict[frozenset, ExitModel] = {}
+        self._map = None
+        self._calls = 0
 
     # -- one exercised set -----------------------------------------------------------------------
 
@@ -241,7 +248,21 @@ class ExerciseModel:
                                      tuple(rows))
 
     def exercised_at(self, x: Fraction) -> frozenset:
+        """The stable exercised set at ``x``: solved, or read off the map once it is built
+        (the map answers like the search, tested)."""
+        self._calls += 1
+        if self._map is not None or self._calls > MAP_AFTER_CALLS:
+            return self.exercised_from_map(x)
         return self.solve(x)
+
+    def exercised_from_map(self, x: Fraction) -> frozenset:
+        """The exercised set at ``x`` read off the exact map; an error there is raised."""
+        points, at_point, intervals = self.exercise_map()
+        i = bisect.bisect_right(points, x) - 1
+        found = at_point[i] if points[i] == x else intervals[i]
+        if isinstance(found, CharterError):
+            raise found
+        return found
 
     def distribution(self, proceeds) -> tuple[ExercisedDistribution, Election]:
         """The exact outcome at ``proceeds`` (rounded to the cent first)."""
@@ -260,19 +281,299 @@ class ExerciseModel:
         dist, _ = self.distribution(proceeds)
         return who.cents(dist)
 
+    def row_holders(self) -> list[list[tuple[str, int]]]:
+        """Per waterfall row, (holder, shares), as ``rows_of`` gives them."""
+        return [list(self.cap_table.holdings_by_class[c]) for c in self.cap_table.classes_present] \
+            + [list(t.holdings_by_holder) for t in self.tranches]
+
     def payee(self, label, argument: str = "who") -> "NetPayee":
         return NetPayee(self, label, argument)
 
     def payouts_cents(self, values: Sequence, who: "NetPayee") -> list[int]:
-        return self.sweep_cents(values, who)
-
-    def sweep_cents(self, values: Sequence, who: "NetPayee") -> list[int]:
-        """Cents paid to ``who`` at each value: exact, value by value."""
+        """Cents paid to ``who`` at each exit value: exact value by value for a few, the
+        numpy sweep (the same cents) from ``SWEEP_FROM`` values on."""
+        if len(values) >= SWEEP_FROM:
+            return self.sweep_cents(values, who)
         return [self.payout_cents(v, who) for v in values]
 
-    def breakpoints(self):
-        raise CharterError("breakpoints of a cap table with options and warrants are not computed in this "
-                           "release; use QWATERFALL or QPAYOUT at the exit values you need", "cap_table")
+    # -- the exit-value map ----------------------------------------------------------------------
+
+    def exercise_map(self):
+        """(points, point sets, interval sets) for the whole line of exit values: interval i
+        is (points[i], points[i+1]), the last unbounded; each entry is the exercised set
+        (tranche indices) or the error the search raises there. Inside an interval every
+        comparison the search consults keeps its truth value, so the search takes the same
+        path and its answer is constant; at the points themselves it is run on its own."""
+        if self._map is None:
+            self._map = self._refine()
+        return self._map
+
+    def _solve_or_error(self, x: Fraction, consulted=None):
+        try:
+            return self.solve(x, consulted)
+        except CharterError as e:
+            return e
+
+    def _refine(self):
+        """Split the line of exit values until no comparison the search consults inside an
+        interval changes its truth value there. A comparison is tranche i's per-share payout
+        less its exercise price with the set S' exercised: piecewise linear in the exit
+        value between the pieces and the 3(a) election changes of S''s own model, so its
+        truth value changes only at a zero or at an election change, and only those become
+        points (as ``ExitModel._refine`` does for the 3(a) search)."""
+        points = {ZERO}
+        settled: dict[tuple, object] = {}
+        for _ in range(200):
+            srt = sorted(points)
+            new: set[Fraction] = set()
+            intervals = []
+            for a, b in zip(srt, srt[1:] + [None]):
+                if (a, b) in settled:
+                    intervals.append(settled[(a, b)])
+                    continue
+                x = (a + b) / 2 if b is not None else a + 1
+                consulted: list = []
+                intervals.append(self._solve_or_error(x, consulted))
+                found = set()
+                for state, i in dict.fromkeys(consulted):
+                    found |= self._comparison_points(state, i, a, b)
+                if found:
+                    new |= found
+                else:
+                    settled[(a, b)] = intervals[-1]
+            if not new:
+                return srt, [self._solve_or_error(p) for p in srt], intervals
+            points |= new
+        raise CharterError("could not settle the options' and warrants' exercise choices over all exit values",
+                           "cap_table")
+
+    def _comparison_points(self, state: frozenset, i: int, a: Fraction, b: Fraction | None) -> set[Fraction]:
+        """Exit values inside (a, b) where tranche i's payout per share with ``state``
+        exercised crosses, touches or jumps over its exercise price."""
+        t = self.tranches[i]
+        if not t.shares:
+            return set()
+        model = self.inner(state)
+        shift = self.gross_proceeds(ZERO, state)
+        points, at_point, intervals = model.election_map()
+        xs_map = [p - shift for p in points]
+        inside = lambda z: z > a and (b is None or z < b)  # noqa: E731
+        col = model.cap_table.classes_present.index(t.cls)
+        n = model.cap_table.shares(t.cls)
+
+        def wants_under(election, x) -> bool | None:
+            """The comparison's truth value at ``x`` under one 3(a) election (None: a cycle)."""
+            if isinstance(election, CharterError):
+                return None
+            value = model.piecewise(election.converting).at(x + shift, [col])[col] / n
+            return exercised_when(value, t.exercise_price)
+
+        found = set()
+        for k, z in enumerate(xs_map):       # where the election changes, the payout may jump
+            if k and inside(z):
+                sides = {wants_under(intervals[k - 1], z), wants_under(at_point[k], z), wants_under(intervals[k], z)}
+                if len(sides) > 1 or None in sides:
+                    found.add(z)
+        for k, start in enumerate(xs_map):
+            end = xs_map[k + 1] if k + 1 < len(xs_map) else None
+            lo = max(start, a)
+            hi = end if b is None else (b if end is None else min(end, b))
+            if (hi is not None and lo >= hi) or isinstance(intervals[k], CharterError):
+                continue
+            pw = model.piecewise(intervals[k].converting)
+
+            def gap(x, pw=pw):
+                return pw.at(x + shift, [col])[col] / n - t.exercise_price
+
+            inner = sorted({q - shift for q in pw.points if q - shift > lo and (hi is None or q - shift < hi)})
+            xs = [lo] + inner + [hi if hi is not None else (inner[-1] if inner else lo) + 1]
+            values = [gap(x) for x in xs]
+            for x, g in zip(xs, values):             # a zero where the sign may turn (the
+                if g == 0:                            # ends too: they may lie inside (a, b))
+                    found.add(x)
+            for j in range(len(xs) - 1):
+                (x0, d0), (x1, d1) = (xs[j], values[j]), (xs[j + 1], values[j + 1])
+                if hi is None and j == len(xs) - 2:         # the last piece runs on forever
+                    slope = d1 - d0
+                    if d0 and slope and (d0 > 0) != (slope > 0):
+                        found.add(x0 - d0 / slope)
+                elif d0 and d1 and (d0 > 0) != (d1 > 0):
+                    found.add(x0 + d0 * (x1 - x0) / (d0 - d1))
+        return {z for z in found if inside(z)}
+
+    # -- breakpoints -------------------------------------------------------------------------------
+
+    def columns(self) -> list[str]:
+        """The rows of the waterfall as columns: classes outstanding, then tranches."""
+        return list(self.cap_table.classes_present) + [t.label for t in self.tranches]
+
+    def layout(self, state: frozenset) -> list[list[Fraction]]:
+        """Per waterfall row, its share of each class of the cap table after ``state`` is
+        exercised (then Unallocated): the matrix from a class vector to the row vector."""
+        after = self.inner(state).cap_table
+        classes = list(after.classes_present)
+        width = len(classes) + 1
+        rows = []
+        for cls in self.cap_table.classes_present:
+            row = [ZERO] * width
+            row[classes.index(cls)] = Fraction(self.cap_table.shares(cls), after.shares(cls))
+            rows.append(row)
+        for i, t in enumerate(self.tranches):
+            row = [ZERO] * width
+            if i in state and t.shares:
+                row[classes.index(t.cls)] = Fraction(t.shares, after.shares(t.cls))
+            rows.append(row)
+        rows.append([ZERO] * (width - 1) + [Fraction(1)])
+        return rows
+
+    def paid_vector(self, state: frozenset) -> list[Fraction]:
+        """Exercise price paid per waterfall row (then 0 for Unallocated)."""
+        classes = [ZERO] * len(self.cap_table.classes_present)
+        return classes + [t.exercise_paid if i in state else ZERO for i, t in enumerate(self.tranches)] + [ZERO]
+
+    def breakpoints(self) -> list[tuple[Fraction, str, str, list[Fraction] | None]]:
+        """Every exit value where the split of the next dollar changes, with the event and
+        each waterfall row's share of the next dollar above it (then Unallocated): the
+        breakpoints of each exercised set's own model, shifted by the prices it pays, and
+        the exit values where a tranche comes into (or out of) the money."""
+        points, at_point, intervals = self.exercise_map()
+        rows: list[tuple[Fraction, str, str, list[Fraction] | None]] = []
+        prev = None
+        for k, a in enumerate(points):
+            b = points[k + 1] if k + 1 < len(points) else None
+            state = intervals[k]
+            if isinstance(state, CharterError):
+                rows.append((a, f"No stable exercise choice above this value: {state.message}", "IV.B.2", None))
+                prev = None
+                continue
+            shift = self.gross_proceeds(ZERO, state)
+            matrix = self.layout(state)
+
+            def mapped(slope, matrix=matrix):
+                return None if slope is None else [sum((m * s for m, s in zip(row, slope)), ZERO) for row in matrix]
+
+            inner = self.inner(state).breakpoints()
+            notes = []
+            if prev is not None and prev != state:
+                notes += [f"{self.tranches[i].label} exercised" for i in sorted(state - prev)]
+                notes += [f"{self.tranches[i].label} no longer exercised" for i in sorted(prev - state)]
+            elif prev is None and state and a == 0:
+                notes += [f"{self.tranches[i].label} exercised" for i in sorted(state)]
+            if a > 0 and at_point[k] != state and at_point[k] != prev:
+                notes.append("At exactly this value the exercise choices differ from both sides (see QWATERFALL)")
+            below = [r for r in inner if r[0].exit_value <= a + shift]
+            here = [r for r in below if r[0].exit_value == a + shift]
+            slope = below[-1][2] if below else None
+            events = notes + [r[0].event for r in here if r[0].event not in ("Split changes", "First dollar")]
+            clauses = (["IV.B.2; options and warrants"] if notes else []) + [r[0].clause for r in here]
+            if not events:
+                events = ["First dollar" if a == 0 else "Split changes"]
+                clauses = clauses or ["IV.B.2" if a == 0 else "IV.B.2(b)"]
+            rows.append((a, "; ".join(events), "; ".join(dict.fromkeys(clauses)), mapped(slope)))
+            for bp, _, sl in inner:
+                x = bp.exit_value - shift
+                if x > a and (b is None or x < b):
+                    rows.append((x, bp.event, bp.clause, mapped(sl)))
+            prev = state
+        out = []
+        for r in rows:                  # drop rows whose split did not change and that mark no event
+            if out and r[1] == "Split changes" and r[3] == out[-1][3]:
+                continue
+            out.append(r)
+        return out
+
+    # -- numpy sweep -------------------------------------------------------------------------------
+
+    def sweep_cents(self, values: Sequence, who: "NetPayee") -> list[int]:
+        """Cents paid to ``who`` at each exit value, equal to the exact engine's, value for
+        value: each value's exercised set from the map, its election from that set's own
+        map, its pieces from that election, the rows' nets in floats with an error bound,
+        and every value a float could misjudge recomputed exactly."""
+        arr = np.asarray(values, dtype=float)
+        cents = _proceeds_cents_np(values, arr)
+        points, at_point, intervals = self.exercise_map()
+        groups = _locate(points, at_point, intervals, cents)
+        out = np.zeros(len(cents), dtype=np.int64)
+        redo = np.zeros(len(cents), dtype=bool)
+        for state, ks in groups:
+            if isinstance(state, CharterError):
+                raise state                          # no stable exercise choice at these values
+            model = self.inner(state)
+            shift = self.gross_proceeds(ZERO, state)
+            ipoints, iat, iintervals = model.election_map()
+            for election, js in _locate([p - shift for p in ipoints], iat, iintervals, cents[ks]):
+                if isinstance(election, CharterError):
+                    raise election                   # the 3(a) choices cycle at these values
+                rows = ks[js]
+                out[rows], redo[rows] = self._sweep_pieces(state, election.converting, cents[rows], who)
+        result = out.tolist()
+        for k in np.nonzero(redo)[0]:
+            result[k] = self.payout_cents(Fraction(int(cents[k]), 100), who)
+        self.last_sweep_exact_rows = int(redo.sum())
+        return result
+
+    def _sweep_pieces(self, state: frozenset, converting: frozenset, cents: np.ndarray, who: "NetPayee"):
+        """Float nets of the waterfall rows for one exercised set and one election, segment by
+        segment of its pieces; the payee's cents and the rows a float may misjudge."""
+        model = self.inner(state)
+        pw = model.piecewise(converting)
+        shift = self.gross_proceeds(ZERO, state)
+        matrix = self.layout(state)
+        paid = self.paid_vector(state)
+        m_float = np.array([[float(v) for v in row] for row in matrix])
+        paid_float = np.array([float(v) for v in paid])
+        arrays = pw.float_arrays
+        xg = cents / 100.0 + float(shift)
+        seg = np.maximum(np.searchsorted(arrays["points"], xg, side="right") - 1, 0)
+        got = np.zeros(len(cents), dtype=np.int64)
+        doubt = np.zeros(len(cents), dtype=bool)
+        for s in np.unique(seg):
+            rows = np.nonzero(seg == s)[0]
+            p, base, slope = arrays["points"][s], arrays["base"][s], arrays["slope"][s]
+            v = ((base + slope * (xg[rows] - p)[:, None]) @ m_float.T - paid_float) * 100
+            top = xg[rows].max()
+            err_inner = 1e-6 + 4e-16 * 100 * (np.abs(base) + np.abs(slope) * (top - p) + top + p)
+            err = m_float @ err_inner + 1e-6 + 8e-16 * 100 * (paid_float + top)
+            whole = self._whole(matrix, paid, pw, int(s), shift)
+            got[rows], doubt[rows] = who.sweep(self, v, cents[rows], whole, err)
+        return got, doubt
+
+    @staticmethod
+    def _whole(matrix, paid, pw, s: int, shift: Fraction) -> np.ndarray:
+        """Per waterfall row, whether its net is a whole number of cents at every whole-cent
+        exit value on this segment: cents = 100 a + b c is whole for every whole c when the
+        slope b and the intercept 100 a are whole."""
+        p, values, slopes = pw.points[s], pw.values[s], pw.slopes[s]
+        out = []
+        for row, paid_j in zip(matrix, paid):
+            b = sum((m * sl for m, sl in zip(row, slopes)), ZERO)
+            a = sum((m * (v + sl * (shift - p)) for m, v, sl in zip(row, values, slopes)), ZERO) - paid_j
+            out.append(b.denominator == 1 and (a * 100).denominator == 1)
+        return np.array(out, dtype=bool)
+
+
+def _locate(points: list[Fraction], at_point: list, intervals: list, cents: np.ndarray):
+    """Group whole-cent exit values by the entry of a map that holds for them: interval i
+    for points[i] < x < points[i + 1], the point's own entry for x == points[i] (exact
+    comparisons on whole cents). Yields (entry, indices into ``cents``)."""
+    key = lambda e: e if isinstance(e, CharterError) else (e.converting if isinstance(e, Election) else e)  # noqa: E731
+    entries = list(dict.fromkeys(key(e) for e in intervals + at_point))
+    sid = {e: i for i, e in enumerate(entries)}
+    back = {key(e): e for e in intervals + at_point}
+    interval_sid = np.array([sid[key(e)] for e in intervals])
+    floors = np.array([math.floor(p * 100) for p in points], dtype=np.int64)
+    idx = np.searchsorted(floors, cents, side="left") - 1
+    ids = interval_sid[np.maximum(idx, 0)]
+    at_cent = [(int(p * 100), sid[key(e)]) for p, e in zip(points, at_point) if (p * 100).denominator == 1]
+    if at_cent:
+        where = np.array([c for c, _ in at_cent], dtype=np.int64)
+        j = np.minimum(np.searchsorted(where, cents), len(where) - 1)
+        hit = where[j] == cents
+        ids[hit] = np.array([i for _, i in at_cent])[j[hit]]
+    for i, e in enumerate(entries):
+        ks = np.nonzero(ids == i)[0]
+        if len(ks):
+            yield back[e], ks
 
 
 class NetPayee:
@@ -305,6 +606,29 @@ class NetPayee:
             self.holder = who.holder
         else:
             self.labels = frozenset(who.classes)
+
+    def sweep(self, model: ExerciseModel, v, cents, whole, err):
+        """Float cents of the payee for each row of waterfall-row nets ``v`` (in cents, then
+        Unallocated), and the rows a float may have misjudged."""
+        labels = [r for r in model.columns()]
+        if self.holder is None:
+            cols = [j for j, label in enumerate(labels) if label in self.labels]
+            got, doubt = _cents_np(v, cents, whole, err, None, cols)
+            return got.sum(axis=1), doubt
+        total = np.zeros(len(v), dtype=np.int64)
+        doubt = np.zeros(len(v), dtype=bool)
+        for j, holders in enumerate(model.row_holders()):
+            mine = [k for k, (h, _) in enumerate(holders) if h == self.holder]
+            if not mine:
+                continue
+            row_cents, d1 = _cents_np(v, cents, whole, err, None, [j])
+            n_row = sum(n for _, n in holders)
+            parts = v[:, [j]] * np.array([[n / n_row for _, n in holders]])
+            zero = np.full(parts.shape[1], bool(whole[j]) and not row_cents.any())   # paid nothing: parts 0
+            got, d2 = _cents_np(parts, row_cents[:, 0], zero, np.full(parts.shape[1], err[j] * 2), None, mine)
+            total += got.sum(axis=1)
+            doubt |= d1 | d2
+        return total, doubt
 
     def cents(self, dist: ExercisedDistribution) -> int:
         if self.holder is None:
