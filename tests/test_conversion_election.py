@@ -3,8 +3,8 @@
 from fractions import Fraction
 
 import pytest
-
 from conftest import cents, model
+
 from xl_quintus.charter.cap_table import CapTable
 from xl_quintus.charter.election import OptimalElection
 from xl_quintus.errors import CharterError
@@ -210,3 +210,22 @@ def test_search_refuses_more_than_twelve_groups():
     groups = tuple(Group(f"S{i}", (f"S{i}",), False) for i in range(13))
     with pytest.raises(CharterError, match="13 groups are too many"):
         search.search(groups, frozenset(), ["S1", "S2"])
+
+
+def test_breakpoints_inside_what_used_to_be_a_cycle_interval():
+    # The h0/h1 table of test_when_flips_cycle_a_d_elects_first. Where A-D elects first and
+    # converts, G-1 converts once it gains: {A-D}: Cash Amounts 6.559, E pref 4.15; converted,
+    # G-1 shares P - 10.709 with A, B, C, D and E (E capped at 6.225 more once the level passes
+    # it, P > 48.059): 6.225 + (P - 48.059) / 5 > 6.436 (its capped total) when P > 49.114.
+    m = model([("h0", "A", 1), ("h0", "B", 1), ("h1", "C", 1), ("h1", "E", 1), ("h0", "D", 1),
+               ("h0", "G-1", 1)], conversions="optimal")
+    rows = {bp.exit_value: (bp, election) for bp, election, _ in m.breakpoints()}
+    bp, election = rows[Fraction("49.114")]
+    assert bp.event.startswith("Series G-1 converts (payouts may jump here; election reached: A-D elects first)")
+    assert bp.clause == "IV.B.3(a)"
+    assert election.converting == {"A", "B", "C", "D", "G-1"} and election.method == "A-D elects first"
+    assert m.election_from_map(Fraction("49.11")).converting == {"A", "B", "C", "D"}
+    assert m.election_from_map(Fraction("49.12")) == m.election_from_map(Fraction(60))
+    who = Who(m.cap_table, "h0")
+    values = [x / 100 for x in range(4_000, 7_000, 7)]
+    assert m.sweep_cents(values, who) == [m.payout_cents(v, who) for v in values]

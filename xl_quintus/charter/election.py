@@ -31,12 +31,13 @@ own branch there and its own payee in :meth:`OptimalElection.own_payout`.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
-from .cap_table import CapTable
 from ..errors import CharterError
+from .cap_table import CapTable
 
 OPTIMAL, NONE, ALL = "optimal", "none", "all"
 

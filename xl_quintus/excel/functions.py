@@ -70,16 +70,17 @@ def excel_errors(fn):
 # Shared argument help, so every function describes an input the same way.
 DOC_PROCEEDS = "Proceeds available to stockholders (2(c) deemed liquidations included; non-cash at fair value, 2(d)). Rounded to the cent."
 DOC_CAP_TABLE = "Range of rows Holder | Class | Shares, or Class | Shares. A header row and blank rows are skipped. Options and warrants: a header Holder | Class | Shares | Exercise Price, and the price on their rows."
-DOC_CONVERSIONS = 'Who converts: "optimal" (default: each holder\'s best choice, A-D by majority, 3(a)), "none", "all", or names like "A-D, E, G-2". A-D convert only together.'
+DOC_CONVERSIONS = 'Who converts: "optimal" (default: each holder\'s best choice, A-D by majority, 3(a); when those choices cycle A-D elects first and the others settle, see QELECTION), "none", "all", or names like "A-D, E, G-2". A-D convert only together; a label covering every A-D series present ("A" when only A is outstanding) is the A-D election.'
 DOC_CPS = "Optional Conversion Prices (3(d)): a range Class | Conversion Price, an events range (Date | Event | Shares | Consideration | Ref, run through the 3(d) ledger), or a QCONVLEDGER table. Unlisted series use their Original Issue Price."
 DOC_DIVS = "Optional range Class | unpaid dividends per share, added to the 2(a) preference and the 3(a) Cash Amount (default 0)."
 DOC_TERMS = "Optional: a terms range (header Class, Authorized, Issue Price, Seniority, Participation, Cap, ...) adding series to Quintus 1999, or the path of a TOML terms file. Blank: Quintus 1999."
-DOC_AS_OF = "Optional exit (or record) date: cumulative dividends accrue to it (simple, actual/365), and an events range in conversion_prices runs through the 3(d) ledger to it. Required when a series has a Cumulative Dividend."
+DOC_AS_OF = "Optional exit (or record) date: cumulative dividends accrue to it (simple, actual/365), and an events range in conversion_prices runs through the 3(d) ledger to it, making the adjustments carried under 3(d)(i)(B) whose 3-year anniversary falls on or before it (blank: just after the last event). Required when a series has a Cumulative Dividend."
 
 
 def _conversion_prices(value, charter, table, as_of=None):
     """(Conversion Prices by series, split factor) of a ``conversion_prices`` argument: as
-    given, or after the 3(d) ledger of its events on ``table`` (up to ``as_of`` if given)."""
+    given, or after the 3(d) ledger of its events on ``table``, run to ``as_of`` (the exit
+    date; None: just after the last event), carried 3(d)(i)(B) adjustments due by then made."""
     read = arguments.conversion_prices(value, charter)
     if read.events is None:
         return read.prices, Fraction(1)
@@ -114,7 +115,7 @@ def _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, a
 @arg("as_of", doc=DOC_AS_OF)
 @excel_errors
 def QWATERFALL(proceeds, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, by=None, terms=None, as_of=None):
-    """Liquidation waterfall (charter IV.B Section 2): Cash Amounts of converting A-D (3(a)), Series F first, A-E and G pari passu (2(a)), capped participation with Common (2(b)). Columns: Class, Shares, Converts, Cash Amount, Preference, Participation, As Common, Total, Per Share; rows in charter order, then Unallocated if any, then Total."""
+    """Liquidation waterfall (charter IV.B Section 2): Cash Amounts of converting A-D (3(a)), Series F first, A-E and G pari passu (2(a)), capped participation with Common (2(b)). Columns: Class, Shares, Converts, Cash Amount, Preference, Participation, As Common, Total, Per Share; rows in charter order, then Unallocated if any, then Total. Under a fixed election exact payouts never fall as proceeds rise, but rounded cents can fall by one cent (largest remainder moves the odd cent)."""
     model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
     dist, _ = model.distribution(arguments.money(arguments.scalar(proceeds, "proceeds"), "proceeds"))
     return waterfall_table(model, dist, arguments.choice(by, "by", ("class", "holder"), "class"))
@@ -132,7 +133,7 @@ def QWATERFALL(proceeds, cap_table, conversions=None, conversion_prices=None, un
 @excel_errors
 def QPAYOUT(proceeds, who, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None,
             as_of=None):
-    """What one class, group or holder receives in a liquidation (charter IV.B Section 2), in dollars and cents. Give a column of exit values to get a column of payouts."""
+    """What one class, group or holder receives in a liquidation (charter IV.B Section 2), in dollars and cents. Give a column of exit values to get a column of payouts. Under a fixed election exact payouts never fall as proceeds rise, but rounded cents can fall by one cent (largest remainder moves the odd cent between classes and holders)."""
     model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
     payee = tables_payee(model, arguments.text(who, "who", "a class, group or holder"))
     if not isinstance(proceeds, (list, tuple)):
@@ -174,7 +175,7 @@ def QBREAKPOINTS(cap_table, conversions=None, conversion_prices=None, unpaid_div
 @excel_errors
 def QELECTION(proceeds, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None,
               as_of=None):
-    """Which series convert before the liquidation (charter IV.B 3(a)) and why: for A-D, the holders better off converted and their share of A-D (a majority elects). Columns: Group, Converts, Rule, Clause, Holders in Favour, Share in Favour."""
+    """Which series convert before the liquidation (charter IV.B 3(a)) and why: for A-D, the holders better off converted and their share of A-D (a majority elects). Columns: Group, Converts, Rule, Clause, Holders in Favour, Share in Favour; then Mode and Method: sequential, A-D elects first (when the flips cycle, the A-D class vote decides first and the other series follow), search: N stable sets, or as given."""
     model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
     _, election = model.explained(arguments.money(arguments.scalar(proceeds, "proceeds"), "proceeds"))
     return election_table(model, election)
@@ -236,9 +237,10 @@ def QCASH(class_, shares, declared_unpaid_dividend_per_share=None, terms=None):
 @arg("legally_available", doc="Optional funds legally available for Cash Amounts; when short they are paid ratably and the rest is owed (3(c)).")
 @arg("unpaid_dividends", ndim=2, doc="Optional range Class | declared but unpaid dividends per share, added to the Cash Amounts (3(a)).")
 @arg("terms", ndim=2, doc=DOC_TERMS)
+@arg("as_of", doc=DOC_AS_OF)
 @excel_errors
 def QIPO(price_per_share, aggregate_offering, cap_table, conversion_prices=None, firm_commitment=None,
-         legally_available=None, unpaid_dividends=None, terms=None):
+         legally_available=None, unpaid_dividends=None, terms=None, as_of=None):
     """Automatic conversion at a public offering (charter IV.B 3(b)): per holder and series the Common issued (3(h) rounding on each holder's aggregate conversion, E and F ratchets) and the Cash Amount (3(a), 3(c)). Columns: Holder, Class, Shares, Common Issued, Cash Amount (and Cash Owed when legally_available is given); then Total, the 3(i) reservation, the preferred cancelled (7), and whether the offering was qualified."""
     charter = arguments.charter(terms)
     table = arguments.cap_table(cap_table, charter)
@@ -247,7 +249,7 @@ def QIPO(price_per_share, aggregate_offering, cap_table, conversion_prices=None,
         or _missing("price_per_share"),
         aggregate=arguments.money(arguments.scalar(aggregate_offering, "aggregate_offering"), "aggregate_offering"),
         firm_commitment=arguments.boolean(firm_commitment, "firm_commitment", True))
-    cps, split_factor = _conversion_prices(conversion_prices, charter, table)
+    cps, split_factor = _conversion_prices(conversion_prices, charter, table, _as_of(as_of))
     result = ipo_conversion(
         table, offering, cps,
         arguments.optional_money(legally_available, "legally_available"),
@@ -298,12 +300,13 @@ def QVOTES(class_, shares, conversion_price=None, terms=None):
 @arg("cap_table", ndim=2, doc=DOC_CAP_TABLE)
 @arg("conversion_prices", ndim=2, doc=DOC_CPS)
 @arg("terms", ndim=2, doc=DOC_TERMS)
+@arg("as_of", doc=DOC_AS_OF)
 @excel_errors
-def QVOTINGPOWER(cap_table, conversion_prices=None, terms=None):
+def QVOTINGPOWER(cap_table, conversion_prices=None, terms=None, as_of=None):
     """Votes per holder and class (charter IV.B 5(c), IV.C.4), rounded per holder per series. Columns: Holder, Class, Shares, Votes, Percent (a fraction of all votes: format as %); then Total."""
     charter = arguments.charter(terms)
     table = arguments.cap_table(cap_table, charter)
-    cps, _ = _conversion_prices(conversion_prices, charter, table)
+    cps, _ = _conversion_prices(conversion_prices, charter, table, _as_of(as_of))
     return voting_power_table(voting_power(table, cps))
 
 
@@ -312,12 +315,13 @@ def QVOTINGPOWER(cap_table, conversion_prices=None, terms=None):
 @arg("authorized_directors", doc="Directors authorized by the bylaws (Article VI); default 5. At least 5 during a Voting Shift Period (5(a)(i)).")
 @arg("conversion_prices", ndim=2, doc=DOC_CPS)
 @arg("terms", ndim=2, doc=DOC_TERMS)
+@arg("as_of", doc=DOC_AS_OF)
 @excel_errors
-def QBOARD(cap_table, authorized_directors=None, conversion_prices=None, terms=None):
+def QBOARD(cap_table, authorized_directors=None, conversion_prices=None, terms=None, as_of=None):
     """Who elects the board (charter IV.B 5(a), 5(b)). First row: Voting Shift Period TRUE/FALSE (the preferred hold at most 50% of all votes). Then Constituency, Seats, Clause: in a Voting Shift Period A and B together elect 3/4 of the board (rounded, half up), C one, Common the rest; otherwise C one and all classes together the rest."""
     charter = arguments.charter(terms)
     table = arguments.cap_table(cap_table, charter)
-    cps, _ = _conversion_prices(conversion_prices, charter, table)
+    cps, _ = _conversion_prices(conversion_prices, charter, table, _as_of(as_of))
     rules = charter.board_rules()
     raw = arguments.scalar(authorized_directors, "authorized_directors")
     requested = rules.default_directors if arguments.is_blank(raw) else arguments.whole_shares(
