@@ -373,3 +373,25 @@ def test_bad_input_is_one_clear_line(call, message):
         call()
     assert str(e.value).startswith(message), str(e.value)
     assert "\n" not in str(e.value)
+
+
+def test_as_of_runs_the_ledger_to_the_date():
+    """conversion_prices as an events range and as_of: the 3(d) ledger runs to that date. Before
+    the Issue of 2,000,000 Common for $5,000,000 ($2.50 a share) nothing is adjusted: QOPM is
+    the unadjusted one. After it, QOPM equals QOPM on the Conversion Prices QCONVPRICE gives for
+    that date (values to the cent; per-share figures to float precision)."""
+    import datetime as dt
+
+    from xl_quintus.excel import QCONVPRICE
+    SMALL = [["Class", "Shares"], ["D", 1_455_000], ["F", 1_500_000], ["Common", 12_000_000]]
+    events = [["Date", "Event", "Shares", "Consideration", "Ref"], [dt.date(1999, 11, 10), "Purchase", None, None, "G-1"],
+              [dt.date(2000, 6, 1), "Issue", 2_000_000, 5_000_000, None]]
+    before = QOPM(2e8, SMALL, 0.6, 3, 0.04, None, events, None, None, dt.date(2000, 1, 1))
+    assert before == QOPM(2e8, SMALL, 0.6, 3, 0.04)
+    day = dt.date(2001, 1, 1)
+    prices = [[c, QCONVPRICE(c, events, SMALL, day)] for c in ("D", "F")]
+    assert prices[0][1] < 2.75 and prices[1][1] < 8.25               # both adjusted down (3(d)(i))
+    after = QOPM(2e8, SMALL, 0.6, 3, 0.04, None, events, None, None, day)
+    direct = QOPM(2e8, SMALL, 0.6, 3, 0.04, None, prices)
+    assert [r[:3] for r in after] == [r[:3] for r in direct] and after != before
+    assert [r[3] for r in after[1:-1]] == pytest.approx([r[3] for r in direct[1:-1]], rel=1e-12)
