@@ -121,3 +121,42 @@ def test_one_cached_factory_builds_the_exit_model():
     assert model_for(table, {"E": Fraction(3)}) is model_for(table, {"E": Fraction(3)})
     assert model_for(table) is not model_for(table, conversions="none")
     assert "lru_cache" not in (ROOT / "xl_quintus" / "tables.py").read_text()
+
+
+ENGINE = ["charter/cap_table.py", "charter/liquidation.py", "charter/election.py", "charter/conversion.py",
+          "charter/dividends.py", "charter/approvals.py", "charter/anti_dilution.py", "charter/voting.py",
+          "exit/piecewise.py", "exit/model.py", "exit/payee.py", "exit/sweep.py", "exit/exercise.py"]
+
+
+@pytest.mark.parametrize("module", ENGINE)
+def test_engine_errors_name_charter_terms_not_excel_arguments(module):
+    """The engine raises CharterError(message, term=..., clause=...); only the Excel layer
+    passes an argument name (the second positional argument)."""
+    import ast
+
+    tree = ast.parse((ROOT / "xl_quintus" / module).read_text())
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "CharterError"]
+    assert all(len(c.args) == 1 and not any(k.arg == "argument" for k in c.keywords) for c in calls), module
+
+
+def test_the_excel_layer_maps_engine_terms_to_arguments():
+    from xl_quintus.excel import QCONVERT, QuintusExcelError
+    from xl_quintus.excel.functions import QWATERFALL, argument_of
+
+    err = CharterError("a Conversion Price must be above 0", term="Conversion Price", clause="IV.B.3(a)")
+    assert str(err) == "Conversion Price: a Conversion Price must be above 0 (charter IV.B.3(a))"
+    assert argument_of(err, QCONVERT.__wrapped__) == "conversion_price"
+    assert argument_of(err, QWATERFALL.__wrapped__) == "conversion_prices"
+    assert argument_of(CharterError("x", term="event", row=3), QWATERFALL.__wrapped__) == "conversion_prices row 3"
+    assert argument_of(CharterError("x", "cap_table row 2"), QCONVERT.__wrapped__) == "cap_table row 2"
+    from xl_quintus.charter.cap_table import CapTable
+    from xl_quintus.charter.liquidation import Waterfall
+    from xl_quintus.excel.functions import excel_errors
+
+    @excel_errors
+    def QTEST(proceeds):
+        return Waterfall(CapTable.of([("E", 1)])).distribute(proceeds)
+
+    with pytest.raises(QuintusExcelError) as info:
+        QTEST(-1)
+    assert str(info.value) == "QTEST: proceeds: proceeds cannot be negative, got -1 (charter IV.B.2)"

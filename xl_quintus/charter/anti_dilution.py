@@ -393,33 +393,33 @@ def _validate(cap_table: CapTable, events: list[Event]):
     granted: dict[str, Fraction] = {}
     used: dict[str, Fraction] = {}
     for e in events:
-        where = f"events row {e.row}"
+        where = {"term": "event", "row": e.row, "clause": "IV.B.3(d)"}
         if e.kind in ("Issue", "Grant", "Excluded", "Amend", "Expire", "Exercise") and (e.shares < 0 or e.shares.denominator != 1):
-            raise CharterError(f"{e.kind}: shares must be a whole number of at least 0, got {float(e.shares):g}", where)
+            raise CharterError(f"{e.kind}: shares must be a whole number of at least 0, got {float(e.shares):g}", **where)
         if e.kind in ("Split", "Combine") and e.shares <= 0:
-            raise CharterError(f"{e.kind}: the ratio must be above 0, got {float(e.shares):g}", where)
+            raise CharterError(f"{e.kind}: the ratio must be above 0, got {float(e.shares):g}", **where)
         if e.kind in ("Split", "Combine") and not Fraction(1, MAX_RATIO) <= e.shares <= MAX_RATIO:
             raise CharterError(f"{e.kind}: the ratio {float(e.shares):g} is outside the limits 1/{MAX_RATIO:,} "
-                               f"to {MAX_RATIO:,}", where)
+                               f"to {MAX_RATIO:,}", **where)
         if e.consideration < 0:
-            raise CharterError(f"consideration cannot be negative, got {float(e.consideration):g}", where)
+            raise CharterError(f"consideration cannot be negative, got {float(e.consideration):g}", **where)
         if e.kind == "Purchase" and not cap_table.charter.is_series(e.ref):
-            raise CharterError(f'Purchase: Ref must name a series of Preferred Stock, got "{e.ref}"', where)
+            raise CharterError(f'Purchase: Ref must name a series of Preferred Stock, got "{e.ref}"', **where)
         if e.kind == "Excluded" and e.ref not in EXCLUDED_LETTERS:
-            raise CharterError(f'Excluded: Ref must be a letter of 3(d)(ii), B to M, got "{e.ref}"', where)
+            raise CharterError(f'Excluded: Ref must be a letter of 3(d)(ii), B to M, got "{e.ref}"', **where)
         if e.kind == "Grant":
             if e.ref in granted:
-                raise CharterError(f'Grant: instrument "{e.ref}" was already granted', where)
+                raise CharterError(f'Grant: instrument "{e.ref}" was already granted', **where)
             granted[e.ref] = e.shares
         if e.kind in ("Amend", "Expire", "Exercise"):
             if e.ref not in granted:
-                raise CharterError(f'{e.kind} of unknown instrument "{e.ref}": grant it first (a Grant row)', where)
+                raise CharterError(f'{e.kind} of unknown instrument "{e.ref}": grant it first (a Grant row)', **where)
             if e.kind == "Amend":
                 granted[e.ref] = e.shares
             else:
                 used[e.ref] = used.get(e.ref, ZERO) + e.shares
                 if used[e.ref] > granted[e.ref]:
-                    raise CharterError(f'{e.kind}: instrument "{e.ref}" has only {float(granted[e.ref]):g} shares', where)
+                    raise CharterError(f'{e.kind}: instrument "{e.ref}" has only {float(granted[e.ref]):g} shares', **where)
                 if e.kind == "Expire":
                     granted[e.ref] -= e.shares
                     used[e.ref] -= e.shares

@@ -76,7 +76,7 @@ def resolve_action(text: str, charter: Charter) -> str:
         if key in r.aliases:
             return r.action
     raise CharterError(f'"{text}" is not an action the charter of {charter.name} asks approval for; use a clause '
-                       f"({', '.join(actions(charter))}) or an alias on the QAPPROVAL page", "action")
+                       f"({', '.join(actions(charter))}) or an alias on the QAPPROVAL page", term="action")
 
 
 def requirements(cap_table: CapTable, action: str, affected_series: tuple[str, ...] = ()) -> list[Requirement]:
@@ -93,7 +93,7 @@ def requirements(cap_table: CapTable, action: str, affected_series: tuple[str, .
                                       for c in charter.counted_classes(label, f"approval {rule.action}")))
         out.append(Requirement(rule.requirement, rule.clause, classes, rule.measure, rule.threshold, rule.quote))
     if not out:
-        raise CharterError(f'"{action}" is not an action the charter of {charter.name} asks approval for', "action")
+        raise CharterError(f'"{action}" is not an action the charter of {charter.name} asks approval for', term="action")
     return out
 
 
@@ -101,7 +101,7 @@ def affected_series_requirements(rule, affected_series: tuple[str, ...]) -> list
     """6(c) "the holders of shares of such adversely affected series ...": one requirement for
     each series named as adversely affected."""
     if not affected_series:
-        raise CharterError(f"{rule.action} needs the adversely affected series (affected_series)", "affected_series")
+        raise CharterError(f"{rule.action} needs the adversely affected series (affected_series)", term="affected series")
     return [Requirement(rule.requirement.replace("{series}", s), rule.clause, (s,), rule.measure, rule.threshold,
                         rule.quote) for s in affected_series]
 
@@ -112,7 +112,7 @@ def tally(cap_table: CapTable, consents: CapTable, reqs: list[Requirement],
     for cls in consents.classes_present:
         if consents.shares(cls) > cap_table.shares(cls):
             raise CharterError(f"consents for {consents.shares(cls):,} shares of {cls} exceed the "
-                               f"{cap_table.shares(cls):,} outstanding", "consents")
+                               f"{cap_table.shares(cls):,} outstanding", term="consents")
     all_votes = voting_power(cap_table, conversion_prices)
     yes_votes = voting_power(consents, conversion_prices)
     out = []

@@ -159,7 +159,7 @@ class CapTable:
             else:
                 holder, label, shares = row if len(row) == 3 else (None, *row)
             if shares < 0 or int(shares) != shares:
-                raise CharterError(f"row {i}: shares must be a whole number of at least 0, got {shares}", "cap_table")
+                raise CharterError(f"row {i}: shares must be a whole number of at least 0, got {shares}", term="cap table")
             if price is None:
                 holdings.append(Holding(holder, charter.resolve(label, "cap_table"), int(shares)))
             else:
@@ -279,7 +279,7 @@ class CapTable:
         found = self.authorized_findings()
         if found:
             f = found[0]
-            raise CharterError(f"{f.message} (charter {f.clause})", "cap_table")
+            raise CharterError(f.message, term="cap table", clause=f.clause)
         return self
 
 
@@ -290,7 +290,7 @@ def instrument(holder, cls: str, shares: int, exercise_price, row: int = 0) -> I
     try:
         price = exact(exercise_price)
     except (TypeError, ValueError, ArithmeticError):
-        raise CharterError(f"row {row}: exercise price {exercise_price!r} is not a number", "cap_table") from None
+        raise CharterError(f"row {row}: exercise price {exercise_price!r} is not a number", term="cap table") from None
     if price < 0:
-        raise CharterError(f"row {row}: an exercise price cannot be negative, got {float(price)}", "cap_table")
+        raise CharterError(f"row {row}: an exercise price cannot be negative, got {float(price)}", term="cap table")
     return Instrument(holder, cls, shares, price)

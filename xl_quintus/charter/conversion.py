@@ -36,8 +36,8 @@ def conversion_rate(terms: SeriesTerms, conversion_price: Fraction | None = None
     that a Conversion Price is above 0 (a waterfall asks here too)."""
     cp = terms.original_issue_price if conversion_price is None else conversion_price
     if cp <= 0:
-        raise CharterError(f"Series {terms.name}: a Conversion Price must be above 0, got {float(cp):g} (charter IV.B.3(a))",
-                           "conversion_price")
+        raise CharterError(f"Series {terms.name}: a Conversion Price must be above 0, got {float(cp):g}",
+                           term="Conversion Price", clause="IV.B.3(a)")
     return terms.original_issue_price / cp
 
 
@@ -52,7 +52,8 @@ def ipo_ratchet_rate(terms: SeriesTerms, conversion_price: Fraction | None, ipo_
     if terms.ipo_ratchet_price is None:
         return base
     if ipo_price <= 0:
-        raise CharterError(f"the public offering price must be above 0, got {float(ipo_price)}", "ipo_price")
+        raise CharterError(f"the public offering price must be above 0, got {float(ipo_price)}",
+                           term="public offering price", clause="IV.B.3(b)")
     threshold = terms.ipo_ratchet_price / split_factor
     if ipo_price < threshold:
         return max(threshold / ipo_price, base)
@@ -66,7 +67,7 @@ def cash_amount_due(terms: SeriesTerms, shares: int, declared_unpaid: Fraction =
         return ZERO
     if declared_unpaid < 0:
         raise CharterError(f"declared but unpaid dividends cannot be negative, got {float(declared_unpaid)}",
-                           "declared_unpaid_dividend_per_share")
+                           term="declared but unpaid dividends", clause="IV.B.3(a)")
     return shares * (terms.cash_amount + declared_unpaid)
 
 
@@ -189,9 +190,11 @@ def ipo_conversion(cap_table: CapTable, offering: Offering,
     cps = dict(conversion_prices or {})
     divs = dict(declared_unpaid or {})
     if offering.price_per_share <= 0:
-        raise CharterError(f"the price per share must be above 0, got {float(offering.price_per_share)}", "price_per_share")
+        raise CharterError(f"the price per share must be above 0, got {float(offering.price_per_share)}",
+                           term="public offering price", clause="IV.B.3(b)")
     if offering.aggregate < 0:
-        raise CharterError(f"the aggregate offering cannot be negative, got {float(offering.aggregate)}", "aggregate_offering")
+        raise CharterError(f"the aggregate offering cannot be negative, got {float(offering.aggregate)}",
+                           term="aggregate offering price", clause="IV.B.3(b)")
     qualified, reason = qualified_ipo(charter.qualified_ipo_minimum, offering, charter.qualified_ipo_minimum_price)
     rate = {s.name: ipo_ratchet_rate(s, cps.get(s.name), offering.price_per_share, split_factor)
             for s in charter.series}
@@ -235,5 +238,5 @@ def recapitalization_entitlement(terms: SeriesTerms, shares: int, per_common_sha
     Common (3(a)) times what the recapitalization gave each share of Common."""
     if per_common_share < 0:
         raise CharterError(f"what each share of Common received cannot be negative, got {float(per_common_share)}",
-                           "per_common_share")
+                           term="recapitalization", clause="IV.B.3(f)")
     return shares * conversion_rate(terms, conversion_price) * per_common_share

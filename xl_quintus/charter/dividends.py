@@ -106,7 +106,7 @@ def cash_dividend(cap_table: CapTable, declared: Fraction, as_of: dt.date | None
     "shall first receive ... the amount of the aggregate Accruing Dividends then accrued on
     such share ... and not previously paid")."""
     if declared < 0:
-        raise CharterError(f"a declared dividend cannot be negative, got {float(declared)}", "declared")
+        raise CharterError(f"a declared dividend cannot be negative, got {float(declared)}", term="dividend")
     charter = cap_table.charter
     present = cap_table.series_present
     rate = {s: charter.terms(s).dividend_rate + accruing_dividend(charter.terms(s), as_of) for s in present}
@@ -143,7 +143,7 @@ def as_converted_distribution(cap_table: CapTable, value: Fraction,
     """1(b), 3(e): a distribution other than cash, shared as though the preferred were the
     Common "into which their respective shares ... are convertible as of the record date"."""
     if value < 0:
-        raise CharterError(f"a distribution cannot be negative, got {float(value)}", "declared")
+        raise CharterError(f"a distribution cannot be negative, got {float(value)}", term="dividend")
     cps = dict(conversion_prices or {})
     charter = cap_table.charter
     weight = {s: cap_table.shares(s) * conversion_rate(charter.terms(s), cps.get(s)) for s in cap_table.series_present}
@@ -151,7 +151,7 @@ def as_converted_distribution(cap_table: CapTable, value: Fraction,
         weight[COMMON] = Fraction(cap_table.shares(COMMON))
     total = sum(weight.values(), ZERO)
     if total == 0:
-        raise CharterError("no shares outstanding to take the distribution", "cap_table")
+        raise CharterError("no shares outstanding to take the distribution", term="cap table", clause="IV.B.1(b)")
     return [DividendLine(cls, cap_table.shares(cls), value * w / total,
                          "IV.C.1" if cls == COMMON else "IV.B.1(b), 3(e) as converted")
             for cls, w in weight.items()]

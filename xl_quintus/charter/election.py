@@ -329,7 +329,7 @@ class OptimalElection:
             raise CharterError(
                 f"the holders' conversion choices cycle (groups {', '.join(cycling)}) and {len(groups)} groups "
                 f"are too many to examine every combination (at most {MAX_SEARCH_GROUPS}); "
-                "choose the conversions explicitly", "conversions")
+                "choose the conversions explicitly", term="conversion election")
         candidates = []
         for choice in itertools.product((False, True), repeat=len(groups)):    # group order
             state = held.union(*(g.members for g, c in zip(groups, choice) if c))
@@ -339,7 +339,7 @@ class OptimalElection:
             raise NoStableSet(
                 "the holders' conversion choices cycle without a stable set "
                 f"(groups {', '.join(cycling)}; no combination of their choices is stable); "
-                "choose the conversions explicitly", "conversions")
+                "choose the conversions explicitly", term="conversion election")
         kept = [c for c in candidates
                 if not any(o is not c and self.dominates(o[1], c[1], groups) for o in candidates)]
         choice, state = min(kept, key=lambda c: (sum(c[0]), c[0]))
@@ -379,7 +379,7 @@ def explain(cap_table: CapTable, evaluate: Evaluator, election: Election) -> Ele
     return Election(election.mode, election.converting, election.method, election.groups, vote)
 
 
-def fixed_election(cap_table: CapTable, spec, argument: str = "conversions") -> Election:
+def fixed_election(cap_table: CapTable, spec) -> Election:
     """An explicit election: "none", "all", or series/group names (3(a) groups whole).
 
     A name list that covers every series of a class-election group present in the cap
@@ -405,7 +405,7 @@ def fixed_election(cap_table: CapTable, spec, argument: str = "conversions") -> 
                 raise CharterError(
                     f"Series {charter.group_of(members[0])} convert only together (charter IV.B.3(a)); "
                     f'got "{shown}" (outstanding: {outstanding})',
-                    argument,
+                    term="conversion election",
                 )
     converting = frozenset(named & present)
     return Election("list", converting, AS_GIVEN, converting_groups(groups, converting))

@@ -129,7 +129,8 @@ class Waterfall:
             conversion_rate(self.charter.terms(name), cp)      # 3(a): a Conversion Price above 0
         for name, d in self.unpaid_dividends.items():
             if d < 0:
-                raise CharterError(f"Series {name}: unpaid dividends per share cannot be negative, got {float(d)}", "unpaid_dividends")
+                raise CharterError(f"Series {name}: unpaid dividends per share cannot be negative, got {float(d)}",
+                                   term="unpaid dividends", clause="IV.B.2(a)")
         self.series: dict[str, _Series] = {}
         for name in cap_table.series_present:
             t = self.charter.terms(name)
@@ -264,7 +265,7 @@ def proceeds_not_negative(proceeds):
     stockholders" (2(a)-(c)): an amount that is never below zero. The one check of it; exit
     analysis (``proceeds_to_cents``, the sweep) asks here."""
     if proceeds < 0:
-        raise CharterError(f"proceeds cannot be negative, got {float(proceeds):g}", "proceeds")
+        raise CharterError(f"proceeds cannot be negative, got {float(proceeds):g}", term="proceeds", clause="IV.B.2")
     return proceeds
 
 

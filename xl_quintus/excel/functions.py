@@ -13,6 +13,7 @@ xlwings Lite / Server: ``from xl_quintus.excel import *`` in ``main.py`` / the f
 from __future__ import annotations
 
 import functools
+import inspect
 from fractions import Fraction
 
 import xlwings
@@ -50,8 +51,46 @@ class QuintusExcelError(xlwings.XlwingsError):
         super().__init__(one_line)
 
 
+# The engine names the charter term an error is about (``CharterError.term``); this is the one
+# place that says which argument of a Q-function carries each term: the first of these the
+# function has. A term not listed is shown as it is.
+TERM_ARGUMENTS = {
+    "proceeds": ("proceeds",),
+    "cap table": ("cap_table",),
+    "conversion election": ("conversions",),
+    "Conversion Price": ("conversion_prices", "conversion_price"),
+    "unpaid dividends": ("unpaid_dividends",),
+    "declared but unpaid dividends": ("declared_unpaid_dividend_per_share", "unpaid_dividends"),
+    "public offering price": ("ipo_price", "price_per_share"),
+    "aggregate offering price": ("aggregate_offering",),
+    "recapitalization": ("per_common_share",),
+    "dividend": ("declared",),
+    "action": ("action",),
+    "affected series": ("affected_series",),
+    "consents": ("consents",),
+    "event": ("events", "conversion_prices"),
+    "payee": ("who",),
+}
+
+
+def argument_of(error: CharterError, fn) -> str | None:
+    """The argument of ``fn`` an engine error is about (with the row, for a row of a range)."""
+    if error.argument or not error.term:
+        return error.where()
+    params = _parameters(fn)
+    candidates = TERM_ARGUMENTS.get(error.term, (error.term,))
+    name = next((a for a in candidates if a in params), candidates[0])
+    return name if error.row is None else f"{name} row {error.row}"
+
+
+@functools.lru_cache(maxsize=None)
+def _parameters(fn) -> frozenset:
+    return frozenset(inspect.signature(fn).parameters)
+
+
 def excel_errors(fn):
-    """Turn any failure into a one-line ``QuintusExcelError`` naming the function."""
+    """Turn any failure into a one-line ``QuintusExcelError`` naming the function and, for
+    an engine error, the argument that carries the charter term it names."""
 
     @functools.wraps(fn)
     def wrapper(*args):
@@ -60,7 +99,8 @@ def excel_errors(fn):
         except QuintusExcelError:
             raise
         except CharterError as e:
-            raise QuintusExcelError(f"{fn.__name__}: {e}") from None
+            where = argument_of(e, fn)
+            raise QuintusExcelError(f"{fn.__name__}: {where}: {e.message}" if where else f"{fn.__name__}: {e.message}") from None
         except Exception as e:  # a defect, still never a traceback in a cell
             raise QuintusExcelError(f"{fn.__name__}: could not compute ({type(e).__name__}: {e})") from None
 

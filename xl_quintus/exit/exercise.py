@@ -212,7 +212,7 @@ class ExerciseModel:
                 raise CharterError(
                     "the options' and warrants' exercise choices cycle without a stable set (tranches "
                     f"{', '.join(self.tranches[i].label for i in moved)}); no exercise choice is stable here",
-                    "cap_table")
+                    term="cap table")
             seen.append(state)
 
     # -- the exact outcome -------------------------------------------------------------------
@@ -286,8 +286,8 @@ class ExerciseModel:
         return [list(self.cap_table.holdings_by_class[c]) for c in self.cap_table.classes_present] \
             + [list(t.holdings_by_holder) for t in self.tranches]
 
-    def payee(self, label, argument: str = "who") -> "NetPayee":
-        return NetPayee(self, label, argument)
+    def payee(self, label) -> "NetPayee":
+        return NetPayee(self, label)
 
     def payouts_cents(self, values: Sequence, who: "NetPayee") -> list[int]:
         """Cents paid to ``who`` at each exit value: exact value by value for a few, the
@@ -345,7 +345,7 @@ class ExerciseModel:
                 return srt, [self._solve_or_error(p) for p in srt], intervals
             points |= new
         raise CharterError("could not settle the options' and warrants' exercise choices over all exit values",
-                           "cap_table")
+                           term="cap table")
 
     def _comparison_points(self, state: frozenset, i: int, a: Fraction, b: Fraction | None) -> set[Fraction]:
         """Exit values inside (a, b) where tranche i's payout per share with ``state``
@@ -581,7 +581,7 @@ class NetPayee:
     (its shares outstanding), a group of classes ("A-D", "G": their shares outstanding), or a
     holder (every row it holds, tranches included). Amounts are net of exercise prices."""
 
-    def __init__(self, model: ExerciseModel, label, argument: str = "who"):
+    def __init__(self, model: ExerciseModel, label):
         from .payee import Who
 
         self.label = str(label).strip()
@@ -598,10 +598,10 @@ class NetPayee:
             self.holder = holders[key]
             return
         try:
-            who = Who(model.cap_table, self.label, argument)
+            who = Who(model.cap_table, self.label)
         except CharterError as e:
             known = ", ".join(t.label for t in model.tranches)
-            raise CharterError(f"{e.message}; or a tranche: {known}", argument) from None
+            raise CharterError(f"{e.message}; or a tranche: {known}", term="payee") from None
         if who.holder is not None:
             self.holder = who.holder
         else:
@@ -650,7 +650,7 @@ def _tranche_named(model: ExerciseModel, label: str) -> Tranche | None:
         if t.cls == cls and t.exercise_price == value:
             return t
     known = ", ".join(t.label for t in model.tranches) or "none"
-    raise CharterError(f'"{label}" names no tranche of the cap table; its tranches: {known}', "who")
+    raise CharterError(f'"{label}" names no tranche of the cap table; its tranches: {known}', term="payee")
 
 
 def _is_class(cap_table: CapTable, label: str) -> bool:

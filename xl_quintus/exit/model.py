@@ -194,7 +194,7 @@ class ExitModel:
             if not new:
                 return srt, [self._optimal_or_cycle(p) for p in srt], intervals
             points |= new
-        raise CharterError("could not settle the conversion choices over all exit values", "conversions")
+        raise CharterError("could not settle the conversion choices over all exit values", term="conversion election")
 
     def _optimal_or_cycle(self, x: Fraction, consulted=None):
         try:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 class Who:
     """The payee of QPAYOUT: a class, a group of classes ("A-D", "G"), or a holder."""
 
-    def __init__(self, cap_table: CapTable, label, argument: str = "who"):
+    def __init__(self, cap_table: CapTable, label):
         charter = cap_table.charter
         self.label = str(label).strip()
         self.classes: tuple[str, ...] = ()
@@ -35,7 +35,7 @@ class Who:
             self.holder = holders[key]
             return
         known = ", ".join(list(charter.classes) + list(charter.group_labels()) + list(holders.values())[:5])
-        raise CharterError(f'"{label}" is neither a class, a group of classes nor a holder in the cap table; try one of {known}', argument)
+        raise CharterError(f'"{label}" is neither a class, a group of classes nor a holder in the cap table; try one of {known}', term="payee")
 
     def cents(self, model: ExitModel, dist: Distribution) -> int:
         return self.cents_of(model, dist.totals, dist.unallocated, dist.proceeds)

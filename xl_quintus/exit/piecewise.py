@@ -39,7 +39,7 @@ def proceeds_to_cents(value) -> Fraction:
     try:
         x = exact(value)
     except (ValueError, TypeError, ArithmeticError):
-        raise CharterError(f'"{value}" is not an amount of money', "proceeds") from None
+        raise CharterError(f'"{value}" is not an amount of money', term="proceeds") from None
     return round_to_cent(proceeds_not_negative(x))
 
 
