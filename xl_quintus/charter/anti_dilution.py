@@ -278,7 +278,7 @@ class _State:
 def run_ledger(cap_table: CapTable, events: list[Event], as_of: dt.date | None = None) -> Ledger:
     """Process ``events`` (sorted by date, stable) up to ``as_of`` (default: all)."""
     if len(events) > MAX_EVENTS:
-        raise CharterError(f"{len(events):,} events are more than the {MAX_EVENTS:,} the ledger takes", "events")
+        raise CharterError(f"{len(events):,} events are more than the {MAX_EVENTS:,} the ledger takes", term="event")
     events = sorted(events, key=lambda e: e.date)                   # stable: input order kept
     _validate(cap_table, events)
     _check_replay(events)
@@ -372,7 +372,7 @@ def _check_replay(events: list[Event]):
     if work > MAX_REPLAY:
         raise CharterError(
             f"the Amend and Expire rows would replay {work:,} events (each replays every event since its Grant, "
-            f"3(d)(i)(E)(3)-(4)); the limit is {MAX_REPLAY:,}", "events")
+            f"3(d)(i)(E)(3)-(4)); the limit is {MAX_REPLAY:,}", term="event")
 
 
 def _check_prices(state: _State, e: Event):
@@ -381,7 +381,7 @@ def _check_prices(state: _State, e: Event):
         if not MIN_PRICE <= s.cp <= MAX_PRICE:
             raise CharterError(
                 f"the {e.kind} makes Series {name}'s Conversion Price {float(s.cp):.6g}, outside the limits "
-                f"${float(MIN_PRICE):g} to ${MAX_PRICE:,}", f"events row {e.row}")
+                f"${float(MIN_PRICE):g} to ${MAX_PRICE:,}", term="event", row=e.row)
 
 
 def _anniversary_rows(state: _State, until: dt.date) -> list[LedgerRow]:
