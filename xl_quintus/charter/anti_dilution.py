@@ -165,9 +165,9 @@ def adjusted_conversion_price(kind: str, cp: Fraction, an: int, ad: int, common:
     if kind == "full ratchet":
         if consideration <= 0:
             raise CharterError(f"a full ratchet to an issuance for no consideration would make the Conversion Price "
-                               f"0 (NVCA 4.4.4); give the consideration of the {float(shares):,g} shares", "events")
+                               f"0 (NVCA 4.4.4); give the consideration of the {float(shares):,g} shares", term="event")
         return _kept(consideration.numerator * shares.denominator, consideration.denominator * shares.numerator)
-    raise CharterError(f'"{kind}" is not an anti-dilution formula the engine knows', "terms")
+    raise CharterError(f'"{kind}" is not an anti-dilution formula the engine knows', term="terms")
 
 
 def _anniversary(date: dt.date) -> dt.date:

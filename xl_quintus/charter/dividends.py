@@ -58,11 +58,11 @@ def accruing_dividend(terms, as_of: dt.date | None) -> Fraction:
     if as_of is None:
         raise CharterError(f"Series {terms.name} has a cumulative dividend ({_money(terms.cumulative_dividend)} per "
                            "share per year), which accrues to the exit date: give as_of, the exit or record date",
-                           "as_of")
+                           term="as of")
     days = (as_of - terms.issue_date).days
     if days < 0:
         raise CharterError(f"as_of {as_of.isoformat()} is before the Issue Date of Series {terms.name} "
-                           f"({terms.issue_date.isoformat()}), from which its cumulative dividend accrues", "as_of")
+                           f"({terms.issue_date.isoformat()}), from which its cumulative dividend accrues", term="as of")
     return terms.cumulative_dividend * days / DAYS_PER_YEAR
 
 

@@ -70,6 +70,7 @@ TERM_ARGUMENTS = {
     "consents": ("consents",),
     "event": ("events", "conversion_prices"),
     "payee": ("who",),
+    "as of": ("as_of",),
 }
 
 
