@@ -58,7 +58,7 @@ def test_qelection_and_qterms():
     (lambda: QPAYOUT(1e7, "E", [["A", 10], ["C", 10], ["D", 10]], "A, C"),
      'QPAYOUT: conversions: Series A-D convert only together (charter IV.B.3(a)); got "A, C"'),
     (lambda: QPAYOUT("ten", "E", CT), 'QPAYOUT: proceeds: "ten" is text, not an amount of money'),
-    (lambda: QWATERFALL(1e6, [["Series Q", 5]]), 'QWATERFALL: cap_table row 1: "Series Q" is not a class'),
+    (lambda: QWATERFALL(1e6, [["Series Q", 5]]), 'QWATERFALL: cap_table row 1, Class: "Series Q" is not a class'),
     (lambda: QWATERFALL(1e6, [["A", -5]]), "shares must be a whole number of at least 0, got -5"),
     (lambda: QWATERFALL(1e6, [["Ann", "A", None]]), "holder Ann has no shares"),
     (lambda: QWATERFALL(1e6, [["A", "#N/A"]]), "Excel error #N/A"),

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from ..charter.cap_table import CapTable, Holding, instrument
 from ..errors import CharterError
-from ..numbers import exact
+from ..limits import MAX_MONEY, MAX_PRICE, MAX_SHARES, MIN_PRICE
+from ..numbers import cents_to_float, exact
 from ..charter.terms import COMMON, Charter, charter_from_bytes, charter_with_series, quintus, series_from_mapping
 from .cells import EXCEL_ERRORS, from_serial, is_blank, is_error, is_serial  # noqa: F401 (re-exported)
 
@@ -55,18 +56,81 @@ def flat(value) -> list:
     return [c for r in rows(value) for c in r]
 
 
+# How a number is read (README "How numbers are read"; one reading for every argument, the
+# same grammar as a terms range): a number cell is the decimal Excel shows; text is read only
+# when written plainly: digits with an optional minus sign, "$" and decimal point, commas only
+# between groups of three digits ("1,000,000", "$3.00", "-12.5"). Refused, each with its
+# reason: a decimal comma ("1,5"), an exponent ("1e6"), spaces ("1 000 000"), any other sign
+# or word, truth values (TRUE) and date cells.
+_PLAIN_NUMBER = re.compile(r"\$?(\d+(?:\.\d*)?|\.\d+)")
+_THOUSANDS_NUMBER = re.compile(r"\$?(\d{1,3}(?:,\d{3})+(?:\.\d*)?)")
+_TEXT_DIGITS = 16                   # digits before the point in number text (Excel holds 15)
+
+
+def _text_number(text: str) -> tuple[Fraction | None, str]:
+    """Number text as an exact number, or (None, why it is refused)."""
+    body = text.strip()
+    negative = body.startswith("-")
+    body = body[1:].strip() if negative else body
+    if _THOUSANDS_NUMBER.fullmatch(body):
+        body = body.replace(",", "")
+    elif "," in body and any(ch.isdigit() for ch in body):
+        return None, "a comma may only separate thousands (1,000,000); write a decimal point, not a comma (1.5, not 1,5)"
+    if not _PLAIN_NUMBER.fullmatch(body):
+        if re.fullmatch(r"\$?[\d.]+[eE][+-]?\d+", body):
+            return None, "text with an exponent is not read; type the number into the cell (1000000, not \"1e6\")"
+        if re.fullmatch(r"\$?\d[\d\s]*(\.\d*)?", body) and re.search(r"\s", body):
+            return None, "spaces inside a number are not read; write 1000000 or 1,000,000"
+        return None, "text, not a number"
+    digits = body.lstrip("$")
+    if len(digits.split(".")[0].lstrip("0")) > _TEXT_DIGITS:
+        return None, f"more than {_TEXT_DIGITS} digits, beyond what Excel holds"
+    x = Fraction(digits)
+    return (-x if negative else x), ""
+
+
 def number(value, argument: str, what: str = "a number") -> Fraction:
-    """One cell as an exact number; text, truth values, blanks and errors are refused."""
+    """One cell as an exact number: a number cell, or number text written plainly (above);
+    truth values, dates, blanks, errors and other text are refused naming ``what``."""
     _check_cell(value, argument)
-    if isinstance(value, bool) or is_blank(value) or isinstance(value, str):
-        kind = "blank" if is_blank(value) else ("a truth value" if isinstance(value, bool) else "text")
+    if isinstance(value, bool) or is_blank(value):
+        kind = "blank" if is_blank(value) else "a truth value"
         raise CharterError(f"{show(value)} is {kind}, not {what}", argument)
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        day = value.date() if isinstance(value, _dt.datetime) and value.time() == _dt.time() else value
+        raise CharterError(f"{day.isoformat()} is a date, not {what}", argument)
+    if isinstance(value, str):
+        x, why = _text_number(value)
+        if x is None:
+            if why == "text, not a number":
+                raise CharterError(f"{show(value)} is text, not {what}", argument)
+            raise CharterError(f"{show(value)} is not {what}: {why}", argument)
+        return x
     if isinstance(value, float) and not math.isfinite(value):
         raise CharterError(f"{show(value)} is not a finite number", argument)
     try:
         return exact(value)
     except (TypeError, ValueError, ArithmeticError):
         raise CharterError(f"{show(value)} is not {what}", argument) from None
+
+
+RESULT_LIMIT = 10 ** 15                 # Excel holds 15 significant digits
+
+
+def result_within_limits(result):
+    """Every number a function returns is finite and below 10^15 in size (what Excel holds
+    exactly); otherwise one line naming the limit, never inf, a wrapped int64 or a rounded
+    whole number. Returns ``result``."""
+    cells = result if isinstance(result, list) else [result]
+    for row in cells:
+        for v in (row if isinstance(row, list) else [row]):
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and not (
+                    isinstance(v, float) and not math.isfinite(v)) and abs(v) < RESULT_LIMIT:
+                continue
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                raise CharterError(f"a result, {v:.6g}, is beyond 10^15 (the 15 digits Excel holds exactly); "
+                                   "the inputs are too large to answer")
+    return result
 
 
 def scalar(value, argument: str):
@@ -80,29 +144,55 @@ def scalar(value, argument: str):
 
 
 def whole_shares(value, argument: str, where: str = "", noun: str = "shares") -> int:
-    """A whole number of at least 0 (shares, or ``noun``)."""
+    """A whole number of at least 0 and below MAX_SHARES (shares, or ``noun``)."""
     n = number(value, argument, f"a number of {noun}")
     if n < 0 or n.denominator != 1:
         raise CharterError(f"{where}{noun} must be a whole number of at least 0, got {show(value)}", argument)
+    if n >= MAX_SHARES:
+        raise CharterError(f"{where}{show(value)} {noun} is beyond the limit of {MAX_SHARES:,} "
+                           "(15 digits, what Excel holds exactly)", argument)
     return int(n)
 
 
 def money(value, argument: str) -> Fraction:
+    """An amount of money: at least 0 and below MAX_MONEY (Excel shows cents up to there)."""
     m = number(value, argument, "an amount of money")
     if m < 0:
         raise CharterError(f"{show(value)} cannot be negative", argument)
+    if m >= MAX_MONEY:
+        raise CharterError(f"{show(value)} is beyond the limit of ${MAX_MONEY:,} (past it Excel's 15 digits "
+                           "cannot show cents)", argument)
     return m
 
 
+def money_result(cents: int, what: str) -> float:
+    """Cents as the dollars Excel shows, refused past MAX_MONEY (Excel cannot show the cent)."""
+    if abs(cents) >= MAX_MONEY * 100:
+        raise CharterError(f"{what}, ${cents // 100:,}, is beyond the limit of ${MAX_MONEY:,} "
+                           "(past it Excel's 15 digits cannot show cents)")
+    return cents_to_float(cents)
+
+
+def per_share(value, argument: str, what: str, positive: bool = False) -> Fraction:
+    """A price or amount per share: at least 0 (above 0 if ``positive``), within
+    MIN_PRICE..MAX_PRICE (limits.py)."""
+    x = number(value, argument, what)
+    if x < 0 and not positive:
+        raise CharterError(f"{what} cannot be negative, got {show(value)}", argument)
+    if x <= 0 and positive:
+        raise CharterError(f"{what} must be above 0, got {show(value)}", argument)
+    if x > MAX_PRICE or (positive and x < MIN_PRICE):
+        raise CharterError(f"{what} {show(value)} is outside the limits ${float(MIN_PRICE):g} to ${MAX_PRICE:,} "
+                           "per share", argument)
+    return x
+
+
 def optional_price(value, argument: str, what: str) -> Fraction | None:
-    """An optional one-cell price: blank is None; otherwise a number above 0."""
+    """An optional one-cell price: blank is None; otherwise above 0, within the price limits."""
     value = scalar(value, argument)
     if is_blank(value):
         return None
-    x = number(value, argument, what)
-    if x <= 0:
-        raise CharterError(f"{what} must be above 0, got {show(value)}", argument)
-    return x
+    return per_share(value, argument, what, positive=True)
 
 
 def optional_money(value, argument: str) -> Fraction | None:
@@ -388,52 +478,110 @@ def _is_number_cell(v) -> bool:
     return isinstance(v, (int, float, Fraction)) and not isinstance(v, bool)
 
 
+# Column labels a cap table's header row may use (any case, spaces collapsed).
+_CAP_LABELS = {
+    "holder": "Holder", "holder name": "Holder", "name": "Holder", "stockholder": "Holder",
+    "shareholder": "Holder", "investor": "Holder",
+    "class": "Class", "series": "Class", "class of stock": "Class", "share class": "Class",
+    "shares": "Shares", "number of shares": "Shares", "shares outstanding": "Shares", "shares held": "Shares",
+    "exercise price": "Exercise Price",
+}
+_CAP_LAYOUTS = (("Class", "Shares"), ("Holder", "Class", "Shares"), ("Holder", "Class", "Shares", "Exercise Price"))
+
+
+def _cap_header(r: list, i: int, argument: str) -> tuple[str, ...] | None:
+    """The columns a header row names, or None when ``r`` is a data row. A row is a header
+    when it names a Class or Shares column (any case); it must then name, in order, Class |
+    Shares, Holder | Class | Shares or Holder | Class | Shares | Exercise Price."""
+    cells = [c for c in r]
+    while cells and is_blank(cells[-1]):
+        cells.pop()
+    names = [_CAP_LABELS.get(_header_cell(c)) for c in cells]
+    if not any(n in ("Class", "Shares") for n in names) or any(not isinstance(c, str) for c in cells if not is_blank(c)):
+        return None
+    unknown = [c for c, n in zip(cells, names) if n is None]
+    if unknown:
+        raise CharterError(f"row {i} is a header, but {show(unknown[0])} is not a column the cap table has; "
+                           f"name the columns {_CAP_LAYOUTS[1][0]} | {_CAP_LAYOUTS[1][1]} | {_CAP_LAYOUTS[1][2]} "
+                           f"(| Exercise Price) or Class | Shares", argument)
+    if tuple(names) not in _CAP_LAYOUTS:
+        raise CharterError(f"row {i} names the columns {' | '.join(names)}; they must be Holder | Class | Shares "
+                           f"(| Exercise Price) or Class | Shares, in that order", argument)
+    return tuple(names)
+
+
 def cap_table(value, charter: Charter, argument: str = "cap_table", unknown: list | None = None) -> CapTable:
-    """Rows ``Holder | Class | Shares`` or ``Class | Shares``; a first row whose Shares cell
-    is not a number is a header; blank rows are skipped; a holder may have several rows.
-    With ``unknown`` (a list), rows naming no class are collected there instead of failing."""
+    """Rows ``Holder | Class | Shares`` or ``Class | Shares``, under an optional header row
+    recognised by its labels (:func:`_cap_header`; a first row is never taken for a header
+    because a cell is not a number); blank rows are skipped; a holder may have several rows.
+    Every cell where a number belongs is read by :func:`number` or refused naming its row and
+    column. Holder names are matched exactly: two spelled alike but for case or spaces are
+    refused. With ``unknown`` (a list), rows naming no class are collected there instead of
+    failing."""
     table = rows(value)
-    if _names_exercise_price(table):
+    header, first = None, None
+    for i, r in enumerate(table, start=1):
+        if not all(is_blank(c) for c in r):
+            for c in r:
+                _check_cell(c, f"{argument} row {i}")
+            header, first = _cap_header(r, i, argument), i
+            break
+    if header is not None and "Exercise Price" in header:
         return _cap_table_with_instruments(table, charter, argument, unknown)
     holdings: list[Holding] = []
-    width = _cap_table_width(table, charter)
+    width = len(header) if header else _cap_table_width(table, charter)
     _no_unnamed_fourth_column(table, width, argument)
-    header_checked = False
+    named: list[tuple[str, int]] = []
     for i, r in enumerate(table, start=1):
+        if header is not None and i == first:
+            continue
         r = list(r[:width]) + [None] * (width - len(r))
         if all(is_blank(c) for c in r):
             continue
         for c in r:
             _check_cell(c, f"{argument} row {i}")
-        if not header_checked:
-            header_checked = True
-            shares_cell = r[width - 1]
-            if not _is_number_cell(shares_cell) and not is_blank(shares_cell) \
-                    and not (isinstance(shares_cell, str) and _looks_numeric(shares_cell)):
-                continue                                             # header row
         holder = None
         if width == 3 and not is_blank(r[0]):
-            holder = r[0].strip() if isinstance(r[0], str) else show(r[0])
+            holder = _holder_name(r[0])
+            named.append((holder, i))
         label, shares = r[width - 2], r[width - 1]
         if is_blank(label):
-            raise CharterError(f"row {i}: {('holder ' + holder + ' has') if holder else 'the row has'} shares but no class", argument)
+            raise CharterError(f"{('holder ' + holder + ' has') if holder else 'the row has'} shares but no class",
+                               f"{argument} row {i}, Class")
         if is_blank(shares):
             who = f"holder {holder}" if holder else f"class {show(label)}"
-            raise CharterError(f"row {i}: {who} has no shares", argument)
-        if isinstance(shares, str):
-            raise CharterError(f"row {i}: shares {show(shares)} are text, not a number", argument)
+            raise CharterError(f"{who} has no shares", f"{argument} row {i}, Shares")
         try:
-            cls = charter.resolve(label, f"{argument} row {i}")
+            cls = charter.resolve(label, f"{argument} row {i}, Class")
         except CharterError as e:
             if unknown is None:
                 raise
             unknown.append((i, label, e))
             continue
-        n = whole_shares(shares, argument, f"row {i}: ")
+        n = whole_shares(shares, f"{argument} row {i}, Shares")
         holdings.append(Holding(holder, cls, n))
+    _one_spelling_per_holder(named, argument)
     if not holdings and unknown is None:
         raise CharterError("no holdings: give rows of Class | Shares or Holder | Class | Shares", argument)
     return CapTable(tuple(holdings), charter)
+
+
+def _holder_name(cell) -> str:
+    return cell.strip() if isinstance(cell, str) else show(cell)
+
+
+def _one_spelling_per_holder(named: list[tuple[str, int]], argument: str):
+    """Holders are matched exactly (QPAYOUT's who, QVOTINGPOWER's rows); names that differ
+    only in case or spacing ("Acme", "ACME") would be two holders by mistake: refused."""
+    seen: dict[str, tuple[str, int]] = {}
+    for name, i in named:
+        key = " ".join(name.split()).casefold()
+        if key in seen and seen[key][0] != name:
+            other, j = seen[key]
+            raise CharterError(f'rows {j} and {i}: holders {show(other)} and {show(name)} differ only in case or spacing; '
+                               f"holders are matched exactly, so write one holder's name the same way on every row",
+                               argument)
+        seen.setdefault(key, (name, i))
 
 
 EXERCISE_PRICE = "exercise price"
@@ -470,6 +618,7 @@ def _cap_table_with_instruments(table, charter: Charter, argument: str, unknown:
     outstanding. Blank rows are skipped; the holder may be blank."""
     holdings: list[Holding] = []
     instruments = []
+    named: list[tuple[str, int]] = []
     header_seen = False
     for i, r in enumerate(table, start=1):
         r = list(r[:4]) + [None] * (4 - len(r))
@@ -481,29 +630,30 @@ def _cap_table_with_instruments(table, charter: Charter, argument: str, unknown:
         if not header_seen:
             header_seen = True
             continue                                                 # the header row
-        holder = None if is_blank(r[0]) else (r[0].strip() if isinstance(r[0], str) else show(r[0]))
+        holder = None if is_blank(r[0]) else _holder_name(r[0])
+        if holder is not None:
+            named.append((holder, i))
         label, shares, price = r[1], r[2], r[3]
         if is_blank(label):
-            raise CharterError(f"row {i}: {('holder ' + holder + ' has') if holder else 'the row has'} shares but no class", argument)
+            raise CharterError(f"{('holder ' + holder + ' has') if holder else 'the row has'} shares but no class",
+                               f"{where}, Class")
         if is_blank(shares):
-            raise CharterError(f"row {i}: {('holder ' + holder) if holder else 'class ' + show(label)} has no shares", argument)
-        if isinstance(shares, str):
-            raise CharterError(f"row {i}: shares {show(shares)} are text, not a number", argument)
+            raise CharterError(f"{('holder ' + holder) if holder else 'class ' + show(label)} has no shares",
+                               f"{where}, Shares")
         try:
-            cls = charter.resolve(label, where)
+            cls = charter.resolve(label, f"{where}, Class")
         except CharterError as e:
             if unknown is None:
                 raise
             unknown.append((i, label, e))
             continue
-        n = whole_shares(shares, argument, f"row {i}: ")
+        n = whole_shares(shares, f"{where}, Shares")
         if is_blank(price):
             holdings.append(Holding(holder, cls, n))
             continue
-        p = number(price, f"{argument} row {i} Exercise Price", "an exercise price")
-        if p < 0:
-            raise CharterError(f"row {i}: an exercise price cannot be negative, got {show(price)}", argument)
+        p = per_share(price, f"{where}, Exercise Price", "an exercise price")
         instruments.append(instrument(holder, cls, n, p, i))
+    _one_spelling_per_holder(named, argument)
     if not holdings and not instruments and unknown is None:
         raise CharterError("no holdings: give rows of Holder | Class | Shares | Exercise Price under the header", argument)
     if not holdings and unknown is None:
@@ -527,29 +677,48 @@ def _cap_table_width(table, charter: Charter) -> int:
     return 2
 
 
-def _looks_numeric(s: str) -> bool:
-    return bool(re.fullmatch(r"\s*-?[\d,]+(\.\d+)?\s*", s))
+_CLASS_LABELS = ("class", "series", "class of stock", "share class")
 
 
 def class_values(value, charter: Charter, argument: str, what: str, positive: bool = False) -> dict[str, Fraction]:
-    """A range ``Class | value`` (conversion prices, unpaid dividends); blank = none."""
+    """A range ``Class | value`` (conversion prices, unpaid dividends per share); blank = none.
+
+    A header row is the first row when its first cell reads Class (or Series) and its second is
+    text; any other row is data, and a value that is not a number is an error naming its row
+    and column. A series given on two rows is refused naming both."""
     out: dict[str, Fraction] = {}
+    row_of: dict[str, int] = {}
+    first = True
     for i, r in enumerate(rows(value), start=1):
         r = [c for c in r]
         if all(is_blank(c) for c in r):
             continue
-        if len(r) < 2:
-            raise CharterError(f"row {i}: needs two columns, Class | {what}", argument)
+        for c in r:
+            _check_cell(c, f"{argument} row {i}")
+        if first and _header_cell(r[0]) in _CLASS_LABELS and len(r) > 1 and isinstance(r[1], str):
+            first = False
+            continue                                                 # header row, by its labels
+        first = False
+        if len(r) < 2 or is_blank(r[1]):
+            raise CharterError(f"needs two columns, Class | {what}; the {what} is missing", f"{argument} row {i}")
+        extra = [c for c in r[2:] if not is_blank(c) and not isinstance(c, str)]
+        if extra:
+            raise CharterError(f"{show(extra[0])} stands right of the {what} column; give Class | {what}",
+                               f"{argument} row {i}")
         label, v = r[0], r[1]
-        if i == 1 and not _is_number_cell(v) and not is_blank(v) and not (isinstance(v, str) and _looks_numeric(v)):
-            continue                                                 # header row
-        cls = charter.resolve(label, f"{argument} row {i}")
+        cls = charter.resolve(label, f"{argument} row {i}, Class")
         if cls == COMMON:
-            raise CharterError(f"row {i}: Common Stock has no {what}", argument)
-        x = number(v, f"{argument} row {i}", what)
+            raise CharterError(f"Common Stock has no {what}", f"{argument} row {i}, Class")
+        if cls in row_of:
+            raise CharterError(f"rows {row_of[cls]} and {i} both give Series {cls}'s {what}; keep one", argument)
+        x = number(v, f"{argument} row {i}, {what}")
         if x < 0 or (positive and x == 0):
-            raise CharterError(f"row {i}: {what} for Series {cls} must be {'above' if positive else 'at least'} 0, got {show(v)}", argument)
-        out[cls] = x
+            raise CharterError(f"{what} for Series {cls} must be {'above' if positive else 'at least'} 0, "
+                               f"got {show(v)}", f"{argument} row {i}")
+        if x > MAX_PRICE or (positive and x < MIN_PRICE):
+            raise CharterError(f"{what} {show(v)} for Series {cls} is outside the limits ${float(MIN_PRICE):g} to "
+                               f"${MAX_PRICE:,} per share", f"{argument} row {i}")
+        out[cls], row_of[cls] = x, i
     return out
 
 
@@ -627,8 +796,9 @@ def scenarios(value, argument: str = "scenarios"):
         where = f"{argument} row {i}"
         for c in r:
             _check_cell(c, where)
-        if not out and i == 1 and isinstance(r[0], str) and not _looks_numeric(r[0]):
-            continue                                                  # header row
+        if not out and i == 1 and (_header_cell(r[0]) in ("exit value", "exit", "proceeds", "equity value")
+                                   or _header_cell(r[1]) == "probability"):
+            continue                                                  # header row, by its labels
         if len(r) > 4 and any(not is_blank(c) for c in r[4:]):
             raise CharterError("has more than 4 columns; give Exit Value | Probability | Years | Discount Rate", where)
         exit_value = money(r[0], f"{where} Exit Value")

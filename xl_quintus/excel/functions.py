@@ -96,7 +96,7 @@ def excel_errors(fn):
     @functools.wraps(fn)
     def wrapper(*args):
         try:
-            return fn(*args)
+            return arguments.result_within_limits(fn(*args))
         except QuintusExcelError:
             raise
         except CharterError as e:
@@ -265,8 +265,10 @@ def QCASH(class_, shares, declared_unpaid_dividend_per_share=None, terms=None):
     charter = arguments.charter(terms)
     series_terms = charter.terms(arguments.series(class_, charter))
     n = arguments.whole_shares(arguments.scalar(shares, "shares"), "shares")
-    div = arguments.optional_money(declared_unpaid_dividend_per_share, "declared_unpaid_dividend_per_share")
-    return cents_to_float(to_cents(cash_amount_due(series_terms, n, div or 0)))
+    raw = arguments.scalar(declared_unpaid_dividend_per_share, "declared_unpaid_dividend_per_share")
+    div = None if arguments.is_blank(raw) else arguments.per_share(
+        raw, "declared_unpaid_dividend_per_share", "an unpaid dividend per share")
+    return arguments.money_result(to_cents(cash_amount_due(series_terms, n, div or 0)), "the Cash Amount")
 
 
 @func
@@ -311,7 +313,8 @@ def QRECAP(class_, shares, per_common_share, conversion_price=None, terms=None):
     charter = arguments.charter(terms)
     series_terms = charter.terms(arguments.series(class_, charter))
     n = arguments.whole_shares(arguments.scalar(shares, "shares"), "shares")
-    per = arguments.number(arguments.scalar(per_common_share, "per_common_share"), "per_common_share")
+    per = arguments.per_share(arguments.scalar(per_common_share, "per_common_share"), "per_common_share",
+                              "what each share of Common received")
     cp = arguments.optional_price(conversion_price, "conversion_price", "a Conversion Price")
     return to_float(recapitalization_entitlement(series_terms, n, per, cp))
 
