@@ -17,14 +17,47 @@ authentication, CORS) with one guard in front of ``POST .../xlwings/custom-funct
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
+import sys
 
 os.environ["XLWINGS_ON_SERVER"] = "true"    # before xlwings is imported (xlwings_server.config does the same)
 
+# xlwings checks every argument cell for Pyodide's JsNull with ``from pyodide.ffi import JsNull``
+# (xlwings.utils.is_jsnull, udfs_officejs.js_to_none). Outside Pyodide that import fails, and a
+# failed import is not remembered: each cell costs a search of every sys.path entry (~0.7 ms)
+# under the import lock, so a 50-row cap table spent ~100 ms there and threads queued on the
+# lock. On this server (CPython, no Pyodide) both answers are fixed: nothing is a JsNull. So
+# ``None`` in sys.modules (Python's "no such module") makes the import fail at once, and the two
+# checks are given their outside-Pyodide answers directly.
+_NO_PYODIDE = "pyodide" not in sys.modules and importlib.util.find_spec("pyodide") is None
+if _NO_PYODIDE:
+    sys.modules["pyodide"] = None
+
+import xlwings.conversion.standard  # noqa: E402
+import xlwings.pro.udfs_officejs  # noqa: E402
+import xlwings.utils  # noqa: E402
 from xlwings.pro.udfs_officejs import date_format_language_map  # noqa: E402
+from xlwings_server import databases as _databases  # noqa: E402
 from xlwings_server import main as _server  # noqa: E402
+
+
+def _never_jsnull(value) -> bool:
+    return False
+
+
+def _as_is(arg):
+    return arg
+
+
+if _NO_PYODIDE:
+    for _module, _name, _fast in ((xlwings.utils, "is_jsnull", _never_jsnull),
+                                  (xlwings.conversion.standard, "is_jsnull", _never_jsnull),
+                                  (xlwings.pro.udfs_officejs, "js_to_none", _as_is)):
+        if hasattr(_module, _name):
+            setattr(_module, _name, _fast)
 
 logger = logging.getLogger(__name__)
 
@@ -175,4 +208,16 @@ async def _reply(send, status: int, text: str):
 
 # Inside xlwings Server's CORS middleware, so refusals carry the same CORS headers as answers.
 _server.app.add_middleware(CallGuard)
+
+
+# Without an object cache (XLWINGS_OBJECT_CACHE_URL unset; the Q-functions return no object
+# handles) xlwings Server's Redis dependency yields None, but as a plain generator FastAPI runs
+# it in its thread pool: two thread hand-offs per call, which queue behind busy threads under
+# load. The same None, from an async dependency (FastAPI's documented dependency_overrides).
+async def _no_redis_client():
+    yield None
+
+
+if _databases.redis_pool is None:
+    _server.app.dependency_overrides[_databases.get_redis_client] = _no_redis_client
 app = _server.main_app

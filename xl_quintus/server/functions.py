@@ -20,6 +20,7 @@ import asyncio
 import functools
 import inspect
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import TERMS_DIR_ENV
@@ -39,19 +40,28 @@ def terms_folder() -> Path:
 arguments.TERMS_FOLDER = terms_folder()
 
 
+# Few threads: Python runs one of them at a time, so more would only contend for the GIL;
+# two keep the event loop free and a short call from waiting behind one long one.
+THREADS = max(1, int(os.environ.get("XL_QUINTUS_THREADS", "2")))
+_EXECUTOR = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="xl-quintus")
+
+
 def _off_the_loop(fn):
     """``fn`` as an async function that runs in a worker thread; xlwings' metadata
     (``__xlfunc__``: arguments, help, return options) and the signature carry over."""
 
     @functools.wraps(fn)
-    async def call(*args, **kwargs):
-        return await asyncio.to_thread(fn, *args, **kwargs)
+    async def call(*args):
+        return await asyncio.get_running_loop().run_in_executor(_EXECUTOR, functools.partial(fn, *args))
 
     return call
 
 
 __all__ = [name for name in _functions.__all__ if inspect.isfunction(getattr(_functions, name))]
 
+# XL_QUINTUS_INLINE_CALLS=1 registers the plain functions (xlwings Server's own behaviour): the
+# baseline benchmarks/bench_server.py measures the threads against.
+_inline = os.environ.get("XL_QUINTUS_INLINE_CALLS") == "1"
 for _name in __all__:
-    globals()[_name] = _off_the_loop(getattr(_functions, _name))
+    globals()[_name] = getattr(_functions, _name) if _inline else _off_the_loop(getattr(_functions, _name))
 del _name
