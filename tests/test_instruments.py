@@ -360,3 +360,47 @@ def test_the_exercise_map_answers_like_the_search_under_optimal(ct, values):
         except CharterError:
             got = "cycle"
         assert got == expected
+
+
+# -- QCHECK, QIPO, QELECTION --------------------------------------------------------------------
+
+SMALL = [HEADER, ["x", "A", 1_000, None], ["y", "B", 100, None], ["w", "B", 50, 1.43],
+         ["p", "Common", 99_999_000, None], ["o", "Common", 500, 0.10]]
+
+
+def test_qcheck_counts_options_and_warrants_against_authorized_and_3i(quintus_sample):
+    from xl_quintus.excel import QCHECK
+
+    # The sample has every authorized B and C outstanding: the charter's warrants would issue
+    # 192,262 B and 55,340 C more (IV.B: B 1,000,000, C 3,000,000 authorized).
+    found = QCHECK(_sample_with_warrants(quintus_sample))
+    assert [r[0] for r in found[1:]] == ["authorized with options and warrants"] * 2
+    assert found[1][2] == ("Series B: 1,192,262 shares outstanding and issuable on exercise of options and "
+                           "warrants exceed the 1,000,000 authorized")
+    # 3(i): converting 1,000 A + 100 B needs 1,100 Common, 100,000,000 - 99,999,000 = 1,000
+    # unissued (short 100); with the B warrant exercised and converted 1,150 are needed and the
+    # Common option takes 500 of the 1,000: 500 left (short 650).
+    found = QCHECK(SMALL)
+    assert found[1][2].endswith("needs 1,100 Common; only 1,000 are authorized but unissued (short 100)")
+    assert found[2][0] == "reservation with options and warrants"
+    assert "needs 1,150 Common; only 500 are" in found[2][2] and found[2][2].endswith("(short 650)")
+    assert QCHECK(TEXTBOOK)[1][0] == "OK"
+
+
+def test_qipo_converts_only_outstanding_shares_and_lists_instruments():
+    from xl_quintus.excel import QIPO
+
+    rows = QIPO(20, 60_000_000, SMALL)
+    by = {r[1]: r for r in rows[1:] if r[0] in ("x", "y", "w", "o")}
+    assert by["A"][3] == 1_000 and by["B"][3] == 100                 # 1:1 at the issue price
+    assert by["B @ 1.43"] == ["w", "B @ 1.43", 50, "not converted", 0.0]
+    assert by["Common @ 0.10"] == ["o", "Common @ 0.10", 500, "not converted", 0.0]
+    total = next(r for r in rows if r[0] == "Total")
+    assert total[2] == 1_100 and total[3] == 1_100                   # instruments not counted
+
+
+def test_qelection_counts_an_exercised_b_warrant_in_the_a_d_vote(quintus_sample):
+    from xl_quintus.excel import QELECTION
+
+    rows = QELECTION(100_000_000, _sample_with_warrants(quintus_sample))
+    assert rows[1][1] is True and "Warrant B" in rows[1][4]

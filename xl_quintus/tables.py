@@ -194,8 +194,9 @@ def term_value(charter: Charter, cls: str, term: str):
     return value[term]
 
 
-def ipo_table(result, show_owed: bool = False) -> list[list]:
-    """QIPO: per holder and series, Total, the 3(i) reservation, and the 3(b) verdict."""
+def ipo_table(result, show_owed: bool = False, tranches=()) -> list[list]:
+    """QIPO: per holder and series, Total, options and warrants (not converted), the 3(i)
+    reservation, and the 3(b) verdict."""
     header = ["Holder", "Class", "Shares", "Common Issued", "Cash Amount"] + (["Cash Owed"] if show_owed else [])
     pad = [""] if show_owed else []
     rows = [header]
@@ -205,6 +206,9 @@ def ipo_table(result, show_owed: bool = False) -> list[list]:
     rows.append(["Total", "", sum(r.shares for r in result.rows), sum(r.common for r in result.rows),
                  cents_to_float(sum(r.cash_cents for r in result.rows))]
                 + ([cents_to_float(sum(r.owed_cents for r in result.rows))] if show_owed else []))
+    for t in tranches:               # 3(b) converts "shares of ... Preferred Stock" outstanding only
+        for holder, n in t.holdings_by_holder:
+            rows.append([holder, t.label, n, "not converted", 0.0] + ([0.0] if show_owed else []))
     short = result.reserved_needed - result.reserved_available
     rows.append(["Reservation (3(i))", "authorized unissued Common", result.reserved_available, result.reserved_needed,
                  f"short by {short:,} shares" if short > 0 else "sufficient"] + pad)
@@ -248,17 +252,32 @@ def approval_table(tallies) -> list[list]:
     return rows
 
 
-def check_table(cap_table: CapTable, unknown, reserved: tuple[int, int]) -> list[list]:
-    """QCHECK: authorized limits (IV.A, IV.B), unknown classes, 3(i) reservation; or OK."""
+def check_table(cap_table: CapTable, unknown, reserved: tuple[int, int],
+                reserved_with_instruments: tuple[int, int] | None = None) -> list[list]:
+    """QCHECK: authorized limits (IV.A, IV.B), unknown classes, 3(i) reservation; or OK.
+    With options and warrants, the limits and the reservation again, counting every share
+    they can issue (``reserved_with_instruments``: as if all were exercised)."""
     rows = [["Check", "Clause", "Finding"]]
     for row, label, _ in unknown:
         rows.append(["unknown class", "IV.A, IV.B", f'cap_table row {row}: "{label}" is not a class of {cap_table.charter.name} stock'])
-    for f in cap_table.authorized_findings():
+    outstanding = cap_table.authorized_findings()
+    for f in outstanding:
         rows.append([f.check, f.clause, f.message])
     needed, available = reserved
     if needed > available:
         rows.append(["reservation", "IV.B.3(i)", f"conversion of all outstanding preferred needs {needed:,} Common; "
                      f"only {available:,} are authorized but unissued (short {needed - available:,})"])
+    if cap_table.instruments:
+        already = {(f.clause, f.message.split(":")[0]) for f in outstanding}
+        for f in cap_table.authorized_findings(with_instruments=True):
+            if (f.clause, f.message.split(":")[0]) not in already:
+                rows.append(["authorized with options and warrants", f.clause, f.message])
+        needed, available = reserved_with_instruments
+        if needed > available and (needed, available) != tuple(reserved):
+            rows.append(["reservation with options and warrants", "IV.B.3(i)",
+                         f"conversion of all outstanding preferred and of the preferred issuable on exercise needs "
+                         f"{needed:,} Common; only {available:,} are authorized, unissued and not issuable on "
+                         f"exercise of Common options and warrants (short {needed - available:,})"])
     if len(rows) == 1:
         rows.append(["OK", "IV.A, IV.B, IV.B.3(i)", "authorized shares, classes and the conversion reserve all hold"])
     return rows

@@ -230,6 +230,14 @@ def reservation(cap_table: CapTable, conversion_prices: Mapping[str, Fraction] |
     return sum(_common_by_row(_holder_rows(cap_table, rate))), _unissued(cap_table)
 
 
+def reservation_with_instruments(cap_table: CapTable,
+                                 conversion_prices: Mapping[str, Fraction] | None = None) -> tuple[int, int]:
+    """3(i) counting options and warrants as if all were exercised: (Common issuable on
+    conversion of all preferred outstanding and issuable on exercise, 3(h) per holder;
+    authorized Common neither issued nor issuable on exercise of Common options and warrants)."""
+    return reservation(cap_table.with_exercised(cap_table.tranches), conversion_prices)
+
+
 def recapitalization_entitlement(terms: SeriesTerms, shares: int, per_common_share: Fraction,
                                  conversion_price: Fraction | None = None) -> Fraction:
     """3(f): after a recapitalization of the Common, a preferred holder converting receives

@@ -24,7 +24,8 @@ from ..charter.anti_dilution import run_ledger
 from ..charter.approvals import requirements, resolve_action, tally
 from ..charter.dividends import as_converted_distribution, cash_dividend, dividends_owed
 from ..charter.conversion import (Offering, cash_amount_due, common_on_conversion, conversion_rate, ipo_conversion,
-                         ipo_ratchet_rate, recapitalization_entitlement, reservation)
+                         ipo_ratchet_rate, recapitalization_entitlement, reservation,
+                         reservation_with_instruments)
 from ..errors import CharterError
 from ..exit.model import Who, model_for
 from ..exit.valuation import DLOM_METHODS, Market, Scenario, backsolve, dlom, opm, pwerm
@@ -298,7 +299,7 @@ def QIPO(price_per_share, aggregate_offering, cap_table, conversion_prices=None,
         arguments.optional_money(legally_available, "legally_available"),
         arguments.class_values(unpaid_dividends, charter, "unpaid_dividends", "unpaid dividends per share"),
         split_factor)
-    return ipo_table(result, show_owed=legally_available not in (None, ""))
+    return ipo_table(result, show_owed=legally_available not in (None, ""), tranches=table.tranches)
 
 
 @func
@@ -414,7 +415,7 @@ def QCHECK(cap_table, conversion_prices=None, terms=None):
     unknown: list = []
     table = arguments.cap_table(cap_table, charter, unknown=unknown)
     cps, _ = _conversion_prices(conversion_prices, charter, table)
-    return check_table(table, unknown, reservation(table, cps))
+    return check_table(table, unknown, reservation(table, cps), reservation_with_instruments(table, cps))
 
 
 # -- Section 1: dividends ------------------------------------------------------------------------
