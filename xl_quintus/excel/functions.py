@@ -1,7 +1,8 @@
 """The Excel functions of xl-quintus (xlwings custom functions).
 
-Thin on purpose: each function reads its arguments with ``xl_quintus.inputs``, calls the
-charter engine, and returns a number or a table that spills. Bad input fails with one line
+Thin on purpose: each function reads its arguments with ``arguments``, calls the charter
+engine (``exit.model.model_for`` for a waterfall model), and returns a number or a table that
+spills (shaped by ``xl_quintus.tables``). Bad input fails with one line
 naming the function, the argument, the value and the clause or rule (``QuintusExcelError``,
 an ``xlwings.XlwingsError``, which xlwings Server and Lite show as ``#VALUE!`` with that
 message and classic xlwings shows in the cell).

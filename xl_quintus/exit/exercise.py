@@ -127,7 +127,7 @@ class ExercisedDistribution:
         """Each row's net (then Unallocated, if any) in cents adding up to the proceeds:
         largest remainder, ties to the earlier row (interpretations: Money)."""
         parts = [r.net for r in self.rows] + ([self.unallocated] if self.unallocated else [])
-        return largest_remainder_cents(parts, int(self.proceeds * 100))
+        return largest_remainder_cents(parts, to_cents(self.proceeds))
 
     def paid_cents(self, row: NetRow) -> int:
         """The exercise price paid, rounded to the cent (half-up)."""

@@ -1,8 +1,17 @@
 """The float path of a sweep over many exit values, and its documented rounding.
 
-Proceeds go to whole cents half-up (as ``proceeds_to_cents``) and parts to cents by largest
-remainder (as ``numbers.largest_remainder_cents``), vectorised in numpy; every row a float could
-judge differently from exact arithmetic is flagged as doubtful so the caller redoes it exactly.
+The rounding is the exact engine's, vectorised in numpy; the exact functions stay the rule
+and the reference:
+
+- proceeds to whole cents, half-up: ``floor(x * 100 + 0.5)`` in floats, and every value within
+  a hair of half a cent through ``proceeds_to_cents`` itself (``_proceeds_cents_np``);
+- parts to cents by largest remainder: each part's floor, then the missing cents one each to
+  the largest remainders, ties to the earlier part, as ``numbers.largest_remainder`` does
+  (``_cents_np``);
+- every row a float could judge differently from exact arithmetic (a part within its float
+  error of a whole cent, remainders too close to order, a miscount of missing cents) is
+  flagged as doubtful, and the caller redoes those rows exactly with ``numbers``
+  (``ExitModel.sweep_cents``), so a sweep's cents equal the exact engine's, value for value.
 """
 
 from __future__ import annotations
