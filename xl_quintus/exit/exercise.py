@@ -164,6 +164,8 @@ class ExerciseModel:
         self._inner: dict[frozenset, ExitModel] = {}
         self._map = None
         self._calls = 0
+        self._whole_cache: dict = {}
+        self._layouts: dict = {}
 
     # -- one exercised set -----------------------------------------------------------------------
 
@@ -410,6 +412,11 @@ class ExerciseModel:
     def layout(self, state: frozenset) -> list[list[Fraction]]:
         """Per waterfall row, its share of each class of the cap table after ``state`` is
         exercised (then Unallocated): the matrix from a class vector to the row vector."""
+        if state not in self._layouts:
+            self._layouts[state] = self._layout(state)
+        return self._layouts[state]
+
+    def _layout(self, state: frozenset) -> list[list[Fraction]]:
         after = self.inner(state).cap_table
         classes = list(after.classes_present)
         width = len(classes) + 1
@@ -538,18 +545,21 @@ class ExerciseModel:
             got[rows], doubt[rows] = who.sweep(self, v, cents[rows], whole, err)
         return got, doubt
 
-    @staticmethod
-    def _whole(matrix, paid, pw, s: int, shift: Fraction) -> np.ndarray:
+    def _whole(self, matrix, paid, pw, s: int, shift: Fraction) -> np.ndarray:
         """Per waterfall row, whether its net is a whole number of cents at every whole-cent
         exit value on this segment: cents = 100 a + b c is whole for every whole c when the
-        slope b and the intercept 100 a are whole."""
-        p, values, slopes = pw.points[s], pw.values[s], pw.slopes[s]
-        out = []
-        for row, paid_j in zip(matrix, paid):
-            b = sum((m * sl for m, sl in zip(row, slopes)), ZERO)
-            a = sum((m * (v + sl * (shift - p)) for m, v, sl in zip(row, values, slopes)), ZERO) - paid_j
-            out.append(b.denominator == 1 and (a * 100).denominator == 1)
-        return np.array(out, dtype=bool)
+        slope b and the intercept 100 a are whole (cached per set, election and segment)."""
+        key = (id(pw), s, shift)
+        if key not in self._whole_cache:
+            p, values, slopes = pw.points[s], pw.values[s], pw.slopes[s]
+            out = []
+            for row, paid_j in zip(matrix, paid):
+                terms = [(m, j) for j, m in enumerate(row) if m]          # one class (or Unallocated)
+                b = sum((m * slopes[j] for m, j in terms), ZERO)
+                a = sum((m * (values[j] + slopes[j] * (shift - p)) for m, j in terms), ZERO) - paid_j
+                out.append(b.denominator == 1 and (a * 100).denominator == 1)
+            self._whole_cache[key] = (pw, np.array(out, dtype=bool))
+        return self._whole_cache[key][1]
 
 
 def _locate(points: list[Fraction], at_point: list, intervals: list, cents: np.ndarray):
