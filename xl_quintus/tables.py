@@ -98,13 +98,6 @@ def exercised_waterfall_table(dist: ExercisedDistribution, by: str = "class") ->
     return [header] + rows
 
 
-def payee(model, label):
-    """QPAYOUT's ``who`` for a model: net of exercise prices when there are instruments."""
-    if isinstance(model, ExerciseModel):
-        return model.payee(label)
-    return Who(model.cap_table, label)
-
-
 def election_table(model: ExitModel, election: Election) -> list[list]:
     """Which groups convert, under which rule, and (class elections) who is in favour under
     the rule that decided (carried by ``election``; nothing is searched here)."""

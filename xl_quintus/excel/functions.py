@@ -28,10 +28,9 @@ from ..charter.conversion import (Offering, cash_amount_due, common_on_conversio
                          ipo_ratchet_rate, recapitalization_entitlement, reservation,
                          reservation_with_instruments)
 from ..errors import CharterError
-from ..exit.model import Who, model_for
+from ..exit.model import model_for
 from ..exit.valuation import DLOM_METHODS, Market, Scenario, backsolve, dlom, opm, pwerm
-from ..numbers import cents_to_float, to_cents, to_float
-from ..tables import payee as tables_payee
+from ..numbers import to_cents, to_float
 from ..tables import (TERMS, approval_table, board_table, breakpoints_table, check_table, dividend_table, election_table,
                       ipo_table, ledger_table, payout_value, term_value, voting_power_table, waterfall_table)
 from ..tables import valuation_table
@@ -178,7 +177,7 @@ def QPAYOUT(proceeds, who, cap_table, conversions=None, conversion_prices=None, 
             as_of=None):
     """What one class, group or holder receives in a liquidation (charter IV.B Section 2), in dollars and cents. Give a column of exit values to get a column of payouts. Under a fixed election exact payouts never fall as proceeds rise, but rounded cents can fall by one cent (largest remainder moves the odd cent between classes and holders)."""
     model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
-    payee = tables_payee(model, arguments.text(who, "who", "a class, group or holder"))
+    payee = model.payee(arguments.text(who, "who", "a class, group or holder"))
     if not isinstance(proceeds, (list, tuple)):
         return payout_value(model, arguments.money(proceeds, "proceeds"), payee)
     grid = arguments.rows(proceeds)

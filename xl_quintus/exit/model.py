@@ -106,6 +106,11 @@ class ExitModel:
                 out.setdefault(holder, {})[cls] = c
         return out
 
+    def payee(self, label) -> "Who":
+        """QPAYOUT's ``who``: a class, a group of classes or a holder of this cap table (an
+        ``ExerciseModel`` gives its payees net of exercise prices, with the same call)."""
+        return Who(self.cap_table, label)
+
     def payout_cents(self, proceeds, who: "Who") -> int:
         dist, _ = self.distribution(proceeds)
         return who.cents(self, dist)
