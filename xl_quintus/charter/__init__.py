@@ -39,7 +39,7 @@ CLAUSES: dict[str, tuple[str, ...] | str] = {
     "IV.B.3(a)": (_C + "conversion.conversion_rate", _C + "conversion.cash_amount_due",
                   _C + "liquidation.Waterfall._cash_amounts", _C + "election.OptimalElection.run",
                   _C + "election.fixed_election"),
-    "IV.B.3(b)": (_C + "conversion.ipo_conversion",),
+    "IV.B.3(b)": (_C + "conversion.ipo_conversion", _C + "conversion.offering_price"),
     "IV.B.3(b)(i)": (_C + "conversion.qualified_ipo",),
     "IV.B.3(b)(ii)": (_C + "conversion.ipo_ratchet_rate", _C + "approvals.requirements"),
     "IV.B.3(b)(iii)": (_C + "conversion.ipo_ratchet_rate", _C + "approvals.requirements"),

@@ -41,6 +41,15 @@ def conversion_rate(terms: SeriesTerms, conversion_price: Fraction | None = None
     return terms.original_issue_price / cp
 
 
+def offering_price(price: Fraction) -> Fraction:
+    """3(b): "the price per share of the public offering" divides the ratchet prices, so it
+    must be above 0 (the one check of it)."""
+    if price <= 0:
+        raise CharterError(f"the public offering price must be above 0, got {float(price):g}",
+                           term="public offering price", clause="IV.B.3(b)")
+    return price
+
+
 def ipo_ratchet_rate(terms: SeriesTerms, conversion_price: Fraction | None, ipo_price: Fraction,
                      split_factor: Fraction = Fraction(1)) -> Fraction:
     """3(b)(ii)/(iii) proviso: at a qualified IPO priced below the Series E Price ($8.30) or
@@ -51,9 +60,7 @@ def ipo_ratchet_rate(terms: SeriesTerms, conversion_price: Fraction | None, ipo_
     base = conversion_rate(terms, conversion_price)
     if terms.ipo_ratchet_price is None:
         return base
-    if ipo_price <= 0:
-        raise CharterError(f"the public offering price must be above 0, got {float(ipo_price)}",
-                           term="public offering price", clause="IV.B.3(b)")
+    offering_price(ipo_price)
     threshold = terms.ipo_ratchet_price / split_factor
     if ipo_price < threshold:
         return max(threshold / ipo_price, base)
@@ -189,9 +196,7 @@ def ipo_conversion(cap_table: CapTable, offering: Offering,
     charter = cap_table.charter
     cps = dict(conversion_prices or {})
     divs = dict(declared_unpaid or {})
-    if offering.price_per_share <= 0:
-        raise CharterError(f"the price per share must be above 0, got {float(offering.price_per_share)}",
-                           term="public offering price", clause="IV.B.3(b)")
+    offering_price(offering.price_per_share)
     if offering.aggregate < 0:
         raise CharterError(f"the aggregate offering cannot be negative, got {float(offering.aggregate)}",
                            term="aggregate offering price", clause="IV.B.3(b)")
