@@ -113,8 +113,7 @@ def payoff(model) -> Payoff:
         b = points[i + 1] if i + 1 < len(points) else None
         election = intervals[i]
         if isinstance(election, CharterError):
-            where = f"between ${float(a):,.2f} and ${float(b):,.2f}" if b is not None else f"above ${float(a):,.2f}"
-            raise CharterError(f"the 3(a) conversion choices have no stable outcome for exit values {where} "
+            raise CharterError(f"the 3(a) conversion choices have no stable outcome for exit values {_range(a, b)} "
                                f"({election.message}); no value can be put on a payout there", "conversions")
         pw = model.piecewise(election.converting)
         payees = tuple(pw.classes)
@@ -137,105 +136,39 @@ def _exercise_payoff(em) -> Payoff:
     "Options and warrants in a cap table"): rows for the classes' shares outstanding, then
     one per tranche (net of the exercise price paid), then Unallocated.
 
-    For a set S of exercised tranches the outcome at proceeds x is the ordinary model of the
-    cap table after exercise (``em.inner(S)``) at x + (prices paid by S): its payout functions
-    shifted, a class's shares outstanding and each exercised tranche taking their part of the
-    class, a tranche less its price. Which set is exercised changes only where a comparison
-    the exercise search makes (payout per share of a class, with S and the tranche exercised,
-    against the tranche's price) changes sign; those comparisons are piecewise linear, so the
-    line of exit values is split at their zeros (and at their jumps across zero) until inside
-    every interval each keeps its sign: there the search takes the same path, and S is fixed.
+    The exercise map (``ExerciseModel.exercise_map``, exact: split where a comparison of the
+    exercise search changes sign) gives the exercised set S on each interval of exit values.
+    There the outcome at proceeds x is the ordinary model of the cap table after exercise at
+    x + (prices paid by S): its payout functions shifted, each class's shares outstanding and
+    each exercised tranche taking their part of the class (``ExerciseModel.layout``), a
+    tranche less its price (``ExerciseModel.paid_vector``).
     """
-    tranches = em.tranches
-    classes = list(em.cap_table.classes_present)
-    payees = tuple(classes + [t.label for t in tranches] + [UNALLOCATED])
-
-    def paid(exercised) -> Fraction:
-        return sum((tranches[i].exercise_paid for i in exercised), ZERO)
-
-    def gap_zeros(exercised, i, a, b) -> set:
-        """Where tranche i's comparison under ``exercised`` is zero or changes sign in (a, b)."""
-        inner = em.inner(exercised)
-        pay, shift, t = payoff(inner), paid(exercised), tranches[i]
-        j, n = pay.payees.index(t.cls), inner.cap_table.shares(t.cls)
-        out = set()
-        prev = None                                            # (x, left limit) at a piece end
-        for k, s in enumerate(pay.starts):
-            e = pay.starts[k + 1] if k + 1 < len(pay.starts) else None
-            x0, x1 = max(s - shift, a), (e - shift if e is not None else None)
-            if b is not None and x0 >= b or (x1 is not None and x1 <= a):
-                continue
-            x1 = x1 if b is None or (x1 is not None and x1 < b) else b
-            g0 = (pay.base[k][j] + pay.slope[k][j] * (x0 + shift - s)) / n - t.exercise_price
-            gs = pay.slope[k][j] / n
-            if prev is not None and prev[0] == x0 and (prev[1] > 0) != (g0 > 0):
-                out.add(x0)                                    # a jump across the price
-            if g0 == 0 and x0 > a:
-                out.add(x0)
-            if gs:
-                z = x0 - g0 / gs
-                if z > x0 and (x1 is None or z < x1):
-                    out.add(z)
-            if x1 is not None:
-                prev = (x1, g0 + gs * (x1 - x0))
-        return {z for z in out if z > a and (b is None or z < b)}
-
-    points: set = {ZERO}
-    settled: dict = {}
-    for _ in range(200):
-        srt = sorted(points)
-        new: set = set()
-        chosen = []
-        for a, b in zip(srt, srt[1:] + [None]):
-            if (a, b) in settled:
-                chosen.append(settled[(a, b)])
-                continue
-            x = (a + b) / 2 if b is not None else a + 1 + a
-            consulted: list = []
-            try:
-                state = em.solve(x, consulted)
-            except CharterError as e:
-                where = f"between ${float(a):,.2f} and ${float(b):,.2f}" if b is not None else f"above ${float(a):,.2f}"
-                raise CharterError(f"{e.message} for exit values {where}; no value can be put on a payout there",
-                                   e.argument) from None
-            found = set()
-            for exercised, i in dict.fromkeys(consulted):
-                found |= gap_zeros(exercised, i, a, b)
-            chosen.append(state)
-            if found:
-                new |= found
-            else:
-                settled[(a, b)] = state
-        if not new:
-            break
-        points |= new
-    else:
-        raise CharterError("could not settle the exercise choices over all exit values", "cap_table")
-
+    points, _, intervals = em.exercise_map()
+    payees = tuple(em.columns()) + (UNALLOCATED,)
     starts, base, slope = [], [], []
-    for (a, b), state in zip(zip(srt, srt[1:] + [None]), chosen):
+    for i, a in enumerate(points):
+        b = points[i + 1] if i + 1 < len(points) else None
+        state = intervals[i]
+        if isinstance(state, CharterError):
+            raise CharterError(f"{state.message} for exit values {_range(a, b)}; no value can be put on a payout "
+                               f"there", state.argument)
         inner = em.inner(state)
-        pay, shift = payoff(inner), paid(state)
+        pay = payoff(inner)
+        matrix, paid = em.layout(state), em.paid_vector(state)
+        shift = sum(paid, ZERO)
+
+        def rows(vec, with_price, matrix=matrix, paid=paid):
+            return tuple(sum((m * v for m, v in zip(row, vec)), ZERO) - (p if with_price else ZERO)
+                         for row, p in zip(matrix, paid))
+
         for s in [a] + [p - shift for p in pay.starts if p - shift > a and (b is None or p - shift < b)]:
             k = bisect.bisect_right(pay.starts, s + shift) - 1
-            _merge(starts, base, slope, s, _net_rows(em, inner, pay.payees, pay.at(s + shift), state, True),
-                   _net_rows(em, inner, pay.payees, pay.slope[k], state, False))
+            _merge(starts, base, slope, s, rows(pay.at(s + shift), True), rows(pay.slope[k], False))
     return Payoff(payees, tuple(starts), tuple(base), tuple(slope))
 
 
-def _net_rows(em, inner, inner_payees, vec, exercised, with_price: bool) -> tuple:
-    """An outcome of the cap table after exercise (``vec``: its classes, then Unallocated) as
-    rows of the cap table with instruments: each class's shares outstanding and each exercised
-    tranche take their part of the class (pro rata to shares: every share of a class is paid
-    alike), a tranche less its exercise price (``with_price``; not for slopes)."""
-    col = {p: k for k, p in enumerate(inner_payees)}
-    after = inner.cap_table
-    row = [vec[col[c]] * em.cap_table.shares(c) / after.shares(c) for c in em.cap_table.classes_present]
-    for i, t in enumerate(em.tranches):
-        part = vec[col[t.cls]] * t.shares / after.shares(t.cls) if i in exercised else ZERO
-        row.append(part - (t.exercise_paid if with_price and i in exercised else ZERO))
-    row.append(vec[col[UNALLOCATED]])
-    return tuple(row)
+def _range(a, b) -> str:
+    return f"between ${float(a):,.2f} and ${float(b):,.2f}" if b is not None else f"above ${float(a):,.2f}"
 
 
 # -- the option pricing method -----------------------------------------------------------------
