@@ -187,6 +187,54 @@ def per_share(value, argument: str, what: str, positive: bool = False) -> Fracti
     return x
 
 
+@dataclass(frozen=True)
+class MoneyRange:
+    """A range of exit values as Excel passed it (``grid``), with the non-blank cells as
+    floats in reading order (``values``) and where they are (``where``: (row, column) per
+    value, or None when every cell holds one)."""
+
+    grid: list
+    values: "np.ndarray"
+    where: list | None
+
+    def fill(self, results) -> list:
+        """``results`` (one per value) laid out in the shape of ``grid``; blanks stay blank."""
+        if self.where is None:
+            if len(self.grid) == len(self.values) and all(len(r) == 1 for r in self.grid):
+                return [[v] for v in results]                    # a column: one value a row
+            it = iter(results)
+            return [[next(it) for _ in r] for r in self.grid]
+        it = iter(results)
+        out = [["" for _ in r] for r in self.grid]
+        for (i, j), v in zip(self.where, it):
+            out[i][j] = v
+        return out
+
+
+def money_range(value, argument: str = "proceeds") -> MoneyRange:
+    """A range of amounts of money, each read as :func:`money` reads one cell (the k-th value
+    named in a message). A range of plain numbers, the common case (a column of a million exit
+    values), is checked in bulk: its floats are the values :func:`money` would give."""
+    import numpy as np
+
+    grid = value if isinstance(value, list) and value and all(type(r) is list for r in value) else rows(value)
+    cells = [c for r in grid for c in r]
+    if cells and all(type(c) is float or type(c) is int for c in cells):
+        try:
+            arr = np.array(cells, dtype=float)
+        except OverflowError:
+            arr = None
+        if arr is not None and np.isfinite(arr).all() and not ((arr < 0) | (arr >= MAX_MONEY)).any():
+            return MoneyRange(grid, arr, None)
+    where, values = [], []
+    for i, r in enumerate(grid):
+        for j, c in enumerate(r):
+            if not is_blank(c):
+                values.append(float(money(c, f"{argument} (value {len(values) + 1})")))
+                where.append((i, j))
+    return MoneyRange(grid, np.array(values, dtype=float), where)
+
+
 def optional_price(value, argument: str, what: str) -> Fraction | None:
     """An optional one-cell price: blank is None; otherwise above 0, within the price limits."""
     value = scalar(value, argument)

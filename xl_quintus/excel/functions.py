@@ -17,6 +17,7 @@ import functools
 import inspect
 from fractions import Fraction
 
+import numpy as np
 import xlwings
 from xlwings import arg, func
 
@@ -180,15 +181,11 @@ def QPAYOUT(proceeds, who, cap_table, conversions=None, conversion_prices=None, 
     payee = model.payee(arguments.text(who, "who", "a class, group or holder"))
     if not isinstance(proceeds, (list, tuple)):
         return payout_value(model, arguments.money(proceeds, "proceeds"), payee)
-    grid = arguments.rows(proceeds)
-    if not grid:
+    read = arguments.money_range(proceeds, "proceeds")
+    if not read.grid:
         raise CharterError("the range of exit values is empty", "proceeds")
-    flat_values = [(i, j, c) for i, r in enumerate(grid) for j, c in enumerate(r) if not arguments.is_blank(c)]
-    values = [float(arguments.money(c, f"proceeds (value {k + 1})")) for k, (_, _, c) in enumerate(flat_values)]
-    cents = model.payouts_cents(values, payee)
-    out = [["" for _ in r] for r in grid]
-    for (i, j, _), c in zip(flat_values, cents):
-        out[i][j] = c / 100
+    cents = model.payouts_cents(read.values, payee)
+    out = read.fill((np.asarray(cents, dtype=np.int64) / 100).tolist())
     return out if isinstance(proceeds[0], (list, tuple)) else out[0]
 
 

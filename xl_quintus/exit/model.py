@@ -120,7 +120,7 @@ class ExitModel:
         numpy sweep (:meth:`sweep_cents`, the same cents) from ``SWEEP_FROM`` values on."""
         if len(values) >= SWEEP_FROM:
             return self.sweep_cents(values, who)
-        return [self.payout_cents(v, who) for v in values]
+        return [self.payout_cents(v.item() if isinstance(v, np.generic) else v, who) for v in values]
 
     # -- piecewise -----------------------------------------------------------------------------
 
