@@ -225,3 +225,18 @@ def test_the_election_map_answers_like_the_search(ct, values):
         x = Fraction(round(p * 100), 100)
         searched = _converting(OptimalElection(ct, lambda s: m.waterfall.totals(x, s)).run)
         assert _converting(lambda: m.election_from_map(x)) == searched
+
+
+@SETTINGS
+@given(cap_tables(), st.lists(st.booleans(), min_size=9, max_size=9), proceeds)
+def test_pieces_equal_the_waterfall_exactly(ct, bits, p):
+    # the pieces are walked tier by tier (piecewise.Piecewise._walk); at every breakpoint,
+    # between two and beyond the last they equal a whole Section 2 distribution exactly
+    from xl_quintus.exit.piecewise import Piecewise
+    w = Waterfall(ct)
+    state = _fixed(ct, bits)
+    pw = Piecewise(w, state)
+    xs = pw.points + [(a + b) / 2 for a, b in zip(pw.points, pw.points[1:])] + [pw.points[-1] + 7, p]
+    for x in xs:
+        d = w.distribute(x, state)
+        assert pw.at(x) == [c.total for c in d.classes] + [d.unallocated]

@@ -191,13 +191,16 @@ class ExitModel:
                 intervals.append(self._optimal_or_cycle(x, consulted))
                 found = set()
                 for comparison in dict.fromkeys(consulted):
-                    found |= self._zeros(comparison, classes, a, b)
+                    zeros = self._zeros_of(comparison, classes)
+                    lo = bisect.bisect_right(zeros, a)
+                    hi = len(zeros) if b is None else bisect.bisect_left(zeros, b)
+                    found.update(zeros[lo:hi])
                 if found:
                     new |= found
                 else:
                     settled[(a, b)] = intervals[-1]
             if not new:
-                return srt, [self._optimal_or_cycle(p) for p in srt], intervals
+                return srt, _AtPoints(self, srt), intervals
             points |= new
         raise CharterError("could not settle the conversion choices over all exit values", term="conversion election")
 
@@ -211,6 +214,12 @@ class ExitModel:
         """Per compared payee, (class index, share of that class) pairs: the group's own
         series (a holder's option, the Pareto rule), or every holder of the group across
         every class held (a majority vote, 3(a))."""
+        cache = self.__dict__.setdefault("_weight_cache", {})
+        if (group, payee) not in cache:
+            cache[(group, payee)] = self._weights(group, payee, classes)
+        return cache[(group, payee)]
+
+    def _weights(self, group, payee, classes):
         if payee != HOLDERS:
             return [[(classes.index(m), Fraction(1)) for m in group.members]]
         voters = [holder for holder in self.cap_table.holders        # holders of the group's shares
@@ -219,13 +228,17 @@ class ExitModel:
                  for h in self.cap_table.holdings_of(holder) if h.shares]
                 for holder in voters]
 
-    def _zeros(self, comparison: Comparison, classes, a, b) -> set[Fraction]:
-        """Points inside (a, b) where a compared gain is zero or changes sign."""
+    def _zeros_of(self, comparison: Comparison, classes) -> list[Fraction]:
+        """Every exit value where a gain the comparison weighs is zero or changes sign,
+        sorted (computed once per comparison over the whole line; each interval of the
+        refinement takes those inside it)."""
+        cache = self.__dict__.setdefault("_zero_cache", {})
+        if comparison in cache:
+            return cache[comparison]
         before, after = self.piecewise(comparison.before), self.piecewise(comparison.after)
         weights = self._gain_weights(comparison.group, comparison.payee, classes)
-        inner = sorted({p for pw in (before, after) for p in pw.points if p > a and (b is None or p < b)})
-        xs = [a] + inner + [b if b is not None else (inner[-1] if inner else a) + 1]
-
+        xs = sorted(set(before.points) | set(after.points))
+        xs.append(xs[-1] + 1)                              # the last piece runs on forever
         needed = sorted({i for ws in weights for i, _ in ws})
 
         def gains(x):
@@ -235,19 +248,19 @@ class ExitModel:
         values = [gains(x) for x in xs]
         zeros = set()
         for k in range(len(weights)):
-            for x, g in zip(xs[1:-1], values[1:-1]):          # a zero at an inner breakpoint
+            for x, g in zip(xs[1:-1], values[1:-1]):          # a zero at a breakpoint
                 if g[k] == 0:
                     zeros.add(x)
             for i in range(len(xs) - 1):
                 (x0, d0), (x1, d1) = (xs[i], values[i][k]), (xs[i + 1], values[i + 1][k])
-                if b is None and i == len(xs) - 2:            # the last piece runs on forever
+                if i == len(xs) - 2:                          # beyond the last breakpoint
                     slope = d1 - d0
                     if d0 and slope and (d0 > 0) != (slope > 0):
                         zeros.add(x0 - d0 / slope)
                 elif d0 and d1 and (d0 > 0) != (d1 > 0):
                     zeros.add(x0 + d0 * (x1 - x0) / (d0 - d1))
-        return {z for z in zeros if z > a and (b is None or z < b)}
-
+        cache[comparison] = sorted(z for z in zeros if z > 0)
+        return cache[comparison]
 
     def breakpoints(self) -> list[tuple[Breakpoint, Election, list[Fraction]]]:
         """Every exit value where the split of the next dollar changes, with the election
@@ -296,18 +309,23 @@ class ExitModel:
         cents = _proceeds_cents_np(values, arr)
         points, at_point, intervals = self.election_map()
         key = lambda e: e if isinstance(e, CharterError) else e.converting  # noqa: E731
-        states = list(dict.fromkeys(key(e) for e in intervals + at_point))
+        states = list(dict.fromkeys(key(e) for e in intervals))
         sid = {s: i for i, s in enumerate(states)}
         interval_sid = np.array([sid[key(e)] for e in intervals])
         floors = np.array([math.floor(p * 100) for p in points], dtype=np.int64)
         idx = np.searchsorted(floors, cents, side="left") - 1
         state_ids = interval_sid[np.maximum(idx, 0)]
-        at_cent = [(int(p * 100), sid[key(e)]) for p, e in zip(points, at_point) if (p * 100).denominator == 1]
+        at_cent = [(int(p * 100), i) for i, p in enumerate(points) if (p * 100).denominator == 1]
         if at_cent:                                  # a value exactly at a point
             where = np.array([c for c, _ in at_cent], dtype=np.int64)
             j = np.minimum(np.searchsorted(where, cents), len(where) - 1)
             hit = where[j] == cents
-            state_ids[hit] = np.array([i for _, i in at_cent])[j[hit]]
+            for jj in np.unique(j[hit]):             # the election there, searched only now
+                state = key(at_point[at_cent[jj][1]])
+                if state not in sid:
+                    sid[state] = len(states)
+                    states.append(state)
+                state_ids[hit & (j == jj)] = sid[state]
         result = np.zeros(len(arr), dtype=np.int64)
         redo = np.zeros(len(arr), dtype=bool)
         for i, state in enumerate(states):
@@ -381,3 +399,29 @@ def _cached_model(cap_table: CapTable, conversion_prices: tuple, unpaid_dividend
 
 
 model_for.cache_clear = _cached_model.cache_clear
+
+
+class _AtPoints(Sequence):
+    """The 3(a) elections at the map's points themselves, each searched only when asked
+    for (a sweep asks only for points that are whole cents and among its values)."""
+
+    def __init__(self, model: ExitModel, points: list):
+        self._model, self._points = model, points
+        self._found: dict[int, object] = {}
+
+    def __len__(self):
+        return len(self._points)
+
+    def __add__(self, other):
+        return list(self) + list(other)
+
+    def __radd__(self, other):                  # ``intervals + at_point``: every point searched
+        return list(other) + list(self)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        i = range(len(self))[i]
+        if i not in self._found:
+            self._found[i] = self._model._optimal_or_cycle(self._points[i])
+        return self._found[i]

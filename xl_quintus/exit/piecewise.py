@@ -57,9 +57,64 @@ class Piecewise:
         self.events = self._breakpoints()
         self.points = [ZERO] + [b.exit_value for b in self.events]
         self.classes = list(waterfall.cap_table.classes_present) + [UNALLOCATED]
-        self.values = [self._vector(waterfall.distribute(p, converting)) for p in self.points]
         after = self._vector(waterfall.distribute(self.points[-1] + 1, converting))
+        walked = self._walk()
+        if walked is not None and walked[0] == self.points \
+                and [v + s for v, s in zip(walked[1][-1], walked[2][-1])] == after:
+            self.values, self.__dict__["slopes"] = walked[1], walked[2]
+        else:                  # the tiers did not explain the waterfall: one distribution a point
+            self.values = [self._vector(waterfall.distribute(p, converting)) for p in self.points]
         self.slope_after = [a - b for a, b in zip(after, self.values[-1])]
+
+    def _walk(self):
+        """Each class's total as a function of the proceeds, from the order Section 2 pays in
+        (the tiers of :meth:`_breakpoints`): 3(a)/3(c) Cash Amounts ratably to the amounts
+        owed, then each 2(a) rank ratably to its preferences, then 2(b) pro rata on
+        as-converted shares as each cap is reached, the rest Unallocated when nobody can take
+        it. A few exact operations per tier instead of a whole distribution per breakpoint;
+        checked against one distribution (``__init__``), which it must equal exactly."""
+        w, conv = self.waterfall, self.converting
+        col = {c: i for i, c in enumerate(self.classes)}
+        tiers: list[tuple[Fraction, dict]] = []           # (dollars the tier takes, share of each)
+        cash = {n: s.cash_owed for n, s in w.series.items() if n in conv and s.cash_owed}
+        total = sum(cash.values(), ZERO)
+        if total:
+            tiers.append((total, {n: v / total for n, v in cash.items()}))
+        preference = {}
+        for rank in w.ranks:
+            tier = {n: s.preference for n, s in w.series.items() if s.seniority == rank and n not in conv}
+            owed = sum(tier.values(), ZERO)
+            if owed:
+                tiers.append((owed, {n: v / owed for n, v in tier.items()}))
+                preference.update(tier)
+        weight, room = w.participants(conv, preference)
+        active = {n: v for n, v in weight.items() if v > 0}
+        levels: dict[Fraction, list[str]] = {}
+        for n, r in room.items():
+            if r is not None and n in active:
+                levels.setdefault(r / active[n], []).append(n)
+        reached = ZERO
+        for level in sorted(levels):
+            aw = sum(active.values(), ZERO)
+            tiers.append(((level - reached) * aw, {n: v / aw for n, v in active.items()}))
+            reached = level
+            for n in levels[level]:
+                del active[n]
+        aw = sum(active.values(), ZERO)
+        last = {n: v / aw for n, v in active.items()} if aw else {UNALLOCATED: Fraction(1)}
+        if any(n not in col for t in tiers for n in t[1]) or any(n not in col for n in last):
+            return None
+        # (points, values at each, slope after each): tier by tier from nothing paid
+        points, values, slopes = [ZERO], [[ZERO] * len(self.classes)], []
+        for size, share in tiers + [(None, last)]:
+            slope = [ZERO] * len(self.classes)
+            for n, f in share.items():
+                slope[col[n]] = f
+            slopes.append(slope)
+            if size is not None:
+                points.append(points[-1] + size)
+                values.append([v + f * size for v, f in zip(values[-1], slope)])
+        return points, values, slopes
 
     @staticmethod
     def _vector(d: Distribution) -> list[Fraction]:
@@ -151,12 +206,9 @@ class Piecewise:
         of just those class indices."""
         i = bisect.bisect_right(self.points, x) - 1
         idx = range(len(self.classes)) if only is None else only
-        if i == len(self.points) - 1:
-            got = {j: self.values[i][j] + self.slope_after[j] * (x - self.points[i]) for j in idx}
-        else:
-            x0, x1 = self.points[i], self.points[i + 1]
-            t = (x - x0) / (x1 - x0)
-            got = {j: self.values[i][j] + (self.values[i + 1][j] - self.values[i][j]) * t for j in idx}
+        dx = x - self.points[i]
+        base, slope = self.values[i], self.slopes[i]
+        got = {j: base[j] + slope[j] * dx if dx else base[j] for j in idx}
         return list(got.values()) if only is None else got
 
     def slope(self, x: Fraction) -> list[Fraction]:
