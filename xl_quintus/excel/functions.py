@@ -181,12 +181,15 @@ def QPAYOUT(proceeds, who, cap_table, conversions=None, conversion_prices=None, 
     payee = model.payee(arguments.text(who, "who", "a class, group or holder"))
     if not isinstance(proceeds, (list, tuple)):
         return payout_value(model, arguments.money(proceeds, "proceeds"), payee)
-    read = arguments.money_range(proceeds, "proceeds")
-    if not read.grid:
-        raise CharterError("the range of exit values is empty", "proceeds")
-    cents = model.payouts_cents(read.values, payee)
-    out = read.fill((np.asarray(cents, dtype=np.int64) / 100).tolist())
-    return out if isinstance(proceeds[0], (list, tuple)) else out[0]
+    with arguments.gc_paused():
+        read = arguments.money_range(proceeds, "proceeds")
+        if not read.grid:
+            raise CharterError("the range of exit values is empty", "proceeds")
+        cents = np.asarray(model.payouts_cents(read.values, payee), dtype=np.int64)
+        if len(cents) and not (0 <= cents.min() and cents.max() <= np.round(read.values.max() * 100)):
+            raise CharterError("a payout is outside 0 to its proceeds (a defect; please report it)")
+        out = read.fill((cents / 100).tolist())
+        return arguments.WithinLimits(out if isinstance(proceeds[0], (list, tuple)) else out[0])
 
 
 @func

@@ -337,11 +337,47 @@ class ExitModel:
         out = result.tolist()
         classes = self.cap_table.classes_present
         for k in np.nonzero(redo)[0]:       # exact, under the election the map gives there
+            state = states[state_ids[k]]
+            if who.holder is None:
+                out[k] = self._exact_class_cents(state, int(cents[k]), who)
+                continue
             x = Fraction(int(cents[k]), 100)
-            vec = self.piecewise(states[state_ids[k]]).at(x)
+            vec = self.piecewise(state).at(x)
             out[k] = who.cents_of(self, dict(zip(classes, vec[:-1])), vec[-1], x)
         self.last_sweep_exact_rows = int(redo.sum())
         return out
+
+    def _exact_class_cents(self, state: frozenset, c: int, who: "Who") -> int:
+        """A class payee's cents at ``c`` cents of proceeds, exactly as ``Who.cents_of``
+        gives them (every class and Unallocated if any to cents by largest remainder, ties to
+        the earlier), in whole-number arithmetic: on one segment of the pieces each part in
+        cents is (N + M c) / D for integers N, M and one common D."""
+        pw = self.piecewise(state)
+        x = Fraction(c, 100)
+        s = bisect.bisect_right(pw.points, x) - 1
+        key = (state, s, who.classes)
+        cache = self.__dict__.setdefault("_segment_ints", {})
+        if key not in cache:
+            p = pw.points[s]
+            lines = [(100 * v - 100 * p * sl, sl) for v, sl in zip(pw.values[s], pw.slopes[s])]
+            d = math.lcm(*(q.denominator for line in lines for q in line))
+            names = pw.classes
+            mine = [j for j, n in enumerate(names) if n in who.classes]
+            cache[key] = (d, [(int(a * d), int(b * d)) for a, b in lines], mine)
+        d, lines, mine = cache[key]
+        parts = [a + b * c for a, b in lines]
+        if not parts[-1]:
+            parts.pop()                                   # no Unallocated at this value
+        floors = [n // d for n in parts]
+        missing = c - sum(floors)
+        if missing < 0 or missing > len(parts):
+            raise ArithmeticError(f"cannot round the parts at {c} cents")
+        got = floors
+        if missing:
+            order = sorted(range(len(parts)), key=lambda j: (-(parts[j] - floors[j] * d), j))
+            for j in order[:missing]:
+                got[j] += 1
+        return sum(got[j] for j in mine if j < len(got))
 
     def _sweep_state(self, state, cents: np.ndarray, who: "Who"):
         """Float evaluation of one election's pieces, segment by segment; rows a float may
