@@ -30,7 +30,7 @@ CLAUSES: dict[str, tuple[str, ...] | str] = {
     "IV.B.1(b)": (_C + "dividends.as_converted_distribution",),
     "IV.B.2": (_C + "liquidation.Waterfall.distribute",),
     "IV.B.2(a)": (_C + "liquidation.Waterfall._preferences", _C + "liquidation.pay_ratably",
-                  _C + "liquidation.proceeds_not_negative"),
+                  _C + "liquidation.proceeds_not_negative", _C + "liquidation.proceeds_with_exercise"),
     "IV.B.2(b)": (_C + "liquidation.Waterfall.participants", _C + "liquidation.proviso_2b_until_cap"),
     "IV.B.2(c)": _NOT + "which events are liquidations is the user's call: a merger or sale is "
                  "priced by passing its proceeds to the same waterfall",
@@ -55,7 +55,7 @@ CLAUSES: dict[str, tuple[str, ...] | str] = {
     "IV.B.3(f)": (_C + "conversion.recapitalization_entitlement",),
     "IV.B.3(g)": _NOT + "a covenant not to impair the conversion rights: nothing to compute",
     "IV.B.3(h)": (_C + "conversion.common_on_conversion",),
-    "IV.B.3(i)": (_C + "conversion.reservation",),
+    "IV.B.3(i)": (_C + "conversion.reservation", _C + "conversion.reservation_with_instruments"),
     "IV.B.4": (_C + "voting.last_notice_date",),
     "IV.B.5": (_C + "voting.votes", _C + "voting.board"),
     "IV.B.5(a)": (_C + "voting.voting_shift_period", _C + "voting.board"),

@@ -45,11 +45,11 @@ import numpy as np
 
 from ..charter.cap_table import CapTable, Tranche
 from ..charter.election import Election
-from ..charter.liquidation import (COMPONENTS, Distribution, Waterfall, exercised_when,
+from ..charter.liquidation import (COMPONENTS, Distribution, exercised_when,
                                    proceeds_with_exercise)
 from ..errors import CharterError
 from ..numbers import ZERO, exact, largest_remainder_cents, to_cents
-from .model import MAP_AFTER_CALLS, SWEEP_FROM, ExitModel
+from .model import MAP_AFTER_CALLS, SWEEP_FROM, ExitModel, model_for
 from .piecewise import proceeds_to_cents
 from .sweep import _cents_np, _proceeds_cents_np
 
@@ -171,10 +171,10 @@ class ExerciseModel:
 
     def inner(self, exercised: frozenset) -> ExitModel:
         """The ordinary exit model of the cap table with the tranches ``exercised`` (indices)."""
-        if exercised not in self._inner:
+        if exercised not in self._inner:       # through the shared factory: the cap table with
             table = self.cap_table.with_exercised(self.tranches[i] for i in sorted(exercised))
-            self._inner[exercised] = ExitModel(Waterfall(table, self.conversion_prices, self.unpaid_dividends),
-                                               self.conversions)
+            self._inner[exercised] = model_for(table, self.conversion_prices, self.unpaid_dividends,
+                                               self.conversions)   # none exercised is the plain one
         return self._inner[exercised]
 
     def gross_proceeds(self, x: Fraction, exercised: frozenset) -> Fraction:
