@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import model
@@ -395,3 +395,46 @@ def test_as_of_runs_the_ledger_to_the_date():
     direct = QOPM(2e8, SMALL, 0.6, 3, 0.04, None, prices)
     assert [r[:3] for r in after] == [r[:3] for r in direct] and after != before
     assert [r[3] for r in after[1:-1]] == pytest.approx([r[3] for r in direct[1:-1]], rel=1e-12)
+
+
+# -- properties on realistic sizes --------------------------------------------------------------
+
+_PARTICIPATION = st.sampled_from([("none", None), ("capped", 2), ("capped", 3), ("full", None)])
+
+
+@st.composite
+def charters_and_tables(draw):
+    """2 to 4 series of a terms range (random issue prices, seniority, participation) and a
+    cap table of 50 to 70 holdings over them and Common, some with options on Common."""
+    n = draw(st.integers(2, 4))
+    terms = [["Class", "Authorized", "Issue Price", "Seniority", "Participation", "Cap"]]
+    names = [f"S{i}" for i in range(n)]
+    for name in names:
+        price = draw(st.integers(50, 2000)) / 100
+        part, cap = draw(_PARTICIPATION)
+        terms.append([name, 10_000_000, price, draw(st.integers(1, 3)), part,
+                      f"{cap}x" if cap else None])
+    rows = [["Holder", "Class", "Shares", "Exercise Price"]]
+    for h in range(draw(st.integers(50, 70))):
+        cls = draw(st.sampled_from(names + ["Common", "Common"]))
+        rows.append([f"Holder {h}", cls, draw(st.integers(1, 200)) * 1000, None])
+    for k in range(draw(st.integers(0, 2))):
+        rows.append([f"Optionee {k}", "Common", draw(st.integers(1, 100)) * 1000, draw(st.integers(10, 500)) / 100])
+    return terms, rows
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(charters_and_tables(), st.integers(1, 50_000_000_00), st.floats(0.1, 1.2), st.floats(0.25, 6))
+def test_opm_adds_up_on_random_charters(case, equity_cents, sigma, t):
+    """Random charters (terms ranges), 50+ holders, options: the rows add up to the equity value
+    to the cent, none is negative, Per Share is Value over Shares within rounding, and the
+    Total's shares are the fully diluted count."""
+    terms, rows = case
+    table = QOPM(equity_cents / 100, rows, sigma, t, 0.03, None, None, None, terms)
+    body = table[1:-1]
+    assert sum(round(r[2] * 100) for r in body) == equity_cents == round(table[-1][2] * 100)
+    assert all(r[2] >= 0 for r in body)
+    assert table[-1][1] == sum(r[2] for r in rows[1:])
+    for r in body:
+        if r[0] != "Unallocated":
+            assert r[2] == pytest.approx(r[3] * r[1], abs=0.01)

@@ -505,7 +505,7 @@ def _market(volatility, years, risk_free_rate):
 @excel_errors
 def QOPM(equity_value, cap_table, volatility, years, risk_free_rate, conversions=None, conversion_prices=None,
          unpaid_dividends=None, terms=None, as_of=None):
-    """Option pricing method: each class's value today = discounted risk-neutral expectation of its exact Section 2 payout (3(a) elections, jumps included) under a lognormal equity value at the liquidity event; closed form (call spreads and digitals). Columns: Class, Shares, Value, Per Share, Share of Equity, then Total (= equity_value to the cent)."""
+    """Option pricing method: each class's value today = discounted risk-neutral expectation of its exact Section 2 payout (3(a) elections, jumps included) under a lognormal equity value at the liquidity event; closed form (call spreads and digitals). Columns: Class, Shares, Value, Per Share, Share of Equity; one row per class, then per option/warrant tranche (net of its exercise price), then Total (= equity_value to the cent)."""
     model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
     s0 = arguments.money(arguments.scalar(equity_value, "equity_value"), "equity_value")
     return valuation_table(model, opm(model, s0, _market(volatility, years, risk_free_rate)))
