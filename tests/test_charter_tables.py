@@ -198,3 +198,17 @@ def test_bad_board_tables_are_refused_in_one_line(tmp_path, edit, message):
 
 def test_nvca_example_is_the_shipped_file():
     assert nvca_example() == load_charter(NVCA)
+
+
+def test_terms_page_documents_every_key_and_column():
+    from xl_quintus.charter.terms import _CHARTER_FIELDS, _SERIES_FIELDS
+    from xl_quintus.excel.arguments import _TERM_HEADERS
+    page = (ROOT / "udf_docs" / "TERMS.md").read_text()
+    for key in _SERIES_FIELDS | _CHARTER_FIELDS:
+        assert f"`{key}`" in page, key
+    for column in {h for h in _TERM_HEADERS if h not in ("name", "series", "election", "anti dilution", "antidilution",
+                                                         "liquidation preference multiple")}:
+        assert column in page.lower(), column
+    for key in ("default_directors", "sufficient", "minimum_directors", "period", "counts", "seats", "action",
+                "aliases", "requirement", "measure", "threshold", "quote"):
+        assert f"`{key}`" in page, key

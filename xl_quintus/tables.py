@@ -158,7 +158,8 @@ def payout_value(model: ExitModel, proceeds, who: Who) -> float:
 # -- QTERMS ----------------------------------------------------------------------------------
 
 TERMS = ("authorized", "issue price", "dividend rate", "cap", "cash amount", "votes", "seniority",
-         "participation", "conversion group", "clause")
+         "participation", "conversion group", "clause", "preference multiple", "cumulative dividend",
+         "issue date", "anti-dilution")
 
 
 def term_value(charter: Charter, cls: str, term: str):
@@ -183,6 +184,10 @@ def term_value(charter: Charter, cls: str, term: str):
         "participation": t.participation,
         "conversion group": t.election,
         "clause": "; ".join(f"{k}: {v}" for k, v in t.clauses.items()) or "IV.B",
+        "preference multiple": to_float(t.preference_multiple),
+        "cumulative dividend": to_float(t.cumulative_dividend) if t.cumulative_dividend else 0.0,
+        "issue date": t.issue_date if t.issue_date is not None else "",
+        "anti-dilution": t.anti_dilution,
     }
     return value[term]
 

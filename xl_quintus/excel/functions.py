@@ -225,7 +225,7 @@ def QELECTION(proceeds, cap_table, conversions=None, conversion_prices=None, unp
 
 @func
 @arg("class_", doc='A class: "A", "Series G-3 Preferred", "Common".')
-@arg("term", doc="authorized, issue price, dividend rate, cap, cash amount, votes, seniority, participation, conversion group, or clause.")
+@arg("term", doc="authorized, issue price, dividend rate, cap, cash amount, votes, seniority, participation, conversion group, clause, preference multiple, cumulative dividend, issue date, or anti-dilution (udf_docs/TERMS.md).")
 @arg("terms", ndim=2, doc=DOC_TERMS)
 @excel_errors
 def QTERMS(class_, term, terms=None):
