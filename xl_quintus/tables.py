@@ -31,9 +31,9 @@ def waterfall_table(model: ExitModel, dist: Distribution, by: str = "class") -> 
     class_cents = dist.class_cents()
     if by == "holder":
         holder_cents = model.holder_cents(dist)
-        entries = [([holder], c, held, holder_cents[holder][c.cls])
-                   for holder in model.cap_table.holders for c in dist.classes
-                   for h, held in model.cap_table.holdings_by_class[c.cls] if h == holder and held]
+        held_by = {c.cls: dict(model.cap_table.holdings_by_class[c.cls]) for c in dist.classes}
+        entries = [([holder], c, held_by[c.cls][holder], holder_cents[holder][c.cls])
+                   for holder in model.cap_table.holders for c in dist.classes if held_by[c.cls].get(holder)]
         header, pad = ["Holder"] + WATERFALL_HEADER, [""]
     else:
         entries = [([], c, c.shares, class_cents[c.cls]) for c in dist.classes]

@@ -220,10 +220,11 @@ class CapTable:
     def holdings_by_class(self) -> dict[str, list[tuple[str, int]]]:
         """Per class, (holder, shares) with a holder's rows of that class added together,
         holders in input order."""
-        agg: dict[tuple[str, str], int] = {}
+        agg: dict[str, dict[str, int]] = {}
         for h in self.holdings:
-            agg[(h.cls, h.holder_key)] = agg.get((h.cls, h.holder_key), 0) + h.shares
-        return {c: [(k[1], n) for k, n in agg.items() if k[0] == c] for c in self.classes_present}
+            per = agg.setdefault(h.cls, {})
+            per[h.holder_key] = per.get(h.holder_key, 0) + h.shares
+        return {c: list(agg[c].items()) for c in self.classes_present}
 
     def split_cents(self, cls: str, exact_total, cents: int) -> list[tuple[str, int, int]]:
         """A class's payment among its holders: (holder, shares, cents), pro rata to shares,
@@ -233,8 +234,16 @@ class CapTable:
         parts = [exact_total * n / n_cls for _, n in holders]
         return [(h, n, c) for (h, n), c in zip(holders, largest_remainder_cents(parts, cents))]
 
+    @cached_property
+    def _by_holder(self) -> dict[str, tuple[Holding, ...]]:
+        """Each holder's rows, in input order (one pass; ``holdings_of`` is called per holder)."""
+        out: dict[str, list[Holding]] = {}
+        for h in self.holdings:
+            out.setdefault(h.holder_key, []).append(h)
+        return {k: tuple(v) for k, v in out.items()}
+
     def holdings_of(self, holder_key: str) -> tuple[Holding, ...]:
-        return tuple(h for h in self.holdings if h.holder_key == holder_key)
+        return self._by_holder.get(holder_key, ())
 
     def issuable_on_exercise(self, cls: str) -> int:
         """Shares of ``cls`` that the instruments (or, after :meth:`with_exercised`, the

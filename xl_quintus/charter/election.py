@@ -191,12 +191,19 @@ class OptimalElection:
         if state not in self._holder_cache:
             totals = self.payouts(state)
             out: dict[str, Fraction] = {}
-            for h in self.cap_table.holdings:
+            for h in self._voting_holdings():             # only votes read these: linear, not per holder
                 n = self.cap_table.shares(h.cls)
                 share = totals.get(h.cls, 0) * h.shares / n if h.shares else 0
                 out[h.holder_key] = out.get(h.holder_key, 0) + share
             self._holder_cache[state] = out
         return self._holder_cache[state]
+
+    def _voting_holdings(self) -> list:
+        """Every row of every holder who votes in a class election (3(a)), all classes held."""
+        if not hasattr(self, "_voting_rows"):
+            voting = {holder for g in self.groups if g.by_majority for holder, _ in self.voters(g)}
+            self._voting_rows = [h for h in self.cap_table.holdings if h.holder_key in voting]
+        return self._voting_rows
 
     def own_payout(self, state: frozenset, group: Group):
         """The group's own total payout (a holder-option series: that series' total)."""

@@ -94,6 +94,8 @@ def _text_number(text: str) -> tuple[Fraction | None, str]:
 def number(value, argument: str, what: str = "a number") -> Fraction:
     """One cell as an exact number: a number cell, or number text written plainly (above);
     truth values, dates, blanks, errors and other text are refused naming ``what``."""
+    if type(value) is float and value.is_integer() and -2 ** 53 < value < 2 ** 53:
+        return Fraction(int(value))                    # the common case, a whole number cell
     _check_cell(value, argument)
     if isinstance(value, bool) or is_blank(value):
         kind = "blank" if is_blank(value) else "a truth value"
@@ -147,10 +149,7 @@ def result_within_limits(result):
     cells = result if isinstance(result, list) else [result]
     for row in cells:
         for v in (row if isinstance(row, list) else [row]):
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and not (
-                    isinstance(v, float) and not math.isfinite(v)) and abs(v) < RESULT_LIMIT:
-                continue
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if (type(v) is float or type(v) is int) and not -RESULT_LIMIT < v < RESULT_LIMIT:   # NaN fails too
                 raise CharterError(f"a result, {v:.6g}, is beyond 10^15 (the 15 digits Excel holds exactly); "
                                    "the inputs are too large to answer")
     return result

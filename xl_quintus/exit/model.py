@@ -222,8 +222,8 @@ class ExitModel:
     def _weights(self, group, payee, classes):
         if payee != HOLDERS:
             return [[(classes.index(m), Fraction(1)) for m in group.members]]
-        voters = [holder for holder in self.cap_table.holders        # holders of the group's shares
-                  if any(h.cls in group.members and h.shares for h in self.cap_table.holdings_of(holder))]
+        by_class = self.cap_table.holdings_by_class                 # holders of the group's shares
+        voters = dict.fromkeys(holder for m in group.members for holder, n in by_class.get(m, ()) if n)
         return [[(classes.index(h.cls), Fraction(h.shares, self.cap_table.shares(h.cls)))
                  for h in self.cap_table.holdings_of(holder) if h.shares]
                 for holder in voters]
