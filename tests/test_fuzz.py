@@ -11,6 +11,7 @@ numbers, text, truth values or dates, and tables rectangular.
 import datetime as dt
 import inspect
 import math
+import pytest
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -165,3 +166,138 @@ def test_fuzz_every_function_as_plain_python(call):
 
 def pytest_generated_cases() -> int:
     return CASES["count"]
+
+
+# -- Issue 17: not only types, but the numbers: conservation and row counts ---------------------
+# A wrong number the type checks above cannot see: a dropped row, a payout that does not add up.
+# Cap tables here are realistic in size (50+ holders), with 3(d) events and custom terms.
+
+CUSTOM_TERMS = [["Class", "Authorized", "Issue Price", "Seniority", "Participation", "Cap", "Votes"],
+                ["H-1", 5_000_000, 2.5, 2, "capped", 7.5, 1],
+                ["H-2", 5_000_000, "$4.00", 1, "full", None, 1],
+                ["H-3", 5_000_000, "1,25", 0, "none", None, 1]]       # row 4 misread on purpose: "1,25"
+CUSTOM_OK = CUSTOM_TERMS[:3]
+
+
+@st.composite
+def large_cap_table(draw, custom=False):
+    """50 to 90 holders: employees holding Common, funds holding preferred series; with or
+    without a header row, shares as number cells or as text written plainly ("1,000,000")."""
+    rows, totals = [["Holder", "Class", "Shares"]], {}
+    header, as_text = draw(st.booleans()), draw(st.booleans())
+    classes = draw(st.lists(st.sampled_from(SERIES + (["H-1", "H-2"] if custom else [])), min_size=1, max_size=6,
+                            unique=True))
+    for cls in classes:
+        for k in range(draw(st.integers(1, 4))):
+            cap = (AUTHORIZED.get(cls, 5_000_000) // 2 - totals.get(cls, 0)) // 4
+            n = draw(st.integers(0, max(cap, 0)))
+            totals[cls] = totals.get(cls, 0) + n
+            rows.append([f"Fund {cls}-{k}", cls, float(n)])
+    for k in range(draw(st.integers(50, 90))):
+        n = draw(st.integers(0, 200_000))
+        totals["Common"] = totals.get("Common", 0) + n
+        rows.append([f"Employee {k}", "Common", float(n)])
+    if as_text:          # a text first row was once taken for a header and dropped
+        rows = rows[:1] + [[h, c, f"{int(n):,}"] for h, c, n in rows[1:]]
+    return (rows if header else rows[1:]), totals
+
+
+def totals_of(row) -> float:
+    return float(str(row[2]).replace(",", ""))
+
+
+def _cents(x) -> int:
+    return round(x * 100)
+
+
+def _order(cls):
+    return ([*SERIES, "H-1", "H-2", "Common"]).index(cls)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(large_cap_table(custom=True), st.integers(0, 2_000_000_000), st.sampled_from([None, "none", "all", "A-D, E"]),
+       st.one_of(st.none(), valid_events()), st.booleans())
+def test_waterfall_conserves_the_proceeds_and_keeps_every_row(table, proceeds, conversions, events, custom):
+    rows, totals = table
+    data = [r for r in rows if r[0] != "Holder"]
+    terms = CUSTOM_OK if custom or any(r[1].startswith("H-") for r in data) else None
+    try:
+        by_class = excel.QWATERFALL(float(proceeds), rows, conversions, events, None, None, terms)
+        by_holder = excel.QWATERFALL(float(proceeds), rows, conversions, events, None, "holder", terms)
+    except excel.QuintusExcelError as e:        # valid input: a refusal is a defect too
+        raise AssertionError(f"valid input refused: {e}") from None
+    present = sorted((c for c, n in totals.items() if n), key=_order)
+    body = [r for r in by_class[1:-1] if r[0] != "Unallocated"]
+    # one row per class with shares, none dropped, none invented, shares as given
+    assert [r[0] for r in body] == present
+    assert all(r[1] == totals[r[0]] for r in body)
+    # every row's columns add up to its Total; the Totals add up to the proceeds; none negative
+    for r in by_class[1:]:
+        assert _cents(r[7]) == sum(_cents(v) for v in r[3:7]), r
+        assert all(v >= 0 for v in r[3:8])
+    assert _cents(by_class[-1][7]) == proceeds * 100
+    assert sum(_cents(r[7]) for r in by_class[1:-1]) == proceeds * 100
+    # by holder: one row per holder and class held, adding up to each class's Total
+    held = {(r[0], r[1]) for r in data if totals_of(r)}
+    holder_rows = [r for r in by_holder[1:-1] if r[0] != "Unallocated"]
+    assert {(r[0], r[1]) for r in holder_rows} == held and len(holder_rows) == len(held)
+    for r in body:
+        assert sum(_cents(h[8]) for h in holder_rows if h[1] == r[0]) == _cents(r[7])
+    assert _cents(by_holder[-1][8]) == proceeds * 100
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(large_cap_table(), st.integers(0, 900_000_000))
+def test_holder_payouts_add_up_to_the_proceeds(table, proceeds):
+    rows, _ = table
+    payouts = {r[0]: excel.QPAYOUT(float(proceeds), r[0], rows, "none") for r in rows if r[0] != "Holder"}
+    unallocated = next((r[7] for r in excel.QWATERFALL(float(proceeds), rows, "none") if r[0] == "Unallocated"), 0.0)
+    assert sum(_cents(v) for v in payouts.values()) + _cents(unallocated) == proceeds * 100
+    assert all(v >= 0 for v in payouts.values())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(large_cap_table(), st.integers(0, 50_000_000))
+def test_votes_and_dividends_keep_every_row_and_add_up(table, declared):
+    rows, totals = table
+    power = excel.QVOTINGPOWER(rows)
+    listed = {(r[0], r[1]) for r in rows if r[0] != "Holder"}          # every holding, zero-share rows too
+    assert sorted((r[0], r[1]) for r in power[1:-1]) == sorted(listed)
+    assert power[-1][3] == sum(r[3] for r in power[1:-1]) and all(r[3] >= 0 for r in power[1:-1])
+    assert power[-1][4] == 1.0 or not power[-1][3]
+    dividend = excel.QDIVIDEND(float(declared), rows)
+    assert [r[0] for r in dividend[1:-1]] == sorted((c for c, n in totals.items() if n), key=_order)
+    assert _cents(dividend[-1][2]) == sum(_cents(r[2]) for r in dividend[1:-1]) <= declared * 100
+
+
+def test_a_misread_terms_row_is_refused_not_guessed():
+    rows = [["Holder", "Class", "Shares"], ["Fund", "H-3", 1e6], ["Ann", "Common", 1e6]]
+    with pytest.raises(excel.QuintusExcelError, match='terms row 4'):
+        excel.QWATERFALL(1e6, rows, None, None, None, None, CUSTOM_TERMS)
+
+
+EXCEL_EDGES = [5e-324, 1e-9, 0.005, 0.015, 9.22e16, 9.99e12, 1e13, 1e15, 2.0 ** 53, 1e300, 1.7976931348623157e308,
+               -0.0, -1e-300, -1e308]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(["QWATERFALL", "QPAYOUT", "QCASH", "QRECAP", "QCONVERT", "QVOTES", "QIPO", "QCONVPRICE",
+                        "QDIVIDEND"]),
+       st.sampled_from(EXCEL_EDGES), st.integers(0, 6))
+def test_numbers_up_to_excels_limits_answer_or_refuse_in_one_line(name, x, where):
+    ct = [["Holder", "Class", "Shares"], ["Fund", "E", 1e6], ["Ann", "Common", 5e6]]
+    calls = {
+        "QWATERFALL": [[x, ct], [1e6, [["Fund", "E", x], ["Ann", "Common", 5e6]]], [1e6, ct, None, [["E", x]]],
+                       [1e6, ct, None, None, [["E", x]]]],
+        "QPAYOUT": [[x, "E", ct], [[[x]] * 40, "E", ct], [[[x]] * 40, "Common", ct, "none"]],
+        "QCASH": [["A", x], ["A", 1e6, x]],
+        "QRECAP": [["A", x, 1], ["A", 1e6, x], ["A", 1e6, 1, x]],
+        "QCONVERT": [["E", x], ["E", 1e6, x], ["E", 1e6, None, x]],
+        "QVOTES": [["E", x], ["E", 1e6, x]],
+        "QIPO": [[x, 5e7, ct], [10, x, ct], [10, 5e7, ct, None, None, x]],
+        "QCONVPRICE": [["E", [["2001-01-01", "Split", x, None, None]], ct],
+                       ["E", [["2001-01-01", "Issue", x, 1e6, None]], ct],
+                       ["E", [["2001-01-01", "Issue", 1e6, x, None]], ct]],
+        "QDIVIDEND": [[x, ct]],
+    }[name]
+    _call(name, calls[where % len(calls)])

@@ -395,7 +395,12 @@ ZERO_F = Fraction(0)
 
 
 def looks_like_events(value) -> bool:
-    return any(_event_kind(r[1]) for r in rows(value) if len(r) >= 2)
+    """An events range: a row naming an event, or a first row with the labels Date | Event
+    (an events range with no events yet: no adjustment)."""
+    cells = rows(value)
+    if cells and len(cells[0]) >= 2 and [_header_cell(c) for c in cells[0][:2]] == ["date", "event"]:
+        return True
+    return any(_event_kind(r[1]) for r in cells if len(r) >= 2)
 
 
 @dataclass(frozen=True)

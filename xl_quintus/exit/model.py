@@ -26,6 +26,7 @@ from ..charter.cap_table import CapTable
 from ..charter.election import (HOLDERS, OPTIMAL, Comparison, Election, OptimalElection, Uncertain, explain,
                                 fixed_election, groups_present)
 from ..errors import CharterError
+from ..limits import MAX_MAP_GROUPS
 from ..charter.liquidation import Distribution, Waterfall
 from ..numbers import ZERO
 from .payee import Who
@@ -175,6 +176,12 @@ class ExitModel:
         holder's payout after a flip less before): continuous and piecewise linear, so its
         truth value can change only at a zero, and only zeros become new points.
         A search that cycles is kept as its error, reported only for the values it covers."""
+        groups = len(groups_present(self.cap_table))
+        if groups > MAX_MAP_GROUPS:           # refused before any work (limits.py)
+            raise CharterError(
+                f"the optimal 3(a) election over every exit value with {groups} conversion groups is beyond the "
+                f"limit of {MAX_MAP_GROUPS} (its work grows with the cube of the groups); give conversions (none, "
+                f"all or the groups that convert) or ask for single exit values", term="conversion election")
         classes = list(self.cap_table.classes_present)
         points = set(self.piecewise(frozenset()).points)
         settled: dict[tuple, object] = {}        # intervals with no zero of any comparison
