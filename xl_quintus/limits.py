@@ -10,7 +10,7 @@ for what a cell holds, the engine for what a computation would reach). Why these
 | ``MIN_PRICE``, ``MAX_PRICE`` | $0.000001 to $1,000,000 per share | Conversion Prices, offering and per-share prices; keeps as-converted counts and per-share amounts finite and exact to the cent |
 | ``MAX_RATIO`` | 1,000,000 | a split or combination ratio (3(d)(iii)-(iv)), either way |
 | ``MAX_EVENTS`` | 2,000 | rows of a 3(d) events range (the ledger is linear: about 1 s at 2,000) |
-| ``MAX_MAP_GROUPS`` | 16 | conversion groups for the optimal 3(a) election over every exit value (QBREAKPOINTS, a column of QPAYOUT values): its work grows with the cube of the groups (16: about 1.5 s, 20: 5 s, 40: a minute) |
+| ``MAX_MAP_GROUPS`` | 20 | conversion groups for the optimal 3(a) election over every exit value (QBREAKPOINTS, a column of QPAYOUT values): its work grows with about the cube of the groups (20: about 1.5 s, 30: 7 s, 40: 25 s) |
 | ``MAX_REPLAY`` | 10,000 | events replayed by 3(d)(i)(E)(3)-(4) recomputations (each Amend or Expire replays every event since its Grant) |
 """
 
@@ -25,4 +25,4 @@ MAX_PRICE = 10 ** 6
 MAX_RATIO = 10 ** 6
 MAX_EVENTS = 2_000
 MAX_REPLAY = 10_000
-MAX_MAP_GROUPS = 16
+MAX_MAP_GROUPS = 20
