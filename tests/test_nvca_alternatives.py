@@ -91,6 +91,7 @@ def test_cumulative_dividend_is_preferential_in_a_declared_dividend():
     # Common the other 400,000 ($0.40 per share, below C8's $0.60: no "if greater" top-up)
     table = QDIVIDEND(1_000_000, C_CT, None, None, None, C_TERMS, "2024-01-01")
     assert [r[2] for r in table[1:3]] == [600_000.0, 400_000.0]
+    assert table[1][4] == "NVCA 1 Accruing Dividends" and table[2][4] == "IV.C.1"
 
 
 @pytest.mark.parametrize("call, message", [

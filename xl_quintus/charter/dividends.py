@@ -109,7 +109,10 @@ def cash_dividend(cap_table: CapTable, declared: Fraction, as_of: dt.date | None
         raise CharterError(f"a declared dividend cannot be negative, got {float(declared)}", term="dividend")
     charter = cap_table.charter
     present = cap_table.series_present
-    rate = {s: charter.terms(s).dividend_rate + accruing_dividend(charter.terms(s), as_of) for s in present}
+    accrued = {s: accruing_dividend(charter.terms(s), as_of) for s in present}
+    rate = {s: charter.terms(s).dividend_rate + accrued[s] for s in present}
+    # the clause each series' preferential amount comes from: 1(a) rates, or NVCA 1 Accruing Dividends
+    pref = {s: "NVCA 1 Accruing Dividends" if accrued[s] else "IV.B.1(a)" for s in present}
     full = {s: cap_table.shares(s) * rate[s] for s in present}
     common = cap_table.shares(COMMON)
     lines = []
@@ -117,13 +120,13 @@ def cash_dividend(cap_table: CapTable, declared: Fraction, as_of: dt.date | None
         paid = pay_ratably(declared, full)
         for s in present:
             lines.append(DividendLine(s, cap_table.shares(s), paid[s],
-                                      "IV.B.1(a)" if paid[s] == full[s] else "IV.B.1(a) ratable"))
+                                      pref[s] if paid[s] == full[s] else f"{pref[s]} ratable"))
         if common:
             lines.append(DividendLine(COMMON, common, ZERO, "IV.C.1"))
         return lines
     if not common:                                                # nothing can take the rest
         for s in present:
-            lines.append(DividendLine(s, cap_table.shares(s), full[s], "IV.B.1(a)"))
+            lines.append(DividendLine(s, cap_table.shares(s), full[s], pref[s]))
         lines.append(DividendLine(UNALLOCATED, 0, declared - sum(full.values(), ZERO),
                                   "IV.C.1: no Common outstanding"))
         return lines
@@ -133,7 +136,7 @@ def cash_dividend(cap_table: CapTable, declared: Fraction, as_of: dt.date | None
         if c > rate[s]:
             lines.append(DividendLine(s, n, n * c, "IV.B.1(a) if greater: as Common"))
         else:
-            lines.append(DividendLine(s, n, n * rate[s], "IV.B.1(a)"))
+            lines.append(DividendLine(s, n, n * rate[s], pref[s]))
     lines.append(DividendLine(COMMON, common, common * c, "IV.C.1"))
     return lines
 
