@@ -1,13 +1,20 @@
-"""The sample deal model: generated, recalculated without Excel, and checked cell by cell.
+"""The sample deal model: generated, recalculated without Excel, frozen, and checked cell by cell.
 
 Every Q-function cell of the recalculated file is compared with the same function called
 directly in Python on the cells its formula names (read back with openpyxl), and a few cells
-with numbers worked out by hand. Bad workbooks give one clear line and leave the input as it was.
+with numbers worked out by hand. Every cell a Q-table spills into carries its column's number
+format. The frozen copy and a workbook of ordinary formulas are opened in LibreOffice headless:
+no error values, and the same numbers as recalc. Bad workbooks give one clear line and leave
+the input as it was.
 """
 
 import datetime as dt
 import hashlib
+import os
 import re
+import shutil
+import stat
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -15,11 +22,46 @@ import openpyxl
 import pytest
 
 from xl_quintus import excel
-from xl_quintus.workbook.recalc import RecalcError, fill_omitted_arguments, recalc
-from xl_quintus.workbook.builder import MODEL_NAME, build_deal_model
+from xl_quintus.workbook import recalc as recalc_module
+from xl_quintus.workbook.builder import COLUMN_KINDS, MODEL_NAME, NUMBER_FORMATS, build_deal_model, column_kind
+from xl_quintus.workbook.recalc import (EVALUATED_FUNCTIONS, RecalcError, fill_omitted_arguments, functions_called,
+                                        recalc)
 
 ROOT = Path(__file__).parent.parent
 
+
+# -- LibreOffice headless ------------------------------------------------------------------------
+
+def soffice_convert(src: Path, outdir: Path) -> Path:
+    """``src`` opened, recalculated and saved as .xlsx by LibreOffice headless, into ``outdir``.
+
+    Without LibreOffice the test skips locally and fails in CI (CI=true), where .ci/run installs it."""
+    exe = shutil.which("soffice")
+    if exe is None:
+        message = "LibreOffice (soffice) is not installed: .ci/run installs libreoffice-calc with apt-get"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    outdir.mkdir(parents=True, exist_ok=True)
+    profile = outdir / ".lo-profile"
+    (profile / "user").mkdir(parents=True, exist_ok=True)       # recalculate every formula on load
+    (profile / "user" / "registrymodifications.xcu").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+        'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        '<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">'
+        "<value>0</value></prop></item></oor:items>")
+    done = subprocess.run([exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--calc",
+                           "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(outdir), str(src)],
+                          capture_output=True, text=True, timeout=300)
+    out = outdir / (src.stem + ".xlsx")
+    assert done.returncode == 0 and out.exists(), f"soffice failed: {done.stdout} {done.stderr}"
+    return out
+
+
+ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "Err:502", "Err:504", "Err:508"}
+
+
+# -- the model -------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
@@ -72,9 +114,8 @@ def _plain(v):
 def _spilled(ws, addr: str, shape):
     col, row = re.fullmatch(r"([A-Z]+)(\d+)", addr).groups()
     start = openpyxl.utils.column_index_from_string(col)
-    block = [[_plain(ws.cell(row=int(row) + i, column=start + j).value) for j in range(shape[1])]
-             for i in range(shape[0])]
-    return block
+    return [[_plain(ws.cell(row=int(row) + i, column=start + j).value) for j in range(shape[1])]
+            for i in range(shape[0])]
 
 
 def _norm(v):
@@ -85,10 +126,8 @@ def _norm(v):
     return round(float(v), 9)
 
 
-def test_every_q_cell_matches_the_function_called_directly(model):
-    q_cells, out, _ = model
-    wb = openpyxl.load_workbook(out, data_only=True)
-    checked = 0
+def _expected(q_cells, wb):
+    """(sheet, address, formula, grid) of every Q cell, the function called directly."""
     for sheet, cells in q_cells.items():
         for addr, formula in cells.items():
             name, inner = re.fullmatch(r"(Q[A-Z]+)\((.*)\)", formula).groups()
@@ -96,11 +135,76 @@ def test_every_q_cell_matches_the_function_called_directly(model):
             grid = expected if isinstance(expected, list) else [[expected]]
             grid = grid if isinstance(grid[0], list) else [grid]
             width = max(len(r) for r in grid)
-            got = _spilled(wb[sheet], addr, (len(grid), width))
-            assert [[_norm(v) for v in r + [""] * (width - len(r))] for r in grid] == \
-                   [[_norm(v) for v in r] for r in got], f"{sheet}!{addr} {formula}"
-            checked += 1
+            yield sheet, addr, formula, [list(r) + [""] * (width - len(r)) for r in grid]
+
+
+def test_every_q_cell_matches_the_function_called_directly(model):
+    q_cells, out, _ = model
+    wb = openpyxl.load_workbook(out, data_only=True)
+    checked = 0
+    for sheet, addr, formula, grid in _expected(q_cells, wb):
+        got = _spilled(wb[sheet], addr, (len(grid), len(grid[0])))
+        assert [[_norm(v) for v in r] for r in grid] == [[_norm(v) for v in r] for r in got], f"{sheet}!{addr} {formula}"
+        checked += 1
     assert checked == 25
+
+
+def test_every_q_result_cell_has_the_number_format_of_its_column(model):
+    # A banker reads 8,417,500.00, 9,100,000, 3.1697 and 31.14%, never 8417500 or 0.311424.
+    q_cells, out, _ = model
+    values = openpyxl.load_workbook(out, data_only=True)
+    styled = openpyxl.load_workbook(out)
+    checked = 0
+    for sheet, addr, formula, grid in _expected(q_cells, values):
+        ws = styled[sheet]
+        col, row = re.fullmatch(r"([A-Z]+)(\d+)", addr).groups()
+        c0, r0 = openpyxl.utils.column_index_from_string(col), int(row)
+        head = next((i for i, r in enumerate(grid) if len(grid) > 1 and all(isinstance(x, str) for x in r)), None)
+        for i, r in enumerate(grid):
+            for j, v in enumerate(r):
+                fmt = ws.cell(row=r0 + i, column=c0 + j).number_format
+                if isinstance(v, bool) or not isinstance(v, (int, float, dt.date)):
+                    continue
+                assert fmt != "General", f"{sheet}!{openpyxl.utils.get_column_letter(c0 + j)}{r0 + i} ({formula})"
+                if head is not None and i > head:
+                    kind = column_kind(grid[head][j]) or ("percent" if formula.startswith("QBREAKPOINTS") else None)
+                    assert fmt == NUMBER_FORMATS[kind], f"{sheet} {grid[head][j]}: {fmt}"
+                checked += 1
+    assert checked > 900
+    ws = styled["Exit"]
+    assert ws["I4"].number_format == "#,##0.0000"         # Per Share of A: 3.1697
+    assert ws["B4"].number_format == "#,##0"              # Shares
+    assert ws["D4"].number_format == "#,##0.00"           # Cash Amount
+    assert styled["Governance"]["E3"].number_format == "0.00%"
+    assert styled["Breakpoints"]["D3"].number_format == "0.00%"
+
+
+def test_the_conversion_price_shows_the_precision_of_its_ledger(model):
+    q_cells, out, _ = model
+    ws = openpyxl.load_workbook(out)["DownRound"]
+    price = next(a for a, f in q_cells["DownRound"].items() if f.startswith("QCONVPRICE"))
+    ledger_e = next(c for row in ws.iter_rows() for c in row if c.value == "E CP")
+    below = ws.cell(row=ledger_e.row + 1, column=ledger_e.column)
+    assert ws[price].number_format == below.number_format == NUMBER_FORMATS["per_share"]
+
+
+def test_inputs_dates_and_widths_are_styled(model):
+    _, out, _ = model
+    wb = openpyxl.load_workbook(out)
+    shares = wb["CapTable"]["C2"]
+    assert shares.font.color.rgb.endswith("0000FF") and shares.fill.fgColor.rgb.endswith("FFF2CC")
+    assert wb["Exit"]["B1"].font.color.rgb.endswith("0000FF")
+    gov = wb["Governance"]
+    notice = next(c for row in gov.iter_rows() for c in row if c.data_type == "f" and "QNOTICE" in str(c.value))
+    assert notice.number_format == "yyyy-mm-dd" and gov.column_dimensions[notice.column_letter].width >= 12
+    # every Q-table header fits its column (or wraps in it): no "authorizec"
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.font.bold and not c.value.startswith("="):
+                    width = ws.column_dimensions[c.column_letter].width
+                    assert width >= min(len(c.value), 48) or c.alignment.wrap_text or c.font.size == 12, \
+                        f"{ws.title}!{c.coordinate} {c.value!r} in a column {width} wide"
 
 
 def test_hand_worked_cells(model):
@@ -122,7 +226,7 @@ def test_hand_worked_cells(model):
     # 6(b): A 9,100,000 x 10 + E 3,000,000 x 14 + F 1,500,000 x 14 = 154,000,000 of
     # 280,205,800 preferred votes: a majority -> approved
     approval = [r for r in gov.iter_rows(max_col=7, values_only=True) if r[0] == "Approved"]
-    assert approval == [("Approved", True, None, None, None, None, None)] or approval[0][1] is True
+    assert approval[0][1] is True
     # the dividend splits exactly the declared $5,000,000
     div = [r for r in wb["Dividends"].iter_rows(max_col=4, values_only=True) if r[0] == "Total"]
     assert div[0][2] == 5_000_000
@@ -137,6 +241,9 @@ def test_formulas_and_spill_metadata_survive(model):
         assert "xl/metadata.xml" in z.namelist()
         assert 'cm="1"' in z.read("xl/worksheets/sheet2.xml").decode()
         assert any(n.startswith("xl/charts/") for n in z.namelist())
+        # fresh values: Excel shows them instead of recalculating into #NAME? without the add-in
+        calc = re.search(r"<calcPr[^>]*>", z.read("xl/workbook.xml").decode()).group(0)
+        assert "fullCalcOnLoad" not in calc and 'calcId="999999"' in calc
     assert wb["xlwings.conf"]["A1"].value == "UDF Modules" and wb["xlwings.conf"]["B1"].value == "xl_quintus.excel"
 
 
@@ -144,24 +251,288 @@ def test_the_committed_workbook_is_what_the_script_builds(model, tmp_path):
     from xl_quintus.workbook.builder import build_all
 
     built = build_all(tmp_path)[0]
-    recalc(built, built, in_place=True)
+    recalc(built, in_place=True)
     committed = ROOT / "workbooks" / MODEL_NAME
     assert hashlib.sha256(built.read_bytes()).hexdigest() == hashlib.sha256(committed.read_bytes()).hexdigest(), \
         "workbooks/ is stale: run `xl-quintus build-workbooks workbooks`"
 
 
+# -- freeze ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def frozen(model, tmp_path_factory):
+    _, _, path = model
+    d = tmp_path_factory.mktemp("frozen")
+    report = recalc(path, d / "frozen.xlsx", freeze=True)
+    assert report.errors == [] and report.q_cells == 25
+    return d / "frozen.xlsx"
+
+
+def test_a_frozen_copy_holds_values_where_q_functions_were(model, frozen):
+    q_cells, out, _ = model
+    wb = openpyxl.load_workbook(frozen)
+    vals = openpyxl.load_workbook(out, data_only=True)
+    for sheet, cells in q_cells.items():
+        for addr in cells:
+            assert not isinstance(wb[sheet][addr].value, openpyxl.worksheet.formula.ArrayFormula)
+            assert not str(wb[sheet][addr].value).startswith("=")
+            assert wb[sheet][addr].value == vals[sheet][addr].value or \
+                _norm(_plain(wb[sheet][addr].value)) == _norm(_plain(vals[sheet][addr].value))
+    with zipfile.ZipFile(frozen) as z:
+        assert any(n.startswith("xl/charts/") for n in z.namelist())
+        assert "fullCalcOnLoad=\"1\"" in z.read("xl/workbook.xml").decode()
+        for n in z.namelist():
+            if n.startswith("xl/worksheets/sheet"):
+                assert not re.search(r"<f[ >][^<]*Q[A-Z]+\(", z.read(n).decode(), re.I), n
+
+
+def test_libreoffice_opens_the_frozen_copy_without_an_error_value(model, frozen, tmp_path):
+    q_cells, out, _ = model
+    lo = openpyxl.load_workbook(soffice_convert(frozen, tmp_path / "lo"), data_only=True)
+    ours = openpyxl.load_workbook(out, data_only=True)
+    cells = 0
+    for ws in lo.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert not (isinstance(c.value, str) and c.value in ERRORS), f"{ws.title}!{c.coordinate}: {c.value}"
+                cells += c.value is not None
+    assert cells > 1000
+    # the numbers LibreOffice shows are recalc's (the waterfall total, the chart's data)
+    assert lo["Exit"]["H17"].value == ours["Exit"]["H17"].value == 150_000_000
+    assert lo["Exit"]["B40"].value == pytest.approx(ours["Exit"]["B40"].value) and ours["Exit"]["B40"].value > 0
+
+
+def test_freeze_keeps_other_formulas_and_turns_spill_references_into_ranges(tmp_path):
+    path = tmp_path / "m.xlsx"
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    ws.write_row(0, 0, ["Class", "Shares"])
+    ws.write_row(1, 0, ["E", 3_000_000])
+    ws.write_row(2, 0, ["Common", 12_000_000])
+    ws.write_dynamic_array_formula("D1:L4", "=QWATERFALL(50000000,A1:B3)")
+    ws.write_formula("N1", "=SUM(INDEX(D1#,0,8))")
+    ws.write_formula("N2", "=QTERMS(\"E\",\"issue price\")*2")
+    wb.close()
+    report = recalc(path, tmp_path / "f.xlsx", freeze=True)
+    assert report.errors == []
+    out = openpyxl.load_workbook(tmp_path / "f.xlsx")
+    assert out["S"]["N1"].value == "=SUM(INDEX(D1:L4,0,8))"     # ordinary formula kept, # expanded
+    assert out["S"]["N2"].value == 8.3                           # calls a Q-function: its value
+    assert out["S"]["K4"].value == 50_000_000                      # the spill's Total
+    lo = openpyxl.load_workbook(soffice_convert(tmp_path / "f.xlsx", tmp_path / "lo"), data_only=True)
+    assert lo["S"]["N1"].value == 100_000_000                      # Total column: 50m + the Total row 50m
+
+
+# -- recalc never guesses --------------------------------------------------------------------------
+
+def _book(path: Path, cells: dict, arrays=()):
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    for addr, v in cells.items():
+        if addr in arrays:
+            ws.write_dynamic_array_formula(arrays[addr], v)
+        elif isinstance(v, str) and v.startswith("="):
+            ws.write_formula(addr, v)
+        else:
+            ws.write(addr, v)
+    wb.close()
+
+
+def _values(path: Path, sheet: str = "S"):
+    return openpyxl.load_workbook(path, data_only=True)[sheet]
+
+
+def test_computed_nested_and_lower_case_arguments(tmp_path):
+    path = tmp_path / "args.xlsx"
+    _book(path, {"A1": "=QNOTICE(DATE(2026,12,31))", "A2": '=QCONVERT("E",1000,,6+0)',
+                 "A3": '=qterms("F","issue price")', "A4": '=QTERMS(LOWER("F"),"issue "&"price")+0',
+                 "A5": '=ROUND(QCONVERT("E",QCONVERT("A",1000),,6),0)', "A6": "=QUOTIENT(7,2)"})
+    report = recalc(path, tmp_path / "out.xlsx")
+    ws = _values(tmp_path / "out.xlsx")
+    assert ws["A1"].value == 46_367                        # 2026-12-31 (46,387) less 20 days (Section 4)
+    assert ws["A2"].value == 1_383                         # 1,000 x 8.30 / 6 = 1,383.33 -> 1,383 (3(h))
+    assert ws["A3"].value == 8.25 and ws["A4"].value == 8.25
+    assert ws["A5"].value == 1_383                          # A converts 1:1, then as E
+    assert report.q_cells == 5                             # QUOTIENT is not a Q-function ...
+    where = {w: (v, m) for w, v, m in report.errors}
+    assert where == {"S!A6": ("#N/A", where["S!A6"][1])} and "QUOTIENT" in where["S!A6"][1]   # ... and not evaluated
+
+
+def test_index_with_a_zero_row_or_column_takes_the_whole_column_or_row(tmp_path):
+    path = tmp_path / "index.xlsx"
+    cells = {f"{c}{r}": r * 10 + i for r in range(1, 6) for i, c in enumerate("ABC")}
+    cells.update({"E1": "=SUM(INDEX(A1:C5,0,2))", "E2": "=SUM(INDEX(A1:C5,3,0))", "E3": "=SUM(INDEX(A1:C5,0,0))",
+                  "E4": "=INDEX(A1:C5,2,3)", "E5": "=INDEX(A1:A5,4)", "E6": "=SUM(INDEX(A1:C5,0,4))"})
+    _book(path, cells)
+    report = recalc(path, tmp_path / "out.xlsx")
+    ws = _values(tmp_path / "out.xlsx")
+    assert ws["E1"].value == 11 + 21 + 31 + 41 + 51
+    assert ws["E2"].value == 30 + 31 + 32
+    assert ws["E3"].value == sum(r * 10 + i for r in range(1, 6) for i in range(3))
+    assert ws["E4"].value == 22 and ws["E5"].value == 40
+    assert ws["E6"].value == "#REF!" and [e[0] for e in report.errors] == ["S!E6"]
+
+
+def test_references_to_a_spill(tmp_path):
+    path = tmp_path / "spill.xlsx"
+    _book(path, {"A1": "Class", "B1": "Shares", "A2": "E", "B2": 3_000_000, "A3": "Common", "B3": 12_000_000,
+                 "D1": "=QWATERFALL(50000000,A1:B3)", "N1": "=SUM(INDEX(D1#,0,8))", "N2": "=ROWS(D1#)+0"},
+          arrays={"D1": "D1:L4"})
+    report = recalc(path, tmp_path / "out.xlsx")
+    ws = _values(tmp_path / "out.xlsx")
+    assert ws["N1"].value == 100_000_000
+    assert [e[0] for e in report.errors] == ["S!N2"] and "ROWS" in report.errors[0][2]
+
+
+def test_a_function_recalc_does_not_evaluate_is_reported_with_its_dependents(tmp_path):
+    path = tmp_path / "unknown.xlsx"
+    _book(path, {"A1": 5, "B1": "=XIRR(A1,A1)", "C1": "=B1*2", "D1": '=TEXT(A1,"0.00")', "E1": "=A1*2"})
+    report = recalc(path, tmp_path / "out.xlsx")
+    where = {w: (v, m) for w, v, m in report.errors}
+    assert set(where) == {"S!B1", "S!C1", "S!D1"}
+    assert "XIRR is not among the functions recalc evaluates" in where["S!B1"][1]
+    assert where["S!C1"][0] == "#N/A" and "depends on" in where["S!C1"][1]
+    assert _values(tmp_path / "out.xlsx")["E1"].value == 10 and _values(tmp_path / "out.xlsx")["C1"].value == "#N/A"
+
+
+def test_every_error_is_paired_with_its_reason_resized_spills_too(tmp_path):
+    path = tmp_path / "bad.xlsx"
+    _book(path, {"A1": "=A2+1", "A2": "=A1+1", "B1": '=QTERMS("Series Z","cap")', "C1": '=QTERMS("F","issue price")',
+                 "F1": "Class", "G1": "Shares", "F2": "E", "G2": 3_000_000, "F3": "Common", "G3": 12_000_000,
+                 "I1": "=QWATERFALL(50000000,F1:G3)"}, arrays={"I1": "I1:Q3"})
+    before = hashlib.sha256(path.read_bytes()).digest()
+    report = recalc(path, tmp_path / "bad.out.xlsx")
+    assert hashlib.sha256(path.read_bytes()).digest() == before
+    where = {w: (v, m) for w, v, m in report.errors}
+    assert where["S!B1"][0] == "#VALUE!" and '"Series Z" is not a class' in where["S!B1"][1]
+    assert "QWATERFALL now returns 4 x 9 cells but the saved spill area I1:Q3 is 3 x 9" in where["S!I1:Q3"][1]
+    assert any("circular" in m or "#" in m for w, (v, m) in where.items() if w in ("S!A1", "S!A2"))
+    out = _values(tmp_path / "bad.out.xlsx")
+    assert out["C1"].value == 8.25 and out["I2"].value == "#VALUE!"     # never a shifted table
+
+
 def test_omitted_arguments_are_blank_not_zero():
     assert fill_omitted_arguments("QCONVERT(A1,B1,,C1)") == 'QCONVERT(A1,B1,"",C1)'
-    assert fill_omitted_arguments('SUM(A1,,B1)+QX("a,,b",,IF(1,,2))') == 'SUM(A1,,B1)+QX("a,,b","",IF(1,,2))'
+    assert fill_omitted_arguments('SUM(A1,,B1)+QTERMS("a,,b",,IF(1,,2))') == 'SUM(A1,,B1)+QTERMS("a,,b","",IF(1,,2))'
+    assert fill_omitted_arguments("qconvert(A1,B1,,C1)") == 'QCONVERT(A1,B1,"",C1)'
+    assert fill_omitted_arguments("QUOTIENT(A1,)") == "QUOTIENT(A1,)"
 
+
+def test_shared_formulas_as_excel_saves_them_are_recalculated(tmp_path):
+    # Excel stores a filled-down formula once (<f t="shared" ref=".." si="0">) and the cells
+    # below as <f t="shared" si="0"/> with no text: each still needs its fresh value.
+    path = tmp_path / "shared.xlsx"
+    _book(path, {"A1": 2, "A2": 3, "B1": "=A1*10", "B2": "=A2*10", "C1": '="E"', "D1": "=QCONVERT(C1,A1*500,,6)",
+                 "D2": "=QCONVERT(C1,A2*500,,6)"})
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = sheet.replace('<f>A1*10</f>', '<f t="shared" ref="B1:B2" si="0">A1*10</f>')
+    sheet = sheet.replace('<f>A2*10</f>', '<f t="shared" si="0"/>')
+    sheet = sheet.replace('<f>QCONVERT(C1,A1*500,,6)</f>', '<f t="shared" ref="D1:D2" si="1">QCONVERT(C$1,A1*500,,6)</f>')
+    sheet = sheet.replace('<f>QCONVERT(C1,A2*500,,6)</f>', '<f t="shared" si="1"/>')
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    report = recalc(path, tmp_path / "shared.out.xlsx")
+    out = _values(tmp_path / "shared.out.xlsx")
+    assert out["B1"].value == 20 and out["B2"].value == 30
+    # 1,000 E at $6: 1,000 x 8.30/6 = 1,383; 1,500 E: 1,500 x 8.30/6 = 2,075
+    assert out["D1"].value == 1_383 and out["D2"].value == 2_075 and report.q_cells == 2
+    recalc(path, tmp_path / "shared.frozen.xlsx", freeze=True)
+    frozen = openpyxl.load_workbook(tmp_path / "shared.frozen.xlsx")["S"]
+    assert frozen["D2"].value == 2_075 and frozen["B2"].value == "=A2*10"
+
+
+# -- differential test against LibreOffice ---------------------------------------------------------
+
+def _differential_book(path: Path, out_of: Path):
+    """Ordinary formulas over a pasted QWATERFALL result and dates: every function recalc evaluates."""
+    import xlsxwriter
+
+    src = openpyxl.load_workbook(out_of, data_only=True)["Exit"]
+    table = [[c.value for c in row] for row in src["A3:I17"]]
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Paste")
+    for i, row in enumerate(table):
+        for j, v in enumerate(row):
+            if v not in (None, ""):
+                ws.write(i, j, v)
+    ws.write(20, 0, "Deal")
+    ws.write_datetime(20, 1, dt.datetime(2026, 3, 15))
+    ws.write(21, 0, "  Quintus Corp  ")
+    for i, (v, label) in enumerate([(0, "seed"), (1e6, "A"), (5e6, "B"), (2e7, "C")]):   # sorted, for TRUE lookups
+        ws.write_row(23 + i, 0, [v, label])
+    f = wb.add_worksheet("F")
+    formulas = [
+        "=SUM(Paste!H2:H14)", "=SUM(INDEX(Paste!A1:I15,0,8))", "=INDEX(Paste!H2:H14,MATCH(\"E\",Paste!A2:A14,0))",
+        "=VLOOKUP(\"G-3\",Paste!A2:I14,9,FALSE)", "=VLOOKUP(7000000,Paste!A24:B27,2,TRUE)&MATCH(7000000,Paste!A24:A27,1)",
+        "=SUMPRODUCT(Paste!B2:B14,Paste!I2:I14)", "=IF(Paste!H7>Paste!H6,\"E ahead\",\"F ahead\")",
+        "=ROUND(Paste!I2,2)", "=ROUNDUP(Paste!I3,3)", "=ROUNDDOWN(Paste!I4,1)",
+        "=SUMIFS(Paste!H2:H14,Paste!C2:C14,TRUE,Paste!B2:B14,\">1000000\")", "=SUMIF(Paste!C2:C14,FALSE,Paste!E2:E14)",
+        "=COUNTIF(Paste!C2:C14,TRUE)", "=COUNTIFS(Paste!E2:E14,\">0\",Paste!F2:F14,\">0\")",
+        "=AVERAGE(Paste!I2:I14)", "=AVERAGEIF(Paste!C2:C14,FALSE,Paste!I2:I14)",
+        "=AVERAGEIFS(Paste!I2:I14,Paste!B2:B14,\">500000\",Paste!C2:C14,FALSE)", "=MEDIAN(Paste!H2:H14)",
+        "=MAX(Paste!H2:H14)-MIN(Paste!H2:H14)", "=COUNT(Paste!D1:I15)", "=COUNTA(Paste!A1:I15)",
+        "=COUNTBLANK(Paste!J1:J5)", "=HLOOKUP(\"Total\",Paste!A1:I15,15,FALSE)", "=CHOOSE(2,Paste!H2,Paste!H3)",
+        "=IFERROR(Paste!H2/0,-1)", "=ISERROR(NA())", "=ISNUMBER(Paste!H2)", "=ISTEXT(Paste!A2)", "=ISBLANK(Paste!J1)",
+        "=AND(Paste!C2,NOT(Paste!C7))", "=OR(Paste!C7,Paste!C8)", "=ABS(Paste!H2-Paste!H3)", "=INT(Paste!I5)",
+        "=MOD(Paste!B2,7)", "=SIGN(Paste!F2-Paste!F7)", "=SQRT(Paste!H17)", "=POWER(1.1,5)", "=EXP(1)",
+        "=LN(Paste!H15)", "=DATE(2026,12,31)-Paste!B21", "=YEAR(Paste!B21)*10000+MONTH(Paste!B21)*100+DAY(Paste!B21)",
+        "=EDATE(Paste!B21,18)", "=EOMONTH(Paste!B21,6)", "=LEFT(Paste!A14,3)&RIGHT(Paste!A10,1)&MID(Paste!A1,2,3)",
+        "=LEN(TRIM(Paste!A22))", "=UPPER(Paste!A22)&LOWER(Paste!A2)", "=CONCATENATE(Paste!A2,\"-\",Paste!A3)",
+        "=IFERROR(MATCH(\"Z\",Paste!A2:A14,0),\"none\")", "=Paste!H15-SUM(Paste!H2:H14)",
+        "=SUMPRODUCT((Paste!C2:C14=TRUE)*Paste!D2:D14)",
+    ]
+    for i, formula in enumerate(formulas):
+        f.write_formula(i, 0, formula)
+    wb.close()
+    return formulas
+
+
+def _serial(v):
+    """A date as its Excel serial number (LibreOffice formats date results as dates)."""
+    return (v - dt.datetime(1899, 12, 30)).days if isinstance(v, dt.datetime) else v
+
+
+def test_ordinary_formulas_over_q_results_equal_libreoffice(model, tmp_path):
+    _, out, _ = model
+    path = tmp_path / "diff.xlsx"
+    formulas = _differential_book(path, out)
+    used = set().union(*(functions_called(f) for f in formulas))
+    assert EVALUATED_FUNCTIONS <= used, f"not in the differential test: {sorted(EVALUATED_FUNCTIONS - used)}"
+    report = recalc(path, tmp_path / "ours.xlsx")
+    assert report.errors == [] and report.formula_cells == len(formulas)
+    ours = _values(tmp_path / "ours.xlsx", "F")
+    theirs = openpyxl.load_workbook(soffice_convert(path, tmp_path / "lo"), data_only=True)["F"]
+    # (Ranges with TRUE/FALSE are left out of COUNT: LibreOffice stores them as 1/0 and counts
+    # them, Excel and recalc do not.)
+    for i, formula in enumerate(formulas, start=1):
+        a, b = [_serial(ws.cell(row=i, column=1).value) for ws in (ours, theirs)]
+        if isinstance(a, (int, float)) and not isinstance(a, bool) and isinstance(b, (int, float)):
+            assert a == pytest.approx(b, rel=1e-12, abs=1e-9), f"row {i}: {formula}: recalc {a}, LibreOffice {b}"
+        else:
+            assert a == b, f"row {i}: {formula}: recalc {a!r}, LibreOffice {b!r}"
+    assert ours["A1"].value == pytest.approx(150_000_000) and ours["A2"].value == pytest.approx(300_000_000)
+
+
+# -- bad input -------------------------------------------------------------------------------------
 
 def _digest(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
-def test_missing_corrupt_and_protected_workbooks(tmp_path):
-    with pytest.raises(RecalcError, match="no workbook at"):
+def test_missing_corrupt_protected_and_folder_inputs(tmp_path):
+    with pytest.raises(RecalcError, match="no workbook at") as e:
         recalc(tmp_path / "none.xlsx")
+    assert e.value.code == 3
+    with pytest.raises(RecalcError, match="is a folder"):
+        recalc(tmp_path)
     corrupt = tmp_path / "corrupt.xlsx"
     corrupt.write_bytes(b"PK\x03\x04 this is not really a zip")
     before = _digest(corrupt)
@@ -174,58 +545,129 @@ def test_missing_corrupt_and_protected_workbooks(tmp_path):
         recalc(protected)
 
 
-def test_the_input_is_never_overwritten_unless_asked(model, tmp_path):
+def test_a_damaged_part_is_named(tmp_path):
+    path = tmp_path / "m.xlsx"
+    _book(path, {"A1": 1, "B1": "=A1*2"})
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + 5:start + 15] = b"\xff" * 10                          # the sheet's compressed bytes
+    path.write_bytes(bytes(data))
+    with pytest.raises(RecalcError, match="corrupt"):
+        recalc(path)
+
+
+def test_a_zip_bomb_is_refused_before_reading(tmp_path):
+    path = tmp_path / "bomb.xlsx"
+    _book(path, {"A1": 1})
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings-padding.xml", b"\0" * (3 * 2**20))     # 3 MB that zip to a few KB
+    with pytest.raises(RecalcError, match=r"expands to 3 MB uncompressed, over the 2 MB limit") as e:
+        recalc(path, max_expanded_bytes=2 * 2**20)
+    assert e.value.code == 3
+
+
+def test_outputs_that_cannot_be_written(model, tmp_path):
     _, _, path = model
     with pytest.raises(RecalcError, match="pass --in-place"):
         recalc(path, path)
+    with pytest.raises(RecalcError, match="is a folder") as e:
+        recalc(path, tmp_path)
+    assert e.value.code == 4
+    with pytest.raises(RecalcError, match="does not exist"):
+        recalc(path, tmp_path / "missing" / "out.xlsx")
+    if os.geteuid() != 0:                          # root writes anywhere
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(stat.S_IRUSR | stat.S_IXUSR)
+        with pytest.raises(RecalcError, match="read-only"):
+            recalc(path, ro / "out.xlsx")
 
 
-def _book(path: Path, cells: dict):
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("S")
-    for addr, v in cells.items():
-        ws.write_formula(addr, v) if isinstance(v, str) and v.startswith("=") else ws.write(addr, v)
-    wb.close()
-
-
-def test_a_circular_reference_and_failing_functions_are_reported(tmp_path):
-    path = tmp_path / "bad.xlsx"
-    _book(path, {"A1": "=A2+1", "A2": "=A1+1", "B1": '=QTERMS("Series Z","cap")', "C1": '=QTERMS("F","issue price")'})
-    before = _digest(path)
-    report = recalc(path, tmp_path / "bad.out.xlsx")
-    assert _digest(path) == before
-    where = dict(report.errors)
-    assert "circular" in where["S!A1"] and where["S!B1"] == "#VALUE!"
-    assert any('"Series Z" is not a class' in m for m in report.messages)
-    out = openpyxl.load_workbook(tmp_path / "bad.out.xlsx", data_only=True)
-    assert out["S"]["C1"].value == 8.25
-
-
-def test_command_line_recalc(model, tmp_path, capsys):
-    from xl_quintus.cli import main
-
+def test_a_full_disk_is_one_line(model, tmp_path, monkeypatch):
     _, _, path = model
-    assert main(["recalc", str(path), "-o", str(tmp_path / "cli.xlsx")]) == 0
-    assert "25 calling Q-functions" in capsys.readouterr().out
-    assert main(["recalc", str(tmp_path / "missing.xlsx")]) == 2
+
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(recalc_module.os, "replace", full)
+    with pytest.raises(RecalcError, match="the disk is full") as e:
+        recalc(path, tmp_path / "out.xlsx")
+    assert e.value.code == 4 and not (tmp_path / "out.xlsx").exists()
+    assert [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
-def test_shared_formulas_as_excel_saves_them_are_recalculated(tmp_path):
-    # Excel stores a filled-down formula once (<f t="shared" ref=".." si="0">) and the cells
-    # below as <f t="shared" si="0"/> with no text: each still needs its fresh value.
-    path = tmp_path / "shared.xlsx"
-    _book(path, {"A1": 2, "A2": 3, "B1": "=A1*10", "B2": "=A2*10"})
+def test_in_place_writes_the_input_itself(tmp_path):
+    path = tmp_path / "m.xlsx"
+    _book(path, {"A1": 2, "B1": "=A1*21"})
+    report = recalc(path, in_place=True)
+    assert report.output == path and _values(path)["B1"].value == 42
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.xlsx"]
+
+
+def _with_vba(path: Path, out: Path):
+    """``path`` as a macro-enabled workbook (a VBA project part and the macro content type)."""
+    with zipfile.ZipFile(path) as z, zipfile.ZipFile(out, "w") as w:
+        for item in z.infolist():
+            data = z.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+            w.writestr(item, data)
+        w.writestr("xl/vbaProject.bin", b"\0" * 64)
+
+
+def test_an_xlsm_stays_an_xlsm(tmp_path):
+    plain = tmp_path / "p.xlsx"
+    _book(plain, {"A1": 2, "B1": "=A1*21"})
+    path = tmp_path / "m.xlsm"
+    _with_vba(plain, path)
+    report = recalc(path)
+    assert report.output == tmp_path / "m.recalc.xlsm"
+    with zipfile.ZipFile(report.output) as z:
+        assert "xl/vbaProject.bin" in z.namelist()
+    with pytest.raises(RecalcError, match="holds macros"):
+        recalc(path, tmp_path / "m.out.xlsx")
+
+
+def test_external_links_are_never_followed(tmp_path):
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    _book(secret / "payroll.xlsx", {"A1": 987_654})
+    path = tmp_path / "linked.xlsx"
+    _book(path, {"A1": 1, "B1": "=A1+1"})
+    # Excel's form of a link: [1]S!A1 with xl/externalLinks/externalLink1.xml naming the file,
+    # and the value Excel cached for it (5).
     with zipfile.ZipFile(path) as z:
         parts = {n: z.read(n) for n in z.namelist()}
     sheet = parts["xl/worksheets/sheet1.xml"].decode()
-    sheet = sheet.replace('<f>A1*10</f>', '<f t="shared" ref="B1:B2" si="0">A1*10</f>')
-    sheet = sheet.replace('<f>A2*10</f>', '<f t="shared" si="0"/>')
+    sheet = sheet.replace('<c r="B1"><f>A1+1</f><v>0</v></c>',
+                          '<c r="B1"><f>A1+1</f><v>0</v></c><c r="C1"><f>[1]S!A1</f><v>5</v></c>'
+                          '<c r="D1"><f>C1*2</f><v>0</v></c>')
+    assert "[1]S!A1" in sheet
     parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    parts["xl/externalLinks/externalLink1.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><externalLink xmlns="http://schemas.openxmlformats.org'
+        '/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<externalBook r:id="rId1"><sheetNames><sheetName val="S"/></sheetNames><sheetDataSet><sheetData sheetId="0">'
+        '<row r="1"><cell r="A1"><v>5</v></cell></row></sheetData></sheetDataSet></externalBook></externalLink>').encode()
+    parts["xl/externalLinks/_rels/externalLink1.xml.rels"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org'
+        '/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+        f'2006/relationships/externalLinkPath" Target="file://{secret / "payroll.xlsx"}" TargetMode="External"/>'
+        '</Relationships>').encode()
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    parts["xl/_rels/workbook.xml.rels"] = rels.replace("</Relationships>", (
+        '<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'externalLink" Target="externalLinks/externalLink1.xml"/></Relationships>')).encode()
+    book = parts["xl/workbook.xml"].decode()
+    parts["xl/workbook.xml"] = book.replace("</sheets>", '</sheets><externalReferences><externalReference r:id="rId99"/>'
+                                                         "</externalReferences>").encode()
     with zipfile.ZipFile(path, "w") as z:
         for n, data in parts.items():
             z.writestr(n, data)
-    recalc(path, tmp_path / "shared.out.xlsx")
-    out = openpyxl.load_workbook(tmp_path / "shared.out.xlsx", data_only=True)
-    assert out["S"]["B1"].value == 20 and out["S"]["B2"].value == 30
+    report = recalc(path, tmp_path / "out.xlsx")
+    out = _values(tmp_path / "out.xlsx")
+    assert out["C1"].value == 5 and out["D1"].value == 10 and out["B1"].value == 2      # never 987,654
+    assert [w for w, _ in report.notes] == ["S!C1"] and "not followed" in report.notes[0][1]
