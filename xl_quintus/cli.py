@@ -229,8 +229,8 @@ def build_workbooks(args) -> int:
     try:
         paths = build_all(directory)
     except OSError as e:
-        from .workbook.recalc import RecalcError
-        raise RecalcError(f'cannot write into "{directory}": {e.strerror or e}', EXIT_OUTPUT) from None
+        from .workbook import WorkbookError
+        raise WorkbookError(f'cannot write into "{directory}": {e.strerror or e}', EXIT_OUTPUT) from None
     for path in paths:
         report = recalc(path, path, in_place=True)
         print(f"built {path}: {report.q_cells} Q-function cells, {len(report.errors)} errors")
@@ -294,14 +294,14 @@ def main(argv=None) -> int:
         args = p.parse_args(argv)
     except SystemExit as e:                      # argparse printed its one line (or the help)
         return EXIT_OK if e.code == 0 else EXIT_USAGE
-    from .workbook.recalc import RecalcError
+    from .workbook import WorkbookError       # (not .recalc: it imports xlwings, before `serve` sets it up)
 
     try:
         return args.run(args)
     except UsageError as e:
         print(f"xl-quintus {args.command}: {e}", file=sys.stderr)
         return EXIT_USAGE
-    except RecalcError as e:
+    except WorkbookError as e:
         print(f"xl-quintus {args.command}: {e}", file=sys.stderr)
         return e.code
     except CharterError as e:

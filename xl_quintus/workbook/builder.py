@@ -21,7 +21,6 @@ from pathlib import Path
 
 from ..excel import functions as excel
 from ..excel.cells import to_serial
-from ..excel.cells import to_serial
 from ..charter.terms import quintus
 
 MODEL_NAME = "quintus-deal-model.xlsx"

@@ -31,7 +31,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..excel.cells import EXCEL_ERRORS, to_serial
+from ..excel.cells import EXCEL_ERRORS, is_error, to_serial
+from . import WorkbookError
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"     # encrypted .xlsx and old .xls files
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -56,15 +57,11 @@ VLOOKUP YEAR CONCATENATE
 """.split())
 
 
-class RecalcError(Exception):
+class RecalcError(WorkbookError):
     """A workbook that cannot be recalculated: one line saying why (the input is untouched).
 
     ``code`` is the command's exit code: EXIT_INPUT (the input cannot be read or is refused),
     EXIT_OUTPUT (the output cannot be written), EXIT_ENGINE (the engine failed), EXIT_USAGE."""
-
-    def __init__(self, message: str, code: int = EXIT_INPUT):
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass
@@ -919,13 +916,12 @@ def _grid(value):
     return [[one(value)]]
 
 
-ERROR_VALUES = EXCEL_ERRORS
 
 
 def _is_error(v) -> bool:
     from formulas.tokens.operand import XlError
 
-    return isinstance(v, XlError) or (isinstance(v, str) and v.upper() in ERROR_VALUES)
+    return isinstance(v, XlError) or (isinstance(v, str) and v.startswith("#") and is_error(v))
 
 
 def _new_cell(rows, data, r: int, a: str, etree, ns, cells):
