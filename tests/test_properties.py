@@ -240,3 +240,23 @@ def test_pieces_equal_the_waterfall_exactly(ct, bits, p):
     for x in xs:
         d = w.distribute(x, state)
         assert pw.at(x) == [c.total for c in d.classes] + [d.unallocated]
+
+
+@SETTINGS
+@given(cap_tables(), st.lists(proceeds, min_size=1, max_size=4), st.sampled_from(["optimal", "none", "all"]))
+def test_single_payouts_off_the_pieces_equal_a_whole_distribution(ct, values, mode):
+    # once the map is built a class payee's cents come from the exact pieces in whole-number
+    # arithmetic (ExitModel._exact_class_cents): the same cents as a whole distribution
+    m = ExitModel(Waterfall(ct), mode)
+    try:
+        m.election_map()
+    except CharterError:
+        return
+    payees = [Who(ct, c) for c in ct.classes_present] + [Who(ct, "A-D")]
+    for p in values:
+        try:
+            dist, _ = m.distribution(p)
+        except CharterError:
+            continue
+        for who in payees:
+            assert m.payout_cents(p, who) == who.cents(m, dist)

@@ -190,6 +190,9 @@ class OptimalElection:
         within a class, so a holder takes its class's total in proportion to its shares."""
         if state not in self._holder_cache:
             totals = self.payouts(state)
+            if not self.cap_table.has_holder_names:        # each class is its own holder
+                self._holder_cache[state] = totals
+                return totals
             out: dict[str, Fraction] = {}
             for h in self._voting_holdings():             # only votes read these: linear, not per holder
                 n = self.cap_table.shares(h.cls)

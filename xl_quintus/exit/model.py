@@ -113,6 +113,12 @@ class ExitModel:
         return Who(self.cap_table, label)
 
     def payout_cents(self, proceeds, who: "Who") -> int:
+        """The payee's cents at ``proceeds``, exact. A class or group of classes, once the
+        election map is built (or the election fixed), is read off the exact pieces in
+        whole-number arithmetic (the same cents as a whole distribution, tested)."""
+        if who.holder is None and (self._map is not None or self.fixed is not None):
+            x = proceeds_to_cents(proceeds)
+            return self._exact_class_cents(self.election(x).converting, int(x * 100), who)
         dist, _ = self.distribution(proceeds)
         return who.cents(self, dist)
 

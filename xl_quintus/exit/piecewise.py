@@ -113,7 +113,10 @@ class Piecewise:
             slopes.append(slope)
             if size is not None:
                 points.append(points[-1] + size)
-                values.append([v + f * size for v, f in zip(values[-1], slope)])
+                row = list(values[-1])
+                for n, f in share.items():
+                    row[col[n]] += f * size
+                values.append(row)
         return points, values, slopes
 
     @staticmethod
