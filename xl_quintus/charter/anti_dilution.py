@@ -37,6 +37,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from functools import lru_cache
 
 from .cap_table import CapTable
 from ..errors import CharterError
@@ -276,7 +277,20 @@ class _State:
 
 
 def run_ledger(cap_table: CapTable, events: list[Event], as_of: dt.date | None = None) -> Ledger:
-    """Process ``events`` (sorted by date, stable) up to ``as_of`` (default: all)."""
+    """Process ``events`` (sorted by date, stable) up to ``as_of`` (default: all). The last
+    ledgers are kept: a workbook's many cells on one events range run it once."""
+    if len(events) > MAX_EVENTS:
+        raise CharterError(f"{len(events):,} events are more than the {MAX_EVENTS:,} the ledger takes", term="event")
+    ledger = _cached_ledger(cap_table, tuple(events), as_of)
+    return replace(ledger, cps=dict(ledger.cps))
+
+
+@lru_cache(maxsize=32)
+def _cached_ledger(cap_table: CapTable, events: tuple, as_of: dt.date | None) -> Ledger:
+    return _run_ledger(cap_table, list(events), as_of)
+
+
+def _run_ledger(cap_table: CapTable, events: list[Event], as_of: dt.date | None = None) -> Ledger:
     if len(events) > MAX_EVENTS:
         raise CharterError(f"{len(events):,} events are more than the {MAX_EVENTS:,} the ledger takes", term="event")
     events = sorted(events, key=lambda e: e.date)                   # stable: input order kept
@@ -289,12 +303,14 @@ def run_ledger(cap_table: CapTable, events: list[Event], as_of: dt.date | None =
     instruments: dict[str, tuple[Fraction, Fraction]] = {}          # id -> current (shares, consideration)
     granted_at = {e.ref: i for i, e in enumerate(events) if e.kind == "Grant"}
     state = _State(cap_table, purchase)
-    before: list[_State] = []                    # before[i]: the state just before event i
+    before: dict[int, _State] = {}               # before[i]: the state just before Grant event i
+    grants = set(granted_at.values())
     rows: list[LedgerRow] = []
     for i, e in enumerate(events):
         if as_of is not None and e.date > as_of:
             break
-        before.append(state.copy())
+        if i in grants:
+            before[i] = state.copy()
         rows += _anniversary_rows(state, e.date)
         if e.kind in ("Amend", "Expire"):
             # (E)(3)-(4): recompute "as if" issued on the new terms / for the shares actually
@@ -305,10 +321,10 @@ def run_ledger(cap_table: CapTable, events: list[Event], as_of: dt.date | None =
             start = granted_at[e.ref]
             state = before[start].copy()
             for j in range(start, i):
-                before[j] = state.copy()
+                if j in grants:
+                    before[j] = state.copy()
                 state.anniversaries(events[j].date, inclusive=True)
                 _apply(state, events[j], instruments)
-            before[i] = state.copy()
             state.anniversaries(e.date, inclusive=True)
         label, clause = _apply(state, e, instruments)
         _check_prices(state, e)
@@ -377,8 +393,10 @@ def _check_replay(events: list[Event]):
 
 def _check_prices(state: _State, e: Event):
     """No event may take a Conversion Price outside MIN_PRICE..MAX_PRICE (limits.py)."""
+    low, high = MIN_PRICE.denominator, MIN_PRICE.numerator                  # cp >= 1/10^6: cp.n * 10^6 >= cp.d
     for name, s in state.series.items():
-        if not MIN_PRICE <= s.cp <= MAX_PRICE:
+        n, d = s.cp.numerator, s.cp.denominator
+        if n * low < d * high or n > MAX_PRICE * d:
             raise CharterError(
                 f"the {e.kind} makes Series {name}'s Conversion Price {float(s.cp):.6g}, outside the limits "
                 f"${float(MIN_PRICE):g} to ${MAX_PRICE:,}", term="event", row=e.row)

@@ -1,0 +1,156 @@
+"""Speed at size (issue 17): curves of time and peak memory against size, each with its ratio
+to the smallest size measured in the same run.
+
+    python benchmarks/bench_scale.py          # every curve (about two minutes)
+    python benchmarks/bench_scale.py ledger   # one curve: ledger, amend, plain, holders, groups
+
+Curves:
+- ledger: QCONVPRICE on the sample cap table with monthly "Issue 250,000 at $0.75" rows (the
+  issue's case: 4 issues 0.04 s, 5 issues 3.7 s, 6 issues 374 s before the fix).
+- amend: Grant/Amend pairs (each Amend replays from its Grant, 3(d)(i)(E)(3)).
+- plain: a waterfall over an N-event ledger against the same waterfall given the ledger's
+  prices as a Class | Conversion Price range (target: within 2x at 50 events).
+- holders: QWATERFALL (by class and by holder), QBREAKPOINTS, QVOTINGPOWER, QIPO with N
+  employees holding Common beside the sample's funds (target: 10,000 holders under 0.5 s).
+- groups: QBREAKPOINTS (optimal election over every exit value) with N custom series, each its
+  own conversion group (target: 20 under 2 s; refused past limits.MAX_MAP_GROUPS).
+
+Time is the median of a few cold calls (model cache cleared), wall clock; peak memory is
+tracemalloc's peak in a separate call (tracemalloc slows the call down, so it is not timed).
+"""
+
+import datetime as dt
+import statistics
+import sys
+import time
+import tracemalloc
+
+from xl_quintus.charter.anti_dilution import _cached_ledger
+from xl_quintus.charter.terms import quintus
+from xl_quintus.excel import (QBREAKPOINTS, QCONVPRICE, QIPO, QPAYOUT, QVOTINGPOWER, QWATERFALL, QuintusExcelError)
+from xl_quintus.exit.model import model_for
+from xl_quintus.limits import MAX_MAP_GROUPS
+
+SAMPLE = [["Class", "Shares"]] + [[s.name, s.authorized] for s in quintus().series] + [["Common", 12_000_000]]
+EVENTS_HEADER = ["Date", "Event", "Shares", "Consideration", "Ref"]
+
+
+def measure(fn, repeat=3):
+    """(median seconds, peak MB) of ``fn`` called cold."""
+    times = []
+    for _ in range(repeat):
+        model_for.cache_clear()
+        _cached_ledger.cache_clear()
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    model_for.cache_clear()
+    _cached_ledger.cache_clear()
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    return statistics.median(times), peak
+
+
+def curve(title, sizes, make, repeat=3):
+    print(f"\n{title}")
+    print(f"{'size':>8} {'seconds':>10} {'x smallest':>11} {'peak MB':>9} {'x smallest':>11}")
+    base = None
+    for n in sizes:
+        fn = make(n)
+        try:
+            t, mb = measure(fn, repeat)
+        except QuintusExcelError as e:
+            print(f"{n:>8}  refused: {str(e)[:110]}")
+            continue
+        base = base or (t, max(mb, 1e-3))
+        print(f"{n:>8} {t:>10.4f} {t / base[0]:>11.1f} {mb:>9.2f} {mb / base[1]:>11.1f}")
+
+
+def monthly_issues(n):
+    return [[dt.date(2001 + k // 12, 1 + k % 12, 1).isoformat(), "Issue", 250_000, 187_500, None] for k in range(n)]
+
+
+def grant_amend(n):
+    rows = []
+    for k in range(n // 2):
+        day = dt.date(2001, 1, 1) + dt.timedelta(days=14 * k)
+        rows.append([day.isoformat(), "Grant", 100_000, 50_000, f"O{k}"])
+        rows.append([(day + dt.timedelta(days=7)).isoformat(), "Amend", 90_000, 40_000, f"O{k}"])
+    return rows
+
+
+def ledger():
+    curve("ledger: QCONVPRICE('E'), monthly Issue 250,000 at $0.75 (events)", [4, 6, 16, 50, 100, 250, 500, 1000],
+          lambda n: lambda: QCONVPRICE("E", [EVENTS_HEADER] + monthly_issues(n), SAMPLE))
+
+
+def amend():
+    curve("amend: QCONVPRICE('E'), Grant then Amend of each option (events)", [10, 50, 100, 250, 500],
+          lambda n: lambda: QCONVPRICE("E", [EVENTS_HEADER] + grant_amend(n), SAMPLE))
+
+
+def plain():
+    print("\nplain: QWATERFALL at $150,000,000 over an N-event ledger against the same prices typed in")
+    print("(warm: the ledger already run for another cell on the same events, as in a workbook)")
+    print(f"{'events':>8} {'prices s':>10} {'ledger s':>10} {'ratio':>7} {'warm s':>10} {'ratio':>7}")
+    for n in (10, 50, 100):
+        events = [EVENTS_HEADER] + monthly_issues(n)
+        prices = [["Class", "Conversion Price"]] + [[s.name, QCONVPRICE(s.name, events, SAMPLE)] for s in quintus().series]
+        t_plain, _ = measure(lambda: QWATERFALL(150e6, SAMPLE, None, prices), repeat=5)
+        t_ledger, _ = measure(lambda: QWATERFALL(150e6, SAMPLE, None, events), repeat=5)
+        warm = []
+        for _ in range(5):
+            QCONVPRICE("E", events, SAMPLE)
+            model_for.cache_clear()
+            t = time.perf_counter()
+            QWATERFALL(150e6, SAMPLE, None, events)
+            warm.append(time.perf_counter() - t)
+        t_warm = statistics.median(warm)
+        print(f"{n:>8} {t_plain:>10.4f} {t_ledger:>10.4f} {t_ledger / t_plain:>7.2f} {t_warm:>10.4f} "
+              f"{t_warm / t_plain:>7.2f}")
+
+
+def holders_table(n):
+    rows = [["Holder", "Class", "Shares"]] + [[f"Fund {s.name}", s.name, s.authorized] for s in quintus().series]
+    return rows + [[f"Employee {k}", "Common", 1_000] for k in range(n)]
+
+
+def holders():
+    sizes = [100, 1_000, 3_000, 10_000]
+    for title, call in [
+        ("QWATERFALL by class", lambda t: QWATERFALL(150e6, t)),
+        ("QWATERFALL by holder", lambda t: QWATERFALL(150e6, t, None, None, None, "holder")),
+        ("QBREAKPOINTS", lambda t: QBREAKPOINTS(t)),
+        ("QVOTINGPOWER", lambda t: QVOTINGPOWER(t)),
+        ("QIPO", lambda t: QIPO(20, 100e6, t)),
+        ("QPAYOUT, one employee", lambda t: QPAYOUT(150e6, "Employee 7", t)),
+    ]:
+        curve(f"holders: {title}, N employees holding Common beside the sample's funds", sizes,
+              lambda n, call=call: (lambda t: lambda: call(t))(holders_table(n)))
+
+
+def custom_series(n):
+    terms = [["Class", "Authorized", "Issue Price", "Seniority", "Participation", "Cap", "Votes"]]
+    table = [["Class", "Shares"]]
+    for k in range(n):
+        terms.append([f"S{k}", 1_000_000, 1 + k * 0.25, 1 + k % 3, ["none", "capped", "full"][k % 3],
+                      (3 + k * 0.75) if k % 3 == 1 else None, 1])
+        table.append([f"S{k}", 500_000])
+    return terms, table + [["Common", 10_000_000]]
+
+
+def groups():
+    def make(n):
+        terms, table = custom_series(n)
+        return lambda: QBREAKPOINTS(table, None, None, None, terms)
+    curve(f"groups: QBREAKPOINTS (optimal election map) with N custom series (limit {MAX_MAP_GROUPS})",
+          [2, 5, 10, 15, 20, MAX_MAP_GROUPS + 1], make, repeat=1)
+
+
+CURVES = {"ledger": ledger, "amend": amend, "plain": plain, "holders": holders, "groups": groups}
+
+if __name__ == "__main__":
+    for name in sys.argv[1:] or CURVES:
+        CURVES[name]()
