@@ -15,8 +15,9 @@ Curves:
 - groups: QBREAKPOINTS (optimal election over every exit value) with N custom series, each its
   own conversion group (target: 20 under 2 s; refused past limits.MAX_MAP_GROUPS).
 
-Time is the median of a few cold calls (model cache cleared), wall clock; peak memory is
-tracemalloc's peak in a separate call (tracemalloc slows the call down, so it is not timed).
+Time is the median of a few cold calls (model and ledger caches cleared), in CPU seconds of
+this process (time.process_time: the machine may be shared, and wall time then measures the
+neighbours); peak memory is tracemalloc's peak in a separate call (not timed).
 """
 
 import datetime as dt
@@ -41,9 +42,9 @@ def measure(fn, repeat=3):
     for _ in range(repeat):
         model_for.cache_clear()
         _cached_ledger.cache_clear()
-        t = time.perf_counter()
+        t = time.process_time()
         fn()
-        times.append(time.perf_counter() - t)
+        times.append(time.process_time() - t)
     model_for.cache_clear()
     _cached_ledger.cache_clear()
     tracemalloc.start()
@@ -104,9 +105,9 @@ def plain():
         for _ in range(5):
             QCONVPRICE("E", events, SAMPLE)
             model_for.cache_clear()
-            t = time.perf_counter()
+            t = time.process_time()
             QWATERFALL(150e6, SAMPLE, None, events)
-            warm.append(time.perf_counter() - t)
+            warm.append(time.process_time() - t)
         t_warm = statistics.median(warm)
         print(f"{n:>8} {t_plain:>10.4f} {t_ledger:>10.4f} {t_ledger / t_plain:>7.2f} {t_warm:>10.4f} "
               f"{t_warm / t_plain:>7.2f}")
