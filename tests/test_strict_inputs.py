@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from xl_quintus.excel import QCASH, QCONVERT, QIPO, QPAYOUT, QPWERM, QRECAP, QVOTINGPOWER, QWATERFALL, QuintusExcelError
+from xl_quintus.excel import QCASH, QCONVERT, QCONVPRICE, QIPO, QPAYOUT, QPWERM, QRECAP, QVOTINGPOWER, QWATERFALL, QuintusExcelError
 
 # E 1,000,000 and Common 5,000,000 at a $50,000,000 exit, nothing converting:
 # E's 2(a) preference 1,000,000 x $4.15 = $4,150,000; the $45,850,000 left is shared with
@@ -151,3 +151,18 @@ def test_scenario_first_row_is_data_unless_labelled():
     one = QPWERM([["$50,000,000", 1, 0, 0]], table, "none")
     labelled = QPWERM([["Exit Value", "Probability", "Years", "Discount Rate"], [50e6, 1, 0, 0]], table, "none")
     assert one == labelled and one[1][2] == E_TOTAL
+
+
+@pytest.mark.parametrize("row, message", [
+    (["2001-01-01", "Issue", 1e300, 0, None], "events row 1 Shares: 1e+300 shares is beyond the limit"),
+    (["2001-01-01", "Issue", 1e6, 1e300, None], "events row 1 Consideration: 1e+300 is beyond the limit of $10,000,000,000,000"),
+    (["2001-01-01", "Issue", "1 000", 10, None], 'events row 1 Shares: "1 000" is not a number: spaces'),
+])
+def test_event_numbers_are_bounded_and_read_strictly(row, message):
+    assert message in refused(lambda: QCONVPRICE("E", [row], [["E", 1e6], ["Common", 1e6]]))
+
+
+def test_an_event_consideration_typed_as_plain_text_is_read_exactly():
+    # A = 1,000,000 Common + 1,000,000 E = 2,000,000; 1,000,000 issued for $1,000,000 ($1 < $4.15):
+    # E = (4.15 x 2,000,000 + 1,000,000) / 3,000,000 = 9,300,000 / 3,000,000 = 3.10
+    assert QCONVPRICE("E", [["2001-01-01", "Issue", "1,000,000", "$1,000,000", None]], [["E", 1e6], ["Common", 1e6]]) == 3.1

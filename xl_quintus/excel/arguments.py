@@ -380,6 +380,12 @@ def events(value, charter: Charter, argument: str = "events"):
         date = excel_date(r[0], f"{where} Date")
         shares = ZERO_F if is_blank(r[2]) else number(r[2], f"{where} Shares", "a number")
         consideration = ZERO_F if is_blank(r[3]) else number(r[3], f"{where} Consideration", "an amount")
+        if kind not in ("Split", "Combine") and abs(shares) >= MAX_SHARES:
+            raise CharterError(f"{show(r[2])} shares is beyond the limit of {MAX_SHARES:,} (15 digits, what Excel "
+                               "holds exactly)", f"{where} Shares")
+        if abs(consideration) >= MAX_MONEY:
+            raise CharterError(f"{show(r[3])} is beyond the limit of ${MAX_MONEY:,} (past it Excel's 15 digits "
+                               "cannot show cents)", f"{where} Consideration")
         ref = "" if is_blank(r[4]) else (r[4].strip() if isinstance(r[4], str) else show(r[4]))
         if kind == "Purchase":
             ref = charter.resolve(ref, f"{where} Ref")
