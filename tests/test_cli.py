@@ -63,21 +63,29 @@ def test_recalc_bad_paths_are_one_line_with_their_exit_code(capsys, tmp_path):
     assert code == EXIT_INPUT
 
 
+def _one_q_cell(path: Path, formula: str):
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet("S").write_formula("A1", formula)
+    wb.close()
+
+
 def test_recalc_and_freeze_write_and_report(capsys, tmp_path):
-    code, out, _ = run(capsys, "recalc", str(MODEL), "-o", str(tmp_path / "r.xlsx"), "-q")
-    assert code == EXIT_OK and "25 calling Q-functions" in out and "0 in error" in out
-    code, out, _ = run(capsys, "freeze", str(MODEL), "-o", str(tmp_path / "f.xlsx"), "-q")
-    assert code == EXIT_OK and out.startswith("froze ") and (tmp_path / "f.xlsx").exists()
+    path = tmp_path / "m.xlsx"
+    _one_q_cell(path, '=QTERMS("F","issue price")*2')
+    code, out, _ = run(capsys, "recalc", str(path), "-q")
+    assert code == EXIT_OK and out.startswith(f"wrote {tmp_path / 'm.recalc.xlsx'}: 1 formula cells (1 calling")
+    assert "0 in error" in out
+    code, out, _ = run(capsys, "freeze", str(path), "-q")
+    assert code == EXIT_OK and out.startswith("froze ") and (tmp_path / "m.frozen.xlsx").exists()
+    code, out, _ = run(capsys, "recalc", str(path), "--in-place", "-q")
+    assert code == EXIT_OK and out.startswith(f"wrote {path}:")
 
 
 def test_cells_in_error_exit_1_with_each_reason(capsys, tmp_path):
-    import xlsxwriter
-
     path = tmp_path / "bad.xlsx"
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("S")
-    ws.write_formula("A1", '=QTERMS("Series Z","cap")')
-    wb.close()
+    _one_q_cell(path, '=QTERMS("Series Z","cap")')
     code, out, _ = run(capsys, "recalc", str(path), "-q")
     assert code == EXIT_CELL_ERRORS
     assert 'S!A1: #VALUE!  QTERMS: class: "Series Z" is not a class' in out

@@ -377,6 +377,18 @@ def test_index_with_a_zero_row_or_column_takes_the_whole_column_or_row(tmp_path)
     assert ws["E6"].value == "#REF!" and [e[0] for e in report.errors] == ["S!E6"]
 
 
+def test_index_as_a_range_bound_is_right_or_reported(tmp_path):
+    path = tmp_path / "bound.xlsx"
+    _book(path, {"A1": 1, "A2": 2, "A3": 3, "A4": 4, "A5": 5, "B1": "=SUM(A1:INDEX(A1:A5,3))",
+                 "B2": "=SUM(A2:INDEX(A1:A5,4))", "B3": "=SUM(INDEX(A1:A5,2):A4)", "B4": "=INDEX(A1:A5,4)*2"})
+    report = recalc(path, tmp_path / "out.xlsx")
+    ws = _values(tmp_path / "out.xlsx")
+    assert [ws[f"B{i}"].value for i in (1, 2, 4)] == [1 + 2 + 3, 2 + 3 + 4, 8]
+    # formulas 1.3 sums A3:A5 (12) for INDEX(A1:A5,2):A4, where Excel sums A2:A4 (9): reported
+    assert ws["B3"].value == "#N/A" and [e[0] for e in report.errors] == ["S!B3"]
+    assert "as the start of a range" in report.errors[0][2]
+
+
 def test_references_to_a_spill(tmp_path):
     path = tmp_path / "spill.xlsx"
     _book(path, {"A1": "Class", "B1": "Shares", "A2": "E", "B2": 3_000_000, "A3": "Common", "B3": 12_000_000,

@@ -121,8 +121,59 @@ def functions_called(formula: str) -> set[str]:
     return {m.group(2).upper() for m in _FUNCTION.finditer(bare)}
 
 
+INDEX_AS_REFERENCE = "XLQINDEXREF"
+_INDEX_OPEN = re.compile(r"(?<![A-Za-z0-9_.])(?:_xlfn\.)?INDEX\s*\(", re.IGNORECASE)
+
+
+def _index_as_reference(formula: str) -> str:
+    """Each INDEX call that bounds a range (``A1:INDEX(..)``, ``INDEX(..):A5``) calls the
+    ``formulas`` INDEX, which returns a reference; the others keep the fast value INDEX."""
+    parts = re.split(r'("(?:[^"]|"")*")', formula)
+    out = []
+    for part in parts:
+        if part.startswith('"'):
+            out.append(part)
+            continue
+        pieces, i = [], 0
+        for m in _INDEX_OPEN.finditer(part):
+            depth, j = 0, m.end() - 1
+            while j < len(part):
+                depth += part[j] == "("
+                depth -= part[j] == ")"
+                if depth == 0:
+                    break
+                j += 1
+            before = part[:m.start()].rstrip()
+            after = part[j + 1:].lstrip()
+            bound = before.endswith(":") or after.startswith(":")
+            pieces.append(part[i:m.start()])
+            pieces.append(INDEX_AS_REFERENCE + "(" if bound else m.group(0))
+            i = m.end()
+        pieces.append(part[i:])
+        out.append("".join(pieces))
+    return "".join(out)
+
+
+def _index_starts_a_range(formula: str) -> bool:
+    bare = _STRING.sub('""', formula)
+    for m in _INDEX_OPEN.finditer(bare):
+        depth, j = 0, m.end() - 1
+        while j < len(bare):
+            depth += bare[j] == "("
+            depth -= bare[j] == ")"
+            if depth == 0:
+                break
+            j += 1
+        if bare[j + 1:].lstrip().startswith(":"):
+            return True
+    return False
+
+
 def not_evaluated(formula: str) -> str | None:
     """Why recalc does not evaluate ``formula``, or None if it does."""
+    if _index_starts_a_range(formula):
+        # formulas 1.3 takes the wrong cells for INDEX(A1:A5,2):A4 (12 where Excel gives 9)
+        return "INDEX(...) as the start of a range (INDEX(..):A4) is not evaluated by recalc; the cell is left to Excel"
     unknown = sorted(functions_called(formula) - EVALUATED_FUNCTIONS - q_names())
     if unknown:
         return (f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not among the functions recalc "
@@ -263,6 +314,9 @@ class _Calls:
         self.messages: dict[str, str] = {}
 
 
+_FORMULAS_INDEX = None
+
+
 def _register(calls: _Calls, QError, tick=None):
     import formulas
     from formulas.functions import wrap_func, wrap_impure_func, COMPILING
@@ -271,6 +325,10 @@ def _register(calls: _Calls, QError, tick=None):
     from ..excel import functions as excel
 
     table = formulas.get_functions()
+    global _FORMULAS_INDEX
+    if _FORMULAS_INDEX is None:                      # the engine's own, before ours replaces it
+        _FORMULAS_INDEX = table["INDEX"]
+    original_index = _FORMULAS_INDEX
     for name in q_names():
         fn = getattr(excel, name)
 
@@ -296,6 +354,7 @@ def _register(calls: _Calls, QError, tick=None):
     _approximate_add_and_subtract()
     table["INDEX"] = {"extra_inputs": collections.OrderedDict([(COMPILING, False)]),
                       "function": wrap_impure_func(wrap_func(_index_whole_row_or_column(), ranges=True))}
+    table[INDEX_AS_REFERENCE] = original_index
 
 
 def _approximate_add_and_subtract():
@@ -323,6 +382,7 @@ def _index_whole_row_or_column():
 
     (``formulas`` 1.3 treats 0 as 1: ``=SUM(INDEX(A1:C5,0,2))`` gave the first cell.)"""
     import numpy as np
+    import schedula as sh
     from formulas.functions import Error
     from formulas.functions.look import xindex
     from formulas.functions import Array
@@ -343,10 +403,21 @@ def _index_whole_row_or_column():
         if is_set or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in
                              ([r] + ([c] if c is not None else []))):
             return xindex(array, row_num, col_num, area_num)
-        if not (r == 0 or c == 0):
-            return xindex(array, row_num, col_num, area_num)
         values = np.atleast_2d(array.value if isinstance(array, Ranges) else np.asarray(array, object))
         n, m = values.shape
+        if not (r == 0 or c == 0):
+            # One cell, as a value: ``formulas`` builds a reference object for every cell of the
+            # range first (a lookup per row of a 2,000-row block took minutes). Used where a
+            # reference is needed (A1:INDEX(..)), it is an error, reported, never a guess.
+            if c is None:
+                r, c = (1, r) if n == 1 else (r, 1) if m == 1 else (r, None)
+                if c is None:
+                    return xindex(array, row_num, col_num, area_num)
+            r, c = int(r), int(c)
+            if r < 1 or c < 1 or r > n or c > m:
+                return Error.errors["#REF!"]
+            v = values[r - 1, c - 1]
+            return 0 if v is sh.EMPTY else v
         if c is None:                        # INDEX(column, 0) or INDEX(row, 0): all of it
             if n == 1 or m == 1:
                 return values.view(Array)
@@ -505,6 +576,9 @@ def _engine_copy(src: Path, directory: str, plan: _Plan, max_cells: int) -> Path
                     elif (why := not_evaluated(text)) is not None:
                         plan.not_evaluated[key] = why
                         new = "NA()"
+                    elif ":" in text and (new := _index_as_reference(text)) != text:
+                        if call.search(new):                   # INDEX(..):B5 needs INDEX's reference
+                            new = fill_omitted_arguments(new, tag=f"{sheet}!{addr}")
                     elif call.search(text):
                         if f.get("t") == "shared":
                             plan.q_masters.add((sheet.upper(), f.get("si")))
@@ -640,16 +714,17 @@ def recalc(src, dst=None, in_place: bool = False, progress=None, *, freeze: bool
             copy = _engine_copy(src, work, plan, max_formula_cells)
             model, bar, Cell = _engine(plan.formula_cells, show_progress)
             bars.append(bar)
-            calc_bar = None
-            if show_progress:
-                from tqdm import tqdm
-
-                calc_bar = tqdm(total=plan.formula_cells, desc="calculating", unit=" cells", file=sys.stderr,
-                                leave=False)
-                bars.append(calc_bar)
             _register(calls, QError)
             logging.getLogger("formulas").setLevel(logging.CRITICAL)
             model.loads(str(copy)).finish()
+            calc_bar = None
+            if show_progress:                       # one bar at a time: reading, then calculating
+                from tqdm import tqdm
+
+                bar.close()
+                calc_bar = tqdm(total=plan.formula_cells, desc="calculating", unit=" cells", file=sys.stderr,
+                                leave=False)
+                bars.append(calc_bar)
             say("calculating")
             solution = _calculate(model, calc_bar)
     except RecalcError:
