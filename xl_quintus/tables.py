@@ -40,8 +40,12 @@ def waterfall_table(model: ExitModel, dist: Distribution, by: str = "class") -> 
         header, pad = WATERFALL_HEADER, []
     rows: list[list] = []
     sums = [0] * (len(COMPONENTS) + 1)
+    split: dict[tuple, list[int]] = {}            # rows of one class with equal shares and cents split alike
     for prefix, c, held, total in entries:
-        comp = largest_remainder_cents([c.component(k) * held / c.shares for k in COMPONENTS], total)
+        key = (c.cls, held, total)
+        if key not in split:
+            split[key] = largest_remainder_cents([c.component(k) * held / c.shares for k in COMPONENTS], total)
+        comp = split[key]
         rows.append(prefix + [c.cls, held, c.converts] + [cents_to_float(x) for x in comp + [total]]
                     + [to_float(c.total / c.shares)])
         sums = [s + x for s, x in zip(sums, comp + [total])]

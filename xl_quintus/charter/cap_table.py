@@ -231,8 +231,20 @@ class CapTable:
         by largest remainder so they add up to ``cents`` (ties to the earlier holder)."""
         holders = self.holdings_by_class[cls]
         n_cls = self.shares(cls)
-        parts = [exact_total * n / n_cls for _, n in holders]
-        return [(h, n, c) for (h, n), c in zip(holders, largest_remainder_cents(parts, cents))]
+        total = Fraction(exact_total)
+        # largest_remainder_cents over parts total x n / n_cls, in whole numbers: every part has
+        # the denominator total.denominator x n_cls, so remainders compare as numerators
+        den = total.denominator * n_cls
+        nums = [total.numerator * 100 * n for _, n in holders]
+        floors = [x // den for x in nums]
+        missing = cents - sum(floors)
+        if missing < 0 or missing > len(holders):
+            return [(h, n, c) for (h, n), c in zip(holders, largest_remainder_cents(
+                [total * n / n_cls for _, n in holders], cents))]          # the same error message
+        if missing:
+            for i in sorted(range(len(holders)), key=lambda i: (-(nums[i] % den), i))[:missing]:
+                floors[i] += 1
+        return [(h, n, c) for (h, n), c in zip(holders, floors)]
 
     @cached_property
     def _by_holder(self) -> dict[str, tuple[Holding, ...]]:
