@@ -237,6 +237,10 @@ def build_workbooks(args) -> int:
         if report.errors:
             _print_report(report, "recalculated")
             return EXIT_CELL_ERRORS
+        if path.name == "quintus-deal-model.xlsx":      # the same model for the xlwings Server add-in
+            from .server.workbook import SERVER_MODEL_NAME, server_variant
+            n = server_variant(path, path.with_name(SERVER_MODEL_NAME))
+            print(f"built {path.with_name(SERVER_MODEL_NAME)}: {n} formulas with the add-in's function names")
     return EXIT_OK
 
 
