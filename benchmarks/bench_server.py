@@ -22,7 +22,6 @@ import http.client
 import json
 import os
 import queue
-import statistics
 import sys
 import tempfile
 import threading
@@ -221,6 +220,7 @@ def main() -> int:
     n = args.memory_calls
     print(f"memory: {n:,} distinct calls (every exit value new), 16 clients, one server (threads)")
     mem_calls = mix(n, distinct=True)
+    expected_mem = expected_replies(mem_calls)          # computed first: each reply checked as it comes
     with tempfile.TemporaryDirectory() as tmp, RunningServer(Path(tmp)) as server:
         drive(server.port, mix(40), expected_replies(mix(40)), 4)
         samples = [(0, rss_mb(server.pid()))]
@@ -229,21 +229,13 @@ def main() -> int:
             if k % 1000 == 0:
                 samples.append((k, rss_mb(server.pid())))
 
-        placeholder = [None] * n                         # replies are checked after the run
-        t0 = time.perf_counter()
-        lat, errors, _, elapsed = drive(server.port, mem_calls, placeholder, 16, progress)
+        lat, errors, wrong, elapsed = drive(server.port, mem_calls, expected_mem, 16, progress)
         print(f"  {n / elapsed:.1f} calls/s, p50 {pct(lat, 50) * 1e3:.1f} ms, p99 {pct(lat, 99) * 1e3:.1f} ms, "
-              f"{len(errors)} errors")
+              f"{len(errors)} errors, {len(wrong)} replies differing from the in-process value")
         print("  RSS MB after calls: " + ", ".join(f"{k:,}: {m:.0f}" for k, m in samples))
-        growth = samples[-1][1] - samples[min(2, len(samples) - 1)][1]
-        print(f"  growth from {samples[min(2, len(samples) - 1)][0]:,} calls to the end: {growth:+.1f} MB")
-        failures += len(errors)
-    # the replies themselves: the same calls again, each compared with its in-process value
-    expected_mem = expected_replies(mem_calls)
-    with tempfile.TemporaryDirectory() as tmp, RunningServer(Path(tmp)) as server:
-        _, errors, wrong, _ = drive(server.port, mem_calls, expected_mem, 16)
-    print(f"  every reply against its in-process value: {len(errors)} errors, {len(wrong)} wrong")
-    failures += len(errors) + len(wrong)
+        first = samples[min(2, len(samples) - 1)]
+        print(f"  growth from {first[0]:,} calls to the end: {samples[-1][1] - first[1]:+.1f} MB")
+        failures += len(errors) + len(wrong)
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"\n{'OK' if not failures else 'FAILED'}: {failures} errors or wrong answers in all")
     return 1 if failures else 0
