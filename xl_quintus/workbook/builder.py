@@ -72,6 +72,7 @@ COLUMN_KINDS = {
     "Cash Amount (QCASH)": "money",
     "Per Share": "per_share", "Conversion Price": "per_share",
     "Percent": "percent",
+    "Value": "money", "Share of Equity": "percent",
     "Date": "date", "Record date": "date", "Mail notice by": "date",
     "Converts": "flag", "Met": "flag",
 }
@@ -333,6 +334,54 @@ def exit_sheet(s: Sheet, ctx: Context):
             excel.QPAYOUT([[v] for v in exits], who, ctx.cap_values), kind="money", grow=0)
     chart = _payout_chart(s, exit_ref, row + 2, row + 1 + len(exits), payees)
     s.ws.insert_chart(row + 1, 7, chart, {"x_scale": 2, "y_scale": 1.5})
+    valuation_block(s, ctx, row + 2 + len(exits) + 2)
+
+
+# Valuation inputs: the OPM's assumptions and the round the equity value is backsolved from.
+VALUATION = {"volatility": 0.6, "years": 3.0, "rate": 0.04, "round": "G-6"}
+
+
+def valuation_block(s: Sheet, ctx: Context, r: int):
+    """What each class is worth today: the equity value backsolved from the latest round's
+    price (QBACKSOLVE), each class's value at it (QOPM), the DLOM on Common (QDLOM), and a
+    chart of value per share by class."""
+    v = VALUATION
+    s.title(r, 0, "Valuation: option pricing method (QBACKSOLVE, QOPM, QDLOM)")
+    rows = [("Volatility", v["volatility"], "percent"), ("Years to a liquidity event", v["years"], "ratio"),
+            ("Risk-free rate", v["rate"], "percent"), ("Latest round", v["round"], "text")]
+    for i, (label, value, kind) in enumerate(rows, start=1):
+        s.label(r + i, 0, label)
+        s.inputs(r + i, 1, [[value]], [kind])
+    vol, years, rate, rnd = (f"$B${r + i + 1}" for i in range(1, 5))
+    price = excel.QTERMS(v["round"], "issue price")
+    s.label(r + 5, 0, "Its issue price (QTERMS)")
+    s.q(r + 5, 1, f'QTERMS({rnd},"issue price")', price, kind="per_share")
+    equity = excel.QBACKSOLVE(v["round"], price, ctx.cap_values, v["volatility"], v["years"], v["rate"])
+    s.label(r + 6, 0, "Equity value pricing it (QBACKSOLVE)")
+    s.q(r + 6, 1, f"QBACKSOLVE({rnd},$B${r + 6},{ctx.cap_ref},{vol},{years},{rate})", equity, kind="money")
+    dlom = excel.QDLOM(v["volatility"], v["years"])
+    s.label(r + 7, 0, "DLOM on Common (QDLOM, Finnerty)")
+    s.q(r + 7, 1, f"QDLOM({vol},{years})", dlom, kind="percent")
+    s.title(r + 9, 0, "Value of each class at that equity value (QOPM)")
+    table = excel.QOPM(equity, ctx.cap_values, v["volatility"], v["years"], v["rate"])
+    top = r + 10
+    n, _ = s.q(top, 0, f"QOPM($B${r + 7},{ctx.cap_ref},{vol},{years},{rate})", table)
+    common = next(i for i, row in enumerate(table) if row[0] == "Common")
+    s.label(top + n + 1, 0, "Common per share, marketable (QOPM)")
+    s.ws.write_formula(top + n + 1, 1, f"=D{top + common + 1}", s.style("per_share"), table[common][3])
+    s.label(top + n + 2, 0, "Common per share after the DLOM")
+    s.ws.write_formula(top + n + 2, 1, f"=B{top + n + 2}*(1-$B${r + 8})", s.style("per_share"),
+                       table[common][3] * (1 - dlom))
+    s._fit(1, _shown(table[common][3], "per_share"))
+    chart = s.book.add_chart({"type": "column"})
+    chart.add_series({"name": "Value per share (QOPM)",
+                      "categories": _ref(s.name, top + 1, 0, top + n - 2, 0),
+                      "values": _ref(s.name, top + 1, 3, top + n - 2, 3),
+                      "data_labels": {"value": True, "num_format": "$0.00"}})
+    chart.set_title({"name": "Value per share by class today (option pricing method)", "name_font": {"size": 12}})
+    chart.set_y_axis({"name": "Value per share", "num_format": "$0.00", "min": 0})
+    chart.set_legend({"none": True})
+    s.ws.insert_chart(r, 7, chart, {"x_scale": 2, "y_scale": 1.5})
 
 
 def breakpoints_sheet(s: Sheet, ctx: Context):
