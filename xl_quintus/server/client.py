@@ -123,6 +123,19 @@ class ServerFailed(RuntimeError):
     pass
 
 
+def _end_with_parent():
+    """In the server process before it starts (Linux): SIGTERM when the process that started
+    it dies, so a test run killed outright (CI timeout, SIGKILL) leaves no server behind."""
+    import signal
+
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)      # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class RunningServer:
     """``xl-quintus serve`` in a subprocess on a free loopback port (its own process group):
     ``with RunningServer(folder) as server: post(server.url + "/xlwings/...")``. Waits at most
@@ -171,7 +184,8 @@ class RunningServer:
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(cmd, cwd=self.folder, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
+                                         stdin=subprocess.DEVNULL, start_new_session=True,
+                                         preexec_fn=_end_with_parent)
         deadline = time.monotonic() + self.ready_timeout
         while True:
             if self.proc.poll() is not None:
