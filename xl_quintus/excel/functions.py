@@ -158,7 +158,7 @@ def _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, a
 @arg("as_of", doc=DOC_AS_OF)
 @excel_errors
 def QWATERFALL(proceeds, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, by=None, terms=None, as_of=None):
-    """Liquidation waterfall (charter IV.B Section 2): Cash Amounts of converting A-D (3(a)), Series F first, A-E and G pari passu (2(a)), capped participation with Common (2(b)). Columns: Class, Shares, Converts, Cash Amount, Preference, Participation, As Common, Total, Per Share; rows in charter order, then Unallocated if any, then Total. Under a fixed election exact payouts never fall as proceeds rise, but rounded cents can fall by one cent (largest remainder moves the odd cent)."""
+    """Liquidation waterfall (charter IV.B Section 2): Cash Amounts of converting A-D (3(a)), Series F first, A-E and G pari passu (2(a)), capped participation with Common (2(b)). Columns: Class, Shares, Converts, Cash Amount, Preference, Participation, As Common, Total, Per Share; rows in charter order, then Unallocated if any, then Total. With options and warrants (an Exercise Price column): one row per tranche ("B @ 1.43"), exercised when the payout per share exceeds its price (equal: not), the prices paid joining the proceeds; two more columns Exercise Paid and Net, Net adding up to the proceeds. Under a fixed election exact payouts never fall as proceeds rise, but rounded cents can fall by one cent (largest remainder moves the odd cent)."""
     model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
     dist, _ = model.distribution(arguments.money(arguments.scalar(proceeds, "proceeds"), "proceeds"))
     return waterfall_table(model, dist, arguments.choice(by, "by", ("class", "holder"), "class"))
@@ -176,7 +176,7 @@ def QWATERFALL(proceeds, cap_table, conversions=None, conversion_prices=None, un
 @excel_errors
 def QPAYOUT(proceeds, who, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None,
             as_of=None):
-    """What one class, group or holder receives in a liquidation (charter IV.B Section 2), in dollars and cents. Give a column of exit values to get a column of payouts. Under a fixed election exact payouts never fall as proceeds rise, but rounded cents can fall by one cent (largest remainder moves the odd cent between classes and holders)."""
+    """What one class, group or holder receives in a liquidation (charter IV.B Section 2), in dollars and cents. Give a column of exit values to get a column of payouts. With options and warrants every amount is net of exercise prices, and who may be a tranche ("B @ 1.43"). Under a fixed election exact payouts never fall as proceeds rise, but rounded cents can fall by one cent (largest remainder moves the odd cent between classes and holders)."""
     model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
     payee = model.payee(arguments.text(who, "who", "a class, group or holder"))
     if not isinstance(proceeds, (list, tuple)):
@@ -201,7 +201,7 @@ def QPAYOUT(proceeds, who, cap_table, conversions=None, conversion_prices=None, 
 @arg("as_of", doc=DOC_AS_OF)
 @excel_errors
 def QBREAKPOINTS(cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None, as_of=None):
-    """Every exit value where the split of the next dollar changes: preferences paid (2(a)), Cash Amounts paid (3(a)), caps reached (2(b)), conversions (3(a)). Columns: Exit Value, Event, Clause, then each class's share of each next dollar above that value."""
+    """Every exit value where the split of the next dollar changes: preferences paid (2(a)), Cash Amounts paid (3(a)), caps reached (2(b)), conversions (3(a)), options and warrants coming into the money ("B @ 1.43 exercised"). Columns: Exit Value, Event, Clause, then each class's (and each tranche's) share of each next dollar above that value."""
     model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
     return breakpoints_table(model)
 
