@@ -45,6 +45,13 @@ EVENTS = [
     (dt.date(2001, 6, 30), "Split", 2, None, None),
 ]
 
+# Options and warrants (cap_table's Exercise Price column): the charter's own warrants for Series
+# B (192,262 shares, 3(d)(ii)(I)) and Series C (55,340, (J)), at those series' issue prices.
+WARRANTS = [
+    ("B warrant holder", "Series B Preferred", 192_262, 1.43),
+    ("C warrant holder", "Series C Preferred", 55_340, 1.91),
+]
+
 CONSENTS = [("Holder", "Class", "Shares"), ("Alpha Ventures", "Series A Preferred", 9_100_000),
             ("Gamma Growth", "Series E Preferred", 3_000_000), ("Gamma Growth", "Series F Preferred", 1_500_000)]
 
@@ -70,7 +77,8 @@ COLUMN_KINDS = {
     "Cash Amount": "money", "Preference": "money", "Participation": "money", "As Common": "money",
     "Total": "money", "Amount": "money", "Exit Value": "money", "Consideration": "money",
     "Cash Amount (QCASH)": "money",
-    "Per Share": "per_share", "Conversion Price": "per_share",
+    "Per Share": "per_share", "Conversion Price": "per_share", "Exercise Price": "per_share",
+    "Exercise Paid": "money", "Net": "money",
     "Percent": "percent",
     "Value": "money", "Share of Equity": "percent",
     "Date": "date", "Record date": "date", "Mail notice by": "date",
@@ -304,6 +312,8 @@ class Context:
     """What blocks share: the cap table's reference and values, the events', ..."""
     cap_ref: str = ""
     cap_values: list = field(default_factory=list)
+    diluted_ref: str = ""              # the cap table with its warrants-and-options rows
+    diluted_values: list = field(default_factory=list)
     ev_ref: str = ""
     ev_values: list = field(default_factory=list)
 
@@ -315,25 +325,42 @@ def cap_table_sheet(s: Sheet, ctx: Context):
     ctx.cap_values = [["Holder", "Class", "Shares"]] + [list(r) for r in HOLDERS]
     s.title(0, 4, "Findings (QCHECK)")
     s.q(1, 4, f"QCHECK({ctx.cap_ref})", excel.QCHECK(ctx.cap_values), grow=4)
+    # Warrants and options: the same range one column wider (Exercise Price), the instruments
+    # below a blank row. Rows without a price are the shares above; the Exit sheet reads it all.
+    n = 1 + len(HOLDERS)
+    s.header(0, 3, ("Exercise Price",))
+    s.title(n, 4, "Warrants and options: a row with an Exercise Price buys Shares of Class at that price "
+                  "(charter 3(d)(ii)(I)-(J)); the Exit sheet reads A1:D" + str(n + 1 + len(WARRANTS)))
+    s.inputs(n + 1, 0, [list(w) for w in WARRANTS], ["text", "text", "shares", "per_share"])
+    ctx.diluted_ref = _ref(s.name, 0, 0, n + len(WARRANTS), 3)
+    ctx.diluted_values = ([["Holder", "Class", "Shares", "Exercise Price"]] + [list(h) + [None] for h in HOLDERS]
+                          + [[None] * 4] + [list(w) for w in WARRANTS])
+    r = n + 2 + len(WARRANTS)
+    s.title(r, 4, "Findings with the warrants and options (QCHECK): the sample holds every authorized "
+                  "B and C share, so the warrants' shares go beyond IV.B")
+    s.q(r + 1, 4, f"QCHECK({ctx.diluted_ref})", excel.QCHECK(ctx.diluted_values), grow=2)
 
 
 def exit_sheet(s: Sheet, ctx: Context):
     s.label(0, 0, "Exit value")
     s.inputs(0, 1, [[150_000_000.0]])
-    s.title(1, 0, "Waterfall at that exit (QWATERFALL)")
+    s.title(1, 0, "Waterfall at that exit, shares outstanding (QWATERFALL)")
     n, _ = s.q(2, 0, f"QWATERFALL(B1,{ctx.cap_ref})", excel.QWATERFALL(150_000_000, ctx.cap_values))
+    s.title(1, 10, "With the warrants and options (CapTable, Exercise Price): each exercised when in the "
+                   "money, its price joining the proceeds; Net adds up to the exit value")
+    s.q(2, 10, f"QWATERFALL(B1,{ctx.diluted_ref})", excel.QWATERFALL(150_000_000, ctx.diluted_values))
     row = 2 + n + 2
-    s.title(row, 0, "Payout by exit value (QPAYOUT)")
+    s.title(row, 0, "Payout by exit value, with the warrants and options, net of exercise prices (QPAYOUT)")
     exits = [float(v) for v in range(0, 820_000_000, 20_000_000)]
     s.table(row + 1, 0, [("Exit Value",)] + [(v,) for v in exits])
     exit_ref = _ref(s.name, row + 2, 0, row + 1 + len(exits), 0)
-    payees = ["A-D", "E", "F", "G", "Common"]
+    payees = ["A-D", "E", "F", "G", "Common", "B warrant holder", "C warrant holder"]
     for j, who in enumerate(payees, start=1):
         s._write(row + 1, j, who, "text", "head_number")     # a column of payouts
-        s.q(row + 2, j, f'QPAYOUT({exit_ref},"{who}",{ctx.cap_ref})',
-            excel.QPAYOUT([[v] for v in exits], who, ctx.cap_values), kind="money", grow=0)
+        s.q(row + 2, j, f'QPAYOUT({exit_ref},"{who}",{ctx.diluted_ref})',
+            excel.QPAYOUT([[v] for v in exits], who, ctx.diluted_values), kind="money", grow=0)
     chart = _payout_chart(s, exit_ref, row + 2, row + 1 + len(exits), payees)
-    s.ws.insert_chart(row + 1, 7, chart, {"x_scale": 2, "y_scale": 1.5})
+    s.ws.insert_chart(row + 1, len(payees) + 2, chart, {"x_scale": 2, "y_scale": 1.5})
     valuation_block(s, ctx, row + 2 + len(exits) + 2)
 
 
@@ -385,8 +412,9 @@ def valuation_block(s: Sheet, ctx: Context, r: int):
 
 
 def breakpoints_sheet(s: Sheet, ctx: Context):
-    s.title(0, 0, "Breakpoints (QBREAKPOINTS): each class's share of the next dollar above each exit value")
-    s.q(1, 0, f"QBREAKPOINTS({ctx.cap_ref})", excel.QBREAKPOINTS(ctx.cap_values), default="percent", grow=4)
+    s.title(0, 0, "Breakpoints (QBREAKPOINTS): each class's and each warrant's share of the next dollar above "
+                  "each exit value, and where each warrant comes into the money")
+    s.q(1, 0, f"QBREAKPOINTS({ctx.diluted_ref})", excel.QBREAKPOINTS(ctx.diluted_values), default="percent", grow=4)
 
 
 def _payout_chart(s: Sheet, exit_ref: str, r0: int, r1: int, payees):
