@@ -113,6 +113,47 @@ def test_6c_each_adversely_affected_series_and_amending_2b():
     assert [r[1] for r in table[1:4]] == ["IV.B.6(d)", "IV.B.6(e)", "IV.B.6(f)"] and table[-1][1] is True
 
 
+CE = [["Holder", "Class", "Shares"], ["Ann", "E", 1_000], ["Bob", "E", 1_000]]
+
+
+def test_a_named_consent_counts_only_shares_its_holder_holds():
+    # Ann holds 1,000 of the 2,000 E: 50% < the 60% 6(d) needs (1,200). Her two consent rows
+    # of 1,000 each claim 2,000 shares she does not hold: refused, not counted as 2,000 (100%).
+    with pytest.raises(QuintusExcelError) as info:
+        QAPPROVAL("6(d)", [["Ann", "E", 1_000], ["Ann", "E", 1_000]], CE)
+    assert str(info.value) == (
+        "QAPPROVAL: consents: rows 1, 2: holder Ann consents with 2,000 shares of E but holds 1,000 shares of E "
+        "in the cap table; a holder can consent only with shares it holds: Section 6 counts the outstanding "
+        "shares or votes that the consenting holders hold (charter IV.B.6)")
+    # Zed is not in the cap table: holds 0 E, so 1,500 consented is refused (though 1,500 <= 2,000 E outstanding)
+    with pytest.raises(QuintusExcelError, match=r"row 1: holder Zed \(not in the cap table\) consents with 1,500 "
+                                                r"shares of E but holds 0 shares"):
+        QAPPROVAL("6(d)", [["Zed", "E", 1_500]], CE)
+    # rows are the consents range's own (header row 1, blank row 3): Ann 700 + 600 = 1,300 > 1,000 held
+    with pytest.raises(QuintusExcelError, match="rows 2, 4: holder Ann consents with 1,300 shares of E but holds 1,000"):
+        QAPPROVAL("6(d)", [["Holder", "Class", "Shares"], ["Ann", "E", 700], [None, None, None], ["Ann", "E", 600]], CE)
+    # held consents count: Ann 1,000 + Bob 200 = 1,200 of 2,000 = 60% -> met; Ann alone 50% -> short 200
+    assert QAPPROVAL("6(d)", [["Ann", "E", 1_000], ["Bob", "E", 200]], CE)[-1][1] is True
+    assert QAPPROVAL("6(d)", [["Ann", "E", 1_000]], CE)[1][3:] == [1_000, 2_000, False, 200]
+    # Class | Shares consents (no names): checked against the class outstanding only, as before
+    assert QAPPROVAL("6(d)", [["E", 1_200]], CE)[-1][1] is True
+    with pytest.raises(QuintusExcelError, match="consents for 2,001 shares of E exceed the 2,000 outstanding"):
+        QAPPROVAL("6(d)", [["E", 2_001]], CE)
+
+
+def test_6c_series_with_no_shares_outstanding_does_not_block():
+    # "E, F" with no F outstanding: F has no holders to consent; its row is Met with a note.
+    # E: Ann 1,000 + Bob 1 = 1,001 of 2,000 > 50% -> met; so approved.
+    table = QAPPROVAL("6(c)", [["Ann", "E", 1_000], ["Bob", "E", 1]], CE, "E, F")
+    assert table[1][3:] == [1_001, 2_000, True, 0]
+    assert table[2] == ["Series F (outstanding shares)", "IV.B.6(c)",
+                        "a majority (more than 50%) of outstanding shares; no shares outstanding", 0, 0, True, 0]
+    assert table[-1][1] is True
+    # E still counts: Ann alone is 1,000 of 2,000 = 50%, not a majority -> short 1, not approved
+    table = QAPPROVAL("6(c)", [["Ann", "E", 1_000]], CE, "E, F")
+    assert table[1][5:] == [False, 1] and table[2][5] is True and table[-1][1] is False
+
+
 def test_consent_conversions_and_the_a_d_election():
     ct = [["A", 600], ["B", 400], ["E", 1_000], ["F", 100], ["Common", 10]]
     # 3(a): a majority of A-D shares together (1,000): 501 needed

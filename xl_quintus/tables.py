@@ -248,7 +248,8 @@ def approval_table(tallies) -> list[list]:
     rows = [["Requirement", "Clause", "Threshold", "In Favour", "Outstanding", "Met", "Shortfall"]]
     for t in tallies:
         r = t.requirement
-        rows.append([r.name, r.clause, f"{r.threshold.describe()} of outstanding {r.measure}",
+        threshold = f"{r.threshold.describe()} of outstanding {r.measure}"
+        rows.append([r.name, r.clause, f"{threshold}; {t.note}" if t.note else threshold,
                      t.in_favour, t.outstanding, t.met, t.shortfall])
     rows.append(["Approved", all(t.met for t in tallies), "", "", "", "", ""])
     return rows

@@ -43,17 +43,20 @@ class Requirement:
     measure: str                   # "votes" or "shares"
     threshold: Threshold
     quote: str = ""
+    per_series: bool = False       # 6(c): one requirement for each adversely affected series
 
 
 @dataclass(frozen=True)
 class Tally:
-    """A requirement counted. Attributes: requirement, in_favour, outstanding, met, shortfall."""
+    """A requirement counted. Attributes: requirement, in_favour, outstanding, met, shortfall,
+    note (why a requirement is met without consents: "no shares outstanding")."""
 
     requirement: Requirement
     in_favour: int
     outstanding: int
     met: bool
     shortfall: int
+    note: str = ""
 
 
 def actions(charter: Charter) -> tuple[str, ...]:
@@ -103,12 +106,65 @@ def affected_series_requirements(rule, affected_series: tuple[str, ...]) -> list
     if not affected_series:
         raise CharterError(f"{rule.action} needs the adversely affected series (affected_series)", term="affected series")
     return [Requirement(rule.requirement.replace("{series}", s), rule.clause, (s,), rule.measure, rule.threshold,
-                        rule.quote) for s in affected_series]
+                        rule.quote, per_series=True) for s in affected_series]
+
+
+NO_SHARES_OUTSTANDING = "no shares outstanding"
+
+
+def no_holders_to_consent(r: Requirement, outstanding: int) -> bool:
+    """6(c) asks "the approval ... of the holders of shares of such adversely affected series
+    that ... hold at least a majority of the then outstanding shares of such series". A series
+    named as affected with no shares outstanding has no holders whose approval the clause could
+    ask for: its requirement does not block the action (shown Met, noted "no shares outstanding")."""
+    return r.per_series and outstanding == 0
+
+
+def check_consents_held(cap_table: CapTable, consents: CapTable, rows: tuple[int, ...] | None = None):
+    """A consent counts only shares its holder holds. Section 6 asks the approval "of the holders
+    of at least seventy-five percent (75%) of the voting power of the then outstanding shares"
+    (6(a)), of "the holders of shares of such adversely affected series ... that hold at least a
+    majority of the then outstanding shares of such series" (6(c)), of "the holders of at least
+    sixty percent (60%) of the then outstanding shares of Series E" (6(d)): what counts is the
+    outstanding shares (or their votes) that the consenting holders hold. When both tables name
+    holders, each holder's consents in a class (summed over its rows) are at most its holding of
+    that class in the cap table; a holder absent from the cap table holds none. Consents without
+    names (``Class | Shares``) are checked per class by :func:`tally` (not above the outstanding).
+    ``rows``: the input row of each consent holding, for the message (default: its position)."""
+    if not any(h.holder for h in cap_table.holdings):
+        return
+    rows = rows or tuple(range(1, len(consents.holdings) + 1))
+    held: dict[tuple[str, str], int] = {}
+    for h in cap_table.holdings:
+        if h.holder:
+            held[(h.holder, h.cls)] = held.get((h.holder, h.cls), 0) + h.shares
+    names = {holder for holder, _ in held}
+    consented: dict[tuple[str, str], tuple[int, list[int]]] = {}
+    for h, row in zip(consents.holdings, rows):
+        if h.holder:
+            n, where = consented.get((h.holder, h.cls), (0, []))
+            consented[(h.holder, h.cls)] = (n + h.shares, where + [row])
+    for (holder, cls), (n, where) in consented.items():
+        have = held.get((holder, cls), 0)
+        if n <= have:
+            continue
+        absent = ""
+        if holder not in names:
+            alike = [m for m in names if " ".join(m.split()).casefold() == " ".join(holder.split()).casefold()]
+            absent = f" (not in the cap table{'; it has ' + alike[0] if alike else ''})"
+        raise CharterError(f"{'row' if len(where) == 1 else 'rows'} {', '.join(map(str, where))}: holder {holder}{absent} "
+                           f"consents with {n:,} shares of {cls} but holds {have:,} shares of {cls} in the cap table; "
+                           f"a holder can consent only with shares it holds: Section 6 counts the outstanding shares "
+                           f"or votes that the consenting holders hold", term="consents", clause="IV.B.6")
 
 
 def tally(cap_table: CapTable, consents: CapTable, reqs: list[Requirement],
-          conversion_prices: Mapping[str, Fraction] | None = None) -> list[Tally]:
-    """Count the consents against each requirement, on outstanding shares or votes."""
+          conversion_prices: Mapping[str, Fraction] | None = None,
+          consent_rows: tuple[int, ...] | None = None) -> list[Tally]:
+    """Count the consents against each requirement, on outstanding shares or votes. Named
+    consents must be held (:func:`check_consents_held`; ``consent_rows`` for its message); all
+    consents of a class are at most its outstanding shares."""
+    check_consents_held(cap_table, consents, consent_rows)
     for cls in consents.classes_present:
         if consents.shares(cls) > cap_table.shares(cls):
             raise CharterError(f"consents for {consents.shares(cls):,} shares of {cls} exceed the "
@@ -123,6 +179,9 @@ def tally(cap_table: CapTable, consents: CapTable, reqs: list[Requirement],
         else:
             favour = sum(consents.shares(c) for c in r.classes)
             outstanding = sum(cap_table.shares(c) for c in r.classes)
+        if no_holders_to_consent(r, outstanding):
+            out.append(Tally(r, favour, outstanding, True, 0, NO_SHARES_OUTSTANDING))
+            continue
         met = r.threshold.met(favour, outstanding)
         out.append(Tally(r, favour, outstanding, met, 0 if met else max(r.threshold.needed(outstanding) - favour, 0)))
     return out

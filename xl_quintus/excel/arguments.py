@@ -591,14 +591,16 @@ def _cap_header(r: list, i: int, argument: str) -> tuple[str, ...] | None:
     return tuple(names)
 
 
-def cap_table(value, charter: Charter, argument: str = "cap_table", unknown: list | None = None) -> CapTable:
+def cap_table(value, charter: Charter, argument: str = "cap_table", unknown: list | None = None,
+              rows_of: list | None = None) -> CapTable:
     """Rows ``Holder | Class | Shares`` or ``Class | Shares``, under an optional header row
     recognised by its labels (:func:`_cap_header`; a first row is never taken for a header
     because a cell is not a number); blank rows are skipped; a holder may have several rows.
     Every cell where a number belongs is read by :func:`number` or refused naming its row and
     column. Holder names are matched exactly: two spelled alike but for case or spaces are
     refused. With ``unknown`` (a list), rows naming no class are collected there instead of
-    failing."""
+    failing. With ``rows_of`` (a list), the input row of each holding is appended there, in
+    holding order (plain rows only, not under an Exercise Price header)."""
     table = rows(value)
     header, first = None, None
     for i, r in enumerate(table, start=1):
@@ -641,6 +643,8 @@ def cap_table(value, charter: Charter, argument: str = "cap_table", unknown: lis
             continue
         n = whole_shares(shares, f"{argument} row {i}, Shares")
         holdings.append(Holding(holder, cls, n))
+        if rows_of is not None:
+            rows_of.append(i)
     _one_spelling_per_holder(named, argument)
     if not holdings and unknown is None:
         raise CharterError("no holdings: give rows of Class | Shares or Holder | Class | Shares", argument)

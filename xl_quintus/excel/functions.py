@@ -388,11 +388,13 @@ def QAPPROVAL(action, consents, cap_table, affected_series=None, conversion_pric
     """Every approval the charter requires for an action and whether the consents meet it (charter IV.B Section 6, 3(a), 3(b), 3(d)(ii)(B), IV.A). Counts outstanding shares or votes; "majority" is more than 50%, "at least X%" is X% or more. Columns: Requirement, Clause, Threshold, In Favour, Outstanding, Met, Shortfall; last row Approved TRUE/FALSE."""
     charter = arguments.charter(terms)
     table = arguments.cap_table(cap_table, charter)
-    yes = arguments.cap_table(consents, charter, "consents")
+    consent_rows: list[int] = []
+    yes = arguments.cap_table(consents, charter, "consents", rows_of=consent_rows)
     act = resolve_action(arguments.text(action, "action", "an action"), charter)
     reqs = requirements(table, act, arguments.series_list(affected_series, charter, "affected_series"))
     cps, _ = _conversion_prices(conversion_prices, charter, table)
-    return approval_table(tally(table, yes, reqs, cps))
+    rows = tuple(consent_rows) if len(consent_rows) == len(yes.holdings) else None
+    return approval_table(tally(table, yes, reqs, cps, consent_rows=rows))
 
 
 @func
