@@ -404,3 +404,24 @@ def test_qelection_counts_an_exercised_b_warrant_in_the_a_d_vote(quintus_sample)
 
     rows = QELECTION(100_000_000, _sample_with_warrants(quintus_sample))
     assert rows[1][1] is True and "Warrant B" in rows[1][4]
+
+
+# -- a column of exit values on a cap table with instruments (review: numpy float64 was refused) --
+
+OPTION = [HEADER, ["Cy", "Common", 1000, None], ["Opt", "Common", 100, 5]]
+
+
+def test_qpayout_column_with_an_option_by_hand():
+    # 10,000: exercised, 10,000 + 500 paid over 1,100 shares = 9.5454.. > 5 a share; the option
+    # nets 100 x 10,500 / 1,100 - 500 = 954.5454.. - 500 = 454.5454.. -> 454.55.
+    # 4,000: 4,500 / 1,100 = 4.0909.. < 5, not exercised: 0.
+    assert QPAYOUT([[10000], [4000]], "Opt", OPTION) == [[454.55], [0.0]]
+    assert QPAYOUT([[10000, 4000]], "Opt", OPTION) == [[454.55, 0.0]]
+
+
+@pytest.mark.parametrize("n", [1, 2, 31])
+@pytest.mark.parametrize("who", ["Opt", "Cy", "Common"])
+def test_qpayout_column_equals_cell_by_cell_with_instruments(n, who):
+    # 31 is one below SWEEP_FROM: every value goes through the exact path, value by value.
+    values = [5500 + 377.77 * i for i in range(n)]          # 5,500 = 1,100 x 5: the exercise point
+    assert QPAYOUT([[v] for v in values], who, OPTION) == [[QPAYOUT(v, who, OPTION)] for v in values]

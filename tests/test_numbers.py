@@ -165,3 +165,16 @@ def test_doctests(name):
 
 def test_numbers_has_doctests():
     assert "xl_quintus.numbers" in list(_modules_with_doctests())
+
+
+def test_exact_reads_numpy_scalars_as_the_number_they_hold():
+    # A range read into a numpy array yields float64 (a float subclass whose repr is
+    # "np.float64(1.43)") and int64 (not an int): each is read as the float or int it holds.
+    import numpy as np
+    from fractions import Fraction
+    from xl_quintus.numbers import exact
+
+    assert exact(np.float64(1.43)) == Fraction(143, 100)
+    assert exact(np.int64(3)) == 3
+    with pytest.raises(ValueError):
+        exact(np.float64("nan"))

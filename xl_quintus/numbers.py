@@ -15,6 +15,7 @@ shares"). Values enter as ``Fraction`` through :func:`exact`; they leave as cent
 from __future__ import annotations
 
 import math
+import numbers
 from decimal import Decimal
 from fractions import Fraction
 from typing import Sequence
@@ -26,7 +27,9 @@ def exact(value) -> Fraction:
     """A number as an exact ``Fraction``.
 
     Floats are read as the decimal Excel shows (``repr``), not their binary expansion:
-    a cell holding 1.43 means 143/100, not 1.4299999999999999378...
+    a cell holding 1.43 means 143/100, not 1.4299999999999999378... A numpy float64 (a
+    float subclass, from a range read into an array) is read as that float, a numpy
+    integer as that integer.
 
     >>> exact(1.43), exact("1,000.05"), exact(Decimal("0.925"))
     (Fraction(143, 100), Fraction(20001, 20), Fraction(37, 40))
@@ -35,9 +38,10 @@ def exact(value) -> Fraction:
         return value
     if isinstance(value, bool):
         raise TypeError("a truth value is not a number")
-    if isinstance(value, int):
-        return Fraction(value)
-    if isinstance(value, float):
+    if isinstance(value, numbers.Integral):        # int, numpy integers
+        return Fraction(int(value))
+    if isinstance(value, float):                   # float, numpy float64 (a float subclass)
+        value = float(value)
         if not math.isfinite(value):
             raise ValueError(f"{value!r} is not a finite number")
         return Fraction(Decimal(repr(value)))
