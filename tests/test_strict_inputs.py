@@ -166,3 +166,38 @@ def test_an_event_consideration_typed_as_plain_text_is_read_exactly():
     # A = 1,000,000 Common + 1,000,000 E = 2,000,000; 1,000,000 issued for $1,000,000 ($1 < $4.15):
     # E = (4.15 x 2,000,000 + 1,000,000) / 3,000,000 = 9,300,000 / 3,000,000 = 3.10
     assert QCONVPRICE("E", [["2001-01-01", "Issue", "1,000,000", "$1,000,000", None]], [["E", 1e6], ["Common", 1e6]]) == 3.1
+
+
+# -- a blank cell in a message: Excel's words, never Python's None (review) ----------------------
+
+CT_BLANK = [["Holder", "Class", "Shares"], ["Ann", "A", 1000], ["Bob", "F", 100], ["Cy", "Common", 1000]]
+
+
+def _blank_calls():
+    from xl_quintus.excel import QDLOM, QNOTICE
+
+    return [
+        (lambda: QWATERFALL(None, CT_BLANK), "QWATERFALL: proceeds: the cell is blank; an amount of money is required"),
+        (lambda: QWATERFALL("  ", CT_BLANK), "QWATERFALL: proceeds: the cell is blank; an amount of money is required"),
+        (lambda: QPAYOUT(None, "A", CT_BLANK), "QPAYOUT: proceeds: the cell is blank; an amount of money is required"),
+        (lambda: QNOTICE(None), "QNOTICE: record_date: the cell is blank; a date is required"),
+        (lambda: QPWERM([[1000, 1, None, 0.1]], CT_BLANK),
+         "QPWERM: scenarios row 1 Years: the cell is blank; a number of years is required"),
+        (lambda: QPWERM([[1000, None, 1, 0.1]], CT_BLANK),
+         "QPWERM: scenarios row 1 Probability: the cell is blank; a probability is required"),
+        (lambda: QDLOM(0.6, None), "QDLOM: years: the cell is blank; a number of years is required"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(7))
+def test_a_blank_cell_is_named_in_excels_words(case):
+    call, message = _blank_calls()[case]
+    text = refused(call)
+    assert text == message and "None" not in text
+
+
+def test_show_never_quotes_python_none():
+    from xl_quintus.excel.arguments import show
+
+    assert show(None) == show("  ") == "a blank cell"
+    assert show("x") == '"x"' and show(2.0) == "2"

@@ -27,13 +27,22 @@ from .cells import EXCEL_ERRORS, from_serial, is_blank, is_error, is_serial  # n
 
 
 def show(value) -> str:
-    """A cell value as the message quotes it."""
+    """A cell value as the message quotes it; a blank cell (``None`` or spaces) as "a blank
+    cell", never Python's ``None`` (messages that expect a blank say "the cell is blank; ...
+    is required", :func:`blank_cell`)."""
+    if is_blank(value):
+        return "a blank cell"
     if isinstance(value, str):
         text = value.replace("\r", "\\r").replace("\n", "\\n")
         return f'"{text[:60]}..."' if len(text) > 63 else f'"{text}"'
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return f"{int(value)}"
     return repr(value)
+
+
+def blank_cell(what: str, argument: str) -> CharterError:
+    """The refusal of a blank cell where ``what`` is required, in Excel's words."""
+    return CharterError(f"the cell is blank; {what} is required", argument)
 
 
 def _check_cell(value, argument: str):
@@ -97,9 +106,10 @@ def number(value, argument: str, what: str = "a number") -> Fraction:
     if type(value) is float and value.is_integer() and -2 ** 53 < value < 2 ** 53:
         return Fraction(int(value))                    # the common case, a whole number cell
     _check_cell(value, argument)
-    if isinstance(value, bool) or is_blank(value):
-        kind = "blank" if is_blank(value) else "a truth value"
-        raise CharterError(f"{show(value)} is {kind}, not {what}", argument)
+    if is_blank(value):
+        raise blank_cell(what, argument)
+    if isinstance(value, bool):
+        raise CharterError(f"{show(value)} is a truth value, not {what}", argument)
     if isinstance(value, (_dt.date, _dt.datetime)):
         day = value.date() if isinstance(value, _dt.datetime) and value.time() == _dt.time() else value
         raise CharterError(f"{day.isoformat()} is a date, not {what}", argument)
@@ -303,6 +313,8 @@ def excel_date(value, argument: str) -> _dt.date:
             return _dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
+    if is_blank(value):
+        raise blank_cell("a date", argument)
     raise CharterError(f"{show(value)} is not a date", argument)
 
 
