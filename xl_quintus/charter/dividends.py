@@ -8,7 +8,7 @@
 | 1(a) | non-cumulative: nothing carries to a later year | no state is kept between calls |
 | IV.C.1 | the rest to Common, per share | ``cash_dividend`` |
 | 1(b), 3(e) | distributions other than cash: preferred share as if converted on the record date | ``as_converted_distribution`` |
-| NVCA 1 (Alt. 2) | a cumulative series: "dividends at the rate per annum of $[___] per share shall accrue ... from day to day, whether or not declared, and shall be cumulative": simple, actual days / 365, from the Issue Date to ``as_of``; the accrued amount is preferential in a declared dividend and joins the 2(a) preference (NVCA 2.1) | ``accruing_dividend``, ``dividends_owed`` |
+| NVCA 1 (Alt. 2) | a cumulative series: "dividends at the rate per annum of $[___] per share shall accrue ... from day to day, whether or not declared, and shall be cumulative": simple, actual days / 365, from the Issue Date to ``as_of`` (for a valuation, on to the exit ``years_after`` later: + rate x years); the accrued amount is preferential in a declared dividend and joins the 2(a) preference (NVCA 2.1) | ``accruing_dividend``, ``dividends_owed`` |
 
 The rates are "as adjusted for any stock dividends, combinations or splits": the adjusted
 rates are charter terms (a terms range or file), not an input here.
@@ -48,11 +48,16 @@ class DividendLine:
 DAYS_PER_YEAR = 365          # "accrue ... from day to day": actual days over a 365-day year
 
 
-def accruing_dividend(terms, as_of: dt.date | None) -> Fraction:
+def accruing_dividend(terms, as_of: dt.date | None, years_after: Fraction = ZERO) -> Fraction:
     """NVCA Section 1 (Alternative 2), per share: the rate per annum times the actual days
     from the Issue Date (the date accrual starts: the issuance, or the last date to which
     the Accruing Dividends were paid) to ``as_of`` (the exit or record date), over 365;
-    simple, never compounded. Zero for a series without a cumulative dividend."""
+    simple, never compounded. Zero for a series without a cumulative dividend.
+
+    ``years_after``: for a liquidity event that many years after ``as_of`` (a valuation
+    date: OPM, PWERM), the dividends accrue on to that exit date, as_of + years_after x 365
+    days. Accrual being simple over a 365-day year, that is the accrual to ``as_of`` plus
+    rate x years_after exactly (no rounding of the exit date to a whole day)."""
     if not terms.cumulative_dividend:
         return ZERO
     if as_of is None:
@@ -63,17 +68,22 @@ def accruing_dividend(terms, as_of: dt.date | None) -> Fraction:
     if days < 0:
         raise CharterError(f"as_of {as_of.isoformat()} is before the Issue Date of Series {terms.name} "
                            f"({terms.issue_date.isoformat()}), from which its cumulative dividend accrues", term="as of")
-    return terms.cumulative_dividend * days / DAYS_PER_YEAR
+    if years_after < 0:
+        raise CharterError(f"an exit {years_after} years before as_of: dividends accrue forward only", term="years")
+    return terms.cumulative_dividend * (Fraction(days, DAYS_PER_YEAR) + years_after)
 
 
-def dividends_owed(cap_table: CapTable, unpaid: Mapping[str, Fraction] | None, as_of: dt.date | None) -> dict:
+def dividends_owed(cap_table: CapTable, unpaid: Mapping[str, Fraction] | None, as_of: dt.date | None,
+                   years_after: Fraction = ZERO) -> dict:
     """Per share, what joins each series' 2(a) preference: declared but unpaid dividends
     (``unpaid``) plus, for a cumulative series, the Accruing Dividends to ``as_of`` (NVCA 2.1:
     "plus any Accruing Dividends accrued but unpaid thereon, whether or not declared,
-    together with any other dividends declared but unpaid thereon")."""
+    together with any other dividends declared but unpaid thereon"), or, for an exit
+    ``years_after`` years after ``as_of`` (a valuation date), to that exit date
+    (:func:`accruing_dividend`)."""
     owed = dict(unpaid or {})
     for name in cap_table.series_present:
-        accrued = accruing_dividend(cap_table.charter.terms(name), as_of)
+        accrued = accruing_dividend(cap_table.charter.terms(name), as_of, years_after)
         if accrued:
             owed[name] = owed.get(name, ZERO) + accrued
     return owed

@@ -31,7 +31,7 @@ from ..charter.conversion import (Offering, cash_amount_due, common_on_conversio
 from ..errors import CharterError
 from ..exit.model import model_for
 from ..exit.valuation import DLOM_METHODS, Market, Scenario, backsolve, dlom, opm, pwerm
-from ..numbers import to_cents, to_float
+from ..numbers import ZERO, exact, to_cents, to_float
 from ..tables import (TERMS, approval_table, board_table, breakpoints_table, check_table, dividend_table, election_table,
                       ipo_table, ledger_table, payout_value, term_value, voting_power_table, waterfall_table)
 from ..tables import valuation_table
@@ -117,6 +117,7 @@ DOC_CONVERSIONS = 'Who converts: "optimal" (default: each holder\'s best choice,
 DOC_CPS = "Optional Conversion Prices (3(d)): a range Class | Conversion Price, an events range (Date | Event | Shares | Consideration | Ref, run through the 3(d) ledger), or a QCONVLEDGER table. Unlisted series use their Original Issue Price."
 DOC_DIVS = "Optional range Class | unpaid dividends per share, added to the 2(a) preference and the 3(a) Cash Amount (default 0)."
 DOC_TERMS = "Optional: a terms range (header Class, Authorized, Issue Price, Seniority, Participation, Cap, ...) adding series to Quintus 1999, or the path of a TOML terms file. Blank: Quintus 1999."
+DOC_AS_OF_VALUATION = "Optional valuation date: an events range in conversion_prices runs through the 3(d) ledger to it; cumulative dividends accrue (simple, actual/365) to the exit date, as_of + years x 365 days (years: to the liquidity event, or a scenario's Years), i.e. the accrual to as_of plus the annual rate x years exactly. Required when a series has a Cumulative Dividend."
 DOC_AS_OF = "Optional exit (or record) date: cumulative dividends accrue to it (simple, actual/365), and an events range in conversion_prices runs through the 3(d) ledger to it, making the adjustments carried under 3(d)(i)(B) whose 3-year anniversary falls on or before it (blank: just after the last event). Required when a series has a Cumulative Dividend."
 
 
@@ -137,14 +138,27 @@ def _as_of(value):
 
 
 def _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of=None):
+    return _exit_models(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)(ZERO)
+
+
+def _exit_models(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of=None):
+    """The arguments read once; then the model of an exit ``years`` after ``as_of`` (0: at
+    ``as_of``). The 3(d) ledger runs to ``as_of``; cumulative series accrue their Accruing
+    Dividends to the exit date, as_of + years x 365 days (``dividends_owed``): in QOPM,
+    QBACKSOLVE and QPWERM ``as_of`` is the valuation date and the liquidity event is later."""
     charter = arguments.charter(terms)
     table = arguments.cap_table(cap_table, charter)
     day = _as_of(as_of)
     cps, _ = _conversion_prices(conversion_prices, charter, table, day)
     divs = arguments.class_values(unpaid_dividends, charter, "unpaid_dividends", "unpaid dividends per share")
-    divs = dividends_owed(table, divs, day)       # cumulative series: Accruing Dividends to the exit date
     conv = arguments.conversions(conversions, charter)
-    return model_for(table, cps, divs, conv)
+
+    def at(years=ZERO):
+        # cumulative series: Accruing Dividends to the exit date
+        return model_for(table, cps, dividends_owed(table, divs, day, exact(years)), conv)
+
+    at(ZERO)            # an error in the arguments (a cumulative series without as_of) shows here
+    return at
 
 
 @func
@@ -503,14 +517,16 @@ def _market(volatility, years, risk_free_rate):
 @arg("conversion_prices", ndim=2, doc=DOC_CPS)
 @arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
 @arg("terms", ndim=2, doc=DOC_TERMS)
-@arg("as_of", doc=DOC_AS_OF)
+@arg("as_of", doc=DOC_AS_OF_VALUATION)
 @excel_errors
 def QOPM(equity_value, cap_table, volatility, years, risk_free_rate, conversions=None, conversion_prices=None,
          unpaid_dividends=None, terms=None, as_of=None):
-    """Option pricing method: each class's value today = discounted risk-neutral expectation of its exact Section 2 payout (3(a) elections, jumps included) under a lognormal equity value at the liquidity event; closed form (call spreads and digitals). Columns: Class, Shares, Value, Per Share, Share of Equity; one row per class, then per option/warrant tranche (net of its exercise price), then Total (= equity_value to the cent)."""
-    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
+    """Option pricing method: each class's value today = discounted risk-neutral expectation of its exact Section 2 payout (3(a) elections, jumps included) under a lognormal equity value at the liquidity event `years` after as_of (the valuation date; cumulative dividends accrue to that exit); closed form (call spreads and digitals). Columns: Class, Shares, Value, Per Share, Share of Equity; one row per class, then per option/warrant tranche (net of its exercise price), then Total (= equity_value to the cent)."""
+    at_exit = _exit_models(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
+    market = _market(volatility, years, risk_free_rate)
+    model = at_exit(market.years)          # cumulative dividends accrued to the liquidity event
     s0 = arguments.money(arguments.scalar(equity_value, "equity_value"), "equity_value")
-    return valuation_table(model, opm(model, s0, _market(volatility, years, risk_free_rate)))
+    return valuation_table(model, opm(model, s0, market))
 
 
 @func
@@ -524,19 +540,21 @@ def QOPM(equity_value, cap_table, volatility, years, risk_free_rate, conversions
 @arg("conversion_prices", ndim=2, doc=DOC_CPS)
 @arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
 @arg("terms", ndim=2, doc=DOC_TERMS)
-@arg("as_of", doc=DOC_AS_OF)
+@arg("as_of", doc=DOC_AS_OF_VALUATION)
 @excel_errors
 def QBACKSOLVE(class_, price_per_share, cap_table, volatility, years, risk_free_rate, conversions=None,
                conversion_prices=None, unpaid_dividends=None, terms=None, as_of=None):
     """The total equity value, to the cent, at which QOPM values class_ at price_per_share per share (the least such whole-cent value). An error when no equity value reaches the price, or when several do (a payout that jumps down where another group converts, 3(a))."""
-    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
+    at_exit = _exit_models(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
+    market = _market(volatility, years, risk_free_rate)
+    model = at_exit(market.years)          # cumulative dividends accrued to the liquidity event
     cls = model.cap_table.charter.resolve(arguments.text(class_, "class", "a class"), "class")
     if cls not in model.cap_table.classes_present:
         raise CharterError(f'"{class_}" has no shares in the cap table', "class")
     price = arguments.optional_price(price_per_share, "price_per_share", "a price per share")
     if price is None:
         raise CharterError("needs a price per share; the cell is blank", "price_per_share")
-    value = backsolve(model, cls, model.cap_table.shares(cls), price, _market(volatility, years, risk_free_rate))
+    value = backsolve(model, cls, model.cap_table.shares(cls), price, market)
     return to_float(value)
 
 
@@ -547,14 +565,15 @@ def QBACKSOLVE(class_, price_per_share, cap_table, volatility, years, risk_free_
 @arg("conversion_prices", ndim=2, doc=DOC_CPS)
 @arg("unpaid_dividends", ndim=2, doc=DOC_DIVS)
 @arg("terms", ndim=2, doc=DOC_TERMS)
-@arg("as_of", doc=DOC_AS_OF)
+@arg("as_of", doc=DOC_AS_OF_VALUATION)
 @excel_errors
 def QPWERM(scenarios, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None,
            as_of=None):
-    """Probability-weighted expected return method: each scenario's exact Section 2 payouts (in cents, as QWATERFALL) times its probability, discounted by (1 + rate)^years, summed. Columns: Class, Shares, Value, Per Share, then Total."""
-    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
+    """Probability-weighted expected return method: each scenario's exact Section 2 payouts (in cents, as QWATERFALL) times its probability, discounted by (1 + rate)^years, summed; each scenario's cumulative dividends accrue to its exit date, as_of (the valuation date) + Years. Columns: Class, Shares, Value, Per Share, then Total."""
+    at_exit = _exit_models(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
     rows = [Scenario(*r) for r in arguments.scenarios(scenarios)]
-    return valuation_table(model, pwerm(model, rows), share_of_equity=False)
+    model = at_exit(ZERO)
+    return valuation_table(model, pwerm(model, rows, at_exit), share_of_equity=False)
 
 
 @func

@@ -22,6 +22,10 @@ by largest remainder so that they add up to the equity value exactly.
 **PWERM**: a probability-weighted average of exact waterfalls, each discounted by
 (1 + rate)^years (exact when the years are whole).
 
+The valuation date comes before the liquidity event: a cumulative series' Accruing Dividends
+in the waterfall are those to the exit date (the model of each exit is the caller's:
+``pwerm(..., at_exit)``; the OPM's model is that of the exit at T).
+
 **DLOM** (as decimals, with dividend yield 0):
 
 | method | formula | source |
@@ -387,10 +391,14 @@ class Scenario:
         return Fraction(float(1 + self.rate) ** -float(self.years))
 
 
-def pwerm(model: ExitModel, scenarios: Sequence[Scenario]) -> Valuation:
+def pwerm(model: ExitModel, scenarios: Sequence[Scenario], at_exit=None) -> Valuation:
     """Probability-weighted, discounted exact waterfalls: each payee's value is
     sum over scenarios of probability x its cents at that exit value / (1 + rate)^years.
-    Rounded to cents by largest remainder against the rounded total of the same sum."""
+    Rounded to cents by largest remainder against the rounded total of the same sum.
+
+    ``at_exit(years)``: the model of an exit that many years after the valuation date (its
+    cumulative dividends accrued to that exit date); each scenario's waterfall is run on
+    ``at_exit(scenario.years)``. Default: ``model`` for every scenario."""
     total = sum((s.probability for s in scenarios), ZERO)
     if total != 1:
         raise CharterError(f"probabilities add up to {float(total):g}, not 1 (as typed: "
@@ -398,7 +406,7 @@ def pwerm(model: ExitModel, scenarios: Sequence[Scenario]) -> Valuation:
     payees = payees_of(model)
     acc = [ZERO] * len(payees)
     for s in scenarios:
-        cents = outcome_cents(model, s.exit_value)
+        cents = outcome_cents(at_exit(s.years) if at_exit else model, s.exit_value)
         w = s.probability * s.discount()
         for j, p in enumerate(payees):
             acc[j] += w * cents.get(p, 0)
