@@ -90,3 +90,27 @@ def test_every_function_is_exported_for_xlwings_server_and_lite():
     names = {n for n, f in inspect.getmembers(excel, inspect.isfunction) if n.startswith("Q") and n.isupper()}
     assert names <= set(excel.__all__)
     assert names <= {n for n in dir(module) if n.startswith("Q")}
+
+
+# -- keyword calls from Python (review: the excel_errors wrapper took *args only) ---------------
+
+def test_keyword_calls_pass_through_and_bad_keywords_are_one_line():
+    import inspect
+
+    from xl_quintus.excel import QWATERFALL, QuintusExcelError
+
+    ct = [["Holder", "Class", "Shares"], ["Ann", "A", 1000], ["Bob", "F", 100], ["Cy", "Common", 1000]]
+    assert QWATERFALL(10000, ct, by="holder") == QWATERFALL(10000, ct, None, None, None, "holder")
+    assert QWATERFALL(proceeds=10000, cap_table=ct) == QWATERFALL(10000, ct)
+    # the signature xlwings registers is still the function's own
+    assert list(inspect.signature(QWATERFALL).parameters)[:2] == ["proceeds", "cap_table"]
+    for call, message in [
+        (lambda: QWATERFALL(10000, ct, bye="holder"),
+         "QWATERFALL: no argument named bye; its arguments are proceeds, cap_table, conversions, "
+         "conversion_prices, unpaid_dividends, by, terms, as_of"),
+        (lambda: QWATERFALL(10000, ct, cap_table=ct), "QWATERFALL: cap_table is given twice, by position and by name"),
+        (lambda: QWATERFALL(10000, by="holder"), "QWATERFALL: cap_table is required; the call does not give it"),
+    ]:
+        with pytest.raises(QuintusExcelError) as info:
+            call()
+        assert str(info.value) == message

@@ -93,12 +93,17 @@ def _parameters(fn) -> frozenset:
 
 def excel_errors(fn):
     """Turn any failure into a one-line ``QuintusExcelError`` naming the function and, for
-    an engine error, the argument that carries the charter term it names."""
+    an engine error, the argument that carries the charter term it names. Keyword arguments
+    (a call from Python) pass through; one the function does not have, or one given twice, is
+    refused in one line. ``functools.wraps`` keeps ``__wrapped__``, so ``inspect.signature``
+    (and xlwings registering the function) sees ``fn``'s own arguments."""
 
     @functools.wraps(fn)
-    def wrapper(*args):
+    def wrapper(*args, **kwargs):
+        if kwargs:
+            _check_keywords(fn, args, kwargs)
         try:
-            return arguments.result_within_limits(fn(*args))
+            return arguments.result_within_limits(fn(*args, **kwargs))
         except QuintusExcelError:
             raise
         except CharterError as e:
@@ -108,6 +113,23 @@ def excel_errors(fn):
             raise QuintusExcelError(f"{fn.__name__}: could not compute ({type(e).__name__}: {e})") from None
 
     return wrapper
+
+
+def _check_keywords(fn, args: tuple, kwargs: dict) -> None:
+    """A call with keywords names only arguments ``fn`` has, each once, and every required one."""
+    params = inspect.signature(fn).parameters
+    names = list(params)
+    unknown = [k for k in kwargs if k not in names]
+    if unknown:
+        raise QuintusExcelError(f"{fn.__name__}: no argument named {unknown[0]}; its arguments are {', '.join(names)}")
+    twice = [k for k in kwargs if k in names[:len(args)]]
+    if twice:
+        raise QuintusExcelError(f"{fn.__name__}: {twice[0]} is given twice, by position and by name")
+    if len(args) > len(names):
+        raise QuintusExcelError(f"{fn.__name__}: {len(args)} arguments given; it takes at most {len(names)}")
+    missing = [k for k in names[len(args):] if k not in kwargs and params[k].default is inspect.Parameter.empty]
+    if missing:
+        raise QuintusExcelError(f"{fn.__name__}: {missing[0]} is required; the call does not give it")
 
 
 # Shared argument help, so every function describes an input the same way.
