@@ -201,3 +201,21 @@ def test_show_never_quotes_python_none():
 
     assert show(None) == show("  ") == "a blank cell"
     assert show("x") == '"x"' and show(2.0) == "2"
+
+
+# -- QPWERM: a discount rate near -1 is refused on its row, not as a result too large (review) --
+
+def test_qpwerm_discount_factor_beyond_the_limit_names_the_row():
+    # 1 / (1 - 0.99)^100 = 100^100 = 10^200 > 10^13 (MAX_MONEY): refused on reading row 1.
+    assert refused(lambda: QPWERM([[1, 1, 100, -0.99]], CT_BLANK)) == (
+        "QPWERM: scenarios row 1 Years/Discount Rate: a discount rate of -0.99 over 100 years multiplies "
+        "the exit value by 1 / (1 + rate)^years = about 10^200, beyond the limit of 10,000,000,000,000; "
+        "check the Years and the Discount Rate")
+    # Row 2 (after a header): 1 / (1 - 0.5)^10 = 2^10 = 1,024; 10,000,000,000 x 1,024 =
+    # 10,240,000,000,000 >= 10^13: the present value is refused, the factor alone is not.
+    text = refused(lambda: QPWERM([["Exit Value", "Probability", "Years", "Discount Rate"],
+                                   [1e10, 1, 10, -0.5]], CT_BLANK))
+    assert text.startswith("QPWERM: scenarios row 2 Years/Discount Rate: a discount rate of -0.5 over 10 years "
+                           "makes the exit value of 10000000000 worth $10,240,000,000,000.00 today")
+    # Below the limit it is answered: 9,000,000,000 x 1,024 = 9,216,000,000,000.
+    assert QPWERM([[9e9, 1, 10, -0.5]], CT_BLANK)[-1][2] == 9_216_000_000_000.0

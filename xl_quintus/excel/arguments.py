@@ -880,6 +880,25 @@ def rate(value, argument: str = "risk_free_rate", default: float | None = None) 
     return float(x)
 
 
+def _present_value_within_limits(exit_value: Fraction, t: Fraction, d: Fraction, r: list, where: str) -> None:
+    """A scenario's discount factor (1 + rate)^-years, and its exit value times it, must stay
+    below MAX_MONEY: every value PWERM gives is at most the largest of these (a payout is at
+    most its exit value), so past it an answer could not be shown to the cent. The factor is
+    bounded by its logarithm first (a rate near -1 over many years overflows a float); the
+    present value is then taken as PWERM takes it (exact for whole years, else a float)."""
+    said = f"a discount rate of {show(r[3])} over {show(r[2])} years"
+    log_factor = -float(t) * math.log(float(1 + d))
+    if log_factor >= math.log(MAX_MONEY):
+        raise CharterError(f"{said} multiplies the exit value by 1 / (1 + rate)^years = about "
+                           f"10^{log_factor / math.log(10):.0f}, beyond the limit of {MAX_MONEY:,}; "
+                           "check the Years and the Discount Rate", where)
+    factor = 1 / (1 + d) ** int(t) if t.denominator == 1 else Fraction(float(1 + d) ** -float(t))
+    if exit_value * factor >= MAX_MONEY:
+        raise CharterError(f"{said} makes the exit value of {show(r[0])} worth ${float(exit_value * factor):,.2f} "
+                           f"today, beyond the limit of ${MAX_MONEY:,}; check the Years and the Discount Rate",
+                           where)
+
+
 def scenarios(value, argument: str = "scenarios"):
     """Rows ``Exit Value | Probability | Years | Discount Rate`` (a header row and blank rows
     are skipped) as exact (exit value, probability, years, rate) tuples. Probabilities are read
@@ -908,6 +927,7 @@ def scenarios(value, argument: str = "scenarios"):
         d = number(r[3], f"{where} Discount Rate", "a rate (a decimal such as 0.25)")
         if not -1 < d <= 10:
             raise CharterError(f"{show(r[3])} must be a decimal above -1 (0.25 for 25%)", f"{where} Discount Rate")
+        _present_value_within_limits(exit_value, t, d, r, f"{where} Years/Discount Rate")
         out.append((exit_value, p, t, d))
     if not out:
         raise CharterError("has no scenarios: give rows Exit Value | Probability | Years | Discount Rate", argument)
