@@ -390,6 +390,7 @@ def events(value, charter: Charter, argument: str = "events"):
                 continue                                                # header row
             raise CharterError(f"{show(r[1])} is not an event; use one of {', '.join(EVENT_TYPES)}", where)
         date = excel_date(r[0], f"{where} Date")
+        _event_cells_given(kind, r, where)
         shares = ZERO_F if is_blank(r[2]) else number(r[2], f"{where} Shares", "a number")
         consideration = ZERO_F if is_blank(r[3]) else number(r[3], f"{where} Consideration", "an amount")
         if kind not in ("Split", "Combine") and abs(shares) >= MAX_SHARES:
@@ -410,6 +411,33 @@ def events(value, charter: Charter, argument: str = "events"):
 
 
 ZERO_F = Fraction(0)
+
+# What each event kind needs (excel-functions.md, "Events for anti-dilution"; udf_docs/QCONVPRICE.md):
+# a blank there is refused, never read as 0 (a blank Consideration on an Issue would be a full-weight
+# down round). An explicit 0 Consideration is accepted: shares issued for nothing.
+_EVENT_NEEDS = {
+    "Issue": {"Shares": "the shares of Common issued",
+              "Consideration": "the total consideration received (0 for shares issued free)"},
+    "Grant": {"Shares": "the maximum number deliverable",
+              "Consideration": "the amount received plus the minimum exercise or conversion price, in total "
+                               "(0 if none)"},
+    "Amend": {"Shares": "the new maximum number deliverable",
+              "Consideration": "the new total consideration (0 if none)"},
+    "Expire": {"Shares": "the shares expired unexercised"},
+    "Exercise": {"Shares": "the shares exercised"},
+    "Split": {"Shares": "the ratio (2 for a 2-for-1 split)"},
+    "Combine": {"Shares": "the ratio (2 for a 1-for-2 combination)"},
+    "Excluded": {"Shares": "the shares issued"},
+}
+
+
+def _event_cells_given(kind: str, r: list, where: str):
+    """A blank Shares or Consideration cell where ``kind`` needs one is refused naming the
+    row, the column and what the cell must hold."""
+    for column, j in (("Shares", 2), ("Consideration", 3)):
+        need = _EVENT_NEEDS.get(kind, {}).get(column)
+        if need and is_blank(r[j]):
+            raise CharterError(f"{kind} needs {column}: {need}; the cell is blank", f"{where}, {column}")
 
 
 def looks_like_events(value) -> bool:
@@ -819,9 +847,11 @@ def class_values(value, charter: Charter, argument: str, what: str, positive: bo
     return out
 
 
-def conversions(value, charter: Charter, argument: str = "conversions"):
+def conversions(value, charter: Charter, argument: str = "conversions", table: CapTable | None = None):
     """"optimal" (default), "none", "all", or the series that convert: one string like
-    ``"A-D, E, G-2"`` or a range of such names. Family labels ("G") name every member."""
+    ``"A-D, E, G-2"`` or a range of such names. Family labels ("G") name every member.
+    With ``table``, a name none of whose series has shares (or options and warrants) in it is
+    refused: converting a series nobody holds is a typo, never read as "none"."""
     cells = [c for c in flat(value) if not is_blank(c)]
     if not cells:
         return "optimal"
@@ -837,8 +867,18 @@ def conversions(value, charter: Charter, argument: str = "conversions"):
                 continue
             if token.lower() in ("optimal", "none", "all"):
                 raise CharterError(f'"{token}" cannot be combined with other names', argument)
-            names.extend(_series_named(token, charter, argument))
+            named = _series_named(token, charter, argument)
+            if table is not None:
+                _named_series_held(token, named, table, argument)
+            names.extend(named)
     return tuple(dict.fromkeys(names))
+
+
+def _named_series_held(token: str, named: list[str], table: CapTable, argument: str):
+    held = set(table.series_present) | {i.cls for i in table.instruments}
+    if not held & set(named):
+        raise CharterError(f"{show(token)} has no shares in the cap table; name only series that are outstanding",
+                           argument)
 
 
 def _series_named(token: str, charter: Charter, argument: str) -> list[str]:
@@ -899,12 +939,48 @@ def _present_value_within_limits(exit_value: Fraction, t: Fraction, d: Fraction,
                            where)
 
 
+_SCENARIO_COLUMNS = ("Exit Value", "Probability", "Years", "Discount Rate")
+_SCENARIO_LABELS = {
+    "exit value": "Exit Value", "exit": "Exit Value", "proceeds": "Exit Value", "equity value": "Exit Value",
+    "probability": "Probability", "weight": "Probability", "years": "Years", "years to exit": "Years",
+    "discount rate": "Discount Rate", "rate": "Discount Rate",
+}
+
+
+def _scenario_header(r: list, where: str) -> list[int] | None:
+    """The column of each of Exit Value, Probability, Years, Discount Rate when ``r`` is a
+    header row (every filled cell text, one of them a label above), in any order; None for a
+    data row. A header must name each of the four columns once and nothing else."""
+    filled = [(j, c) for j, c in enumerate(r) if not is_blank(c)]
+    if not filled or any(not isinstance(c, str) for _, c in filled) \
+            or not any(_header_cell(c) in _SCENARIO_LABELS for _, c in filled):
+        return None
+    expected = " | ".join(_SCENARIO_COLUMNS)
+    columns: dict[str, int] = {}
+    for j, c in filled:
+        name = _SCENARIO_LABELS.get(_header_cell(c))
+        if name is None:
+            raise CharterError(f"header {show(c)} is not a scenarios column; name the columns {expected} "
+                               "(any order)", where)
+        if name in columns:
+            raise CharterError(f"header names {name} twice (columns {columns[name] + 1} and {j + 1})", where)
+        columns[name] = j
+    missing = [n for n in _SCENARIO_COLUMNS if n not in columns]
+    if missing:
+        raise CharterError(f"header has no {', '.join(missing)} column; name the columns {expected} (any order)",
+                           where)
+    return [columns[n] for n in _SCENARIO_COLUMNS]
+
+
 def scenarios(value, argument: str = "scenarios"):
-    """Rows ``Exit Value | Probability | Years | Discount Rate`` (a header row and blank rows
-    are skipped) as exact (exit value, probability, years, rate) tuples. Probabilities are read
-    as the decimals typed and must add up to exactly 1."""
+    """Rows ``Exit Value | Probability | Years | Discount Rate`` as exact (exit value,
+    probability, years, rate) tuples; blank rows are skipped. A first row whose cells are text
+    naming those columns (:func:`_scenario_header`) is a header, and its labels place the
+    columns in any order; without one the order is as above. Probabilities are read as the
+    decimals typed and must add up to exactly 1."""
     out = []
     table = rows(value)
+    order = None
     for i, r in enumerate(table, start=1):
         r = list(r) + [None] * (4 - len(r))
         if all(is_blank(c) for c in r):
@@ -912,9 +988,15 @@ def scenarios(value, argument: str = "scenarios"):
         where = f"{argument} row {i}"
         for c in r:
             _check_cell(c, where)
-        if not out and i == 1 and (_header_cell(r[0]) in ("exit value", "exit", "proceeds", "equity value")
-                                   or _header_cell(r[1]) == "probability"):
-            continue                                                  # header row, by its labels
+        if not out and order is None and i == 1:
+            order = _scenario_header(r, where)
+            if order is not None:
+                continue                                              # header row, by its labels
+        if order is not None and order != [0, 1, 2, 3]:
+            if any(not is_blank(c) for j, c in enumerate(r) if j not in order):
+                raise CharterError("has a value under no header; give Exit Value | Probability | Years | "
+                                   "Discount Rate", where)
+            r = [r[j] for j in order]
         if len(r) > 4 and any(not is_blank(c) for c in r[4:]):
             raise CharterError("has more than 4 columns; give Exit Value | Probability | Years | Discount Rate", where)
         exit_value = money(r[0], f"{where} Exit Value")

@@ -173,7 +173,7 @@ def _exit_models(cap_table, conversions, conversion_prices, unpaid_dividends, te
     day = _as_of(as_of)
     cps, _ = _conversion_prices(conversion_prices, charter, table, day)
     divs = arguments.class_values(unpaid_dividends, charter, "unpaid_dividends", "unpaid dividends per share")
-    conv = arguments.conversions(conversions, charter)
+    conv = arguments.conversions(conversions, charter, table=table)
 
     def at(years=ZERO):
         # cumulative series: Accruing Dividends to the exit date
