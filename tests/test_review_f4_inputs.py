@@ -98,7 +98,7 @@ def test_a_value_under_no_header_is_refused():
 
 # -- 3. conversions naming a series nobody holds ----------------------------------------------
 
-@pytest.mark.parametrize("conversions, named", [("E", "E"), ("A-D, E", "E"), ("G", "G"), ("B", "B")])
+@pytest.mark.parametrize("conversions, named", [("E", "E"), ("A-D, E", "E"), ("G-2", "G-2"), ("B", "B")])
 def test_conversions_naming_a_series_with_no_shares_is_refused(conversions, named):
     message = _refusal(lambda: QWATERFALL(5000, CT, conversions))
     assert message == f'QWATERFALL: conversions: "{named}" has no shares in the cap table; ' \

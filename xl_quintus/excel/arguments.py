@@ -868,7 +868,7 @@ def conversions(value, charter: Charter, argument: str = "conversions", table: C
             if token.lower() in ("optimal", "none", "all"):
                 raise CharterError(f'"{token}" cannot be combined with other names', argument)
             named = _series_named(token, charter, argument)
-            if table is not None:
+            if table is not None and len(named) == 1:      # one series; a group or family label stays as now
                 _named_series_held(token, named, table, argument)
             names.extend(named)
     return tuple(dict.fromkeys(names))
@@ -965,11 +965,7 @@ def _scenario_header(r: list, where: str) -> list[int] | None:
         if name in columns:
             raise CharterError(f"header names {name} twice (columns {columns[name] + 1} and {j + 1})", where)
         columns[name] = j
-    missing = [n for n in _SCENARIO_COLUMNS if n not in columns]
-    if missing:
-        raise CharterError(f"header has no {', '.join(missing)} column; name the columns {expected} (any order)",
-                           where)
-    return [columns[n] for n in _SCENARIO_COLUMNS]
+    return [columns.get(n) for n in _SCENARIO_COLUMNS]       # a missing column: refused at the first data row
 
 
 def scenarios(value, argument: str = "scenarios"):
@@ -989,9 +985,13 @@ def scenarios(value, argument: str = "scenarios"):
         for c in r:
             _check_cell(c, where)
         if not out and order is None and i == 1:
-            order = _scenario_header(r, where)
+            order, first_row = _scenario_header(r, where), i
             if order is not None:
                 continue                                              # header row, by its labels
+        if order is not None and None in order:
+            missing = [n for n, j in zip(_SCENARIO_COLUMNS, order) if j is None]
+            raise CharterError(f"header has no {', '.join(missing)} column; name the columns "
+                               f"{' | '.join(_SCENARIO_COLUMNS)} (any order)", f"{argument} row {first_row}")
         if order is not None and order != [0, 1, 2, 3]:
             if any(not is_blank(c) for j, c in enumerate(r) if j not in order):
                 raise CharterError("has a value under no header; give Exit Value | Probability | Years | "
