@@ -10,6 +10,7 @@ import pytest
 from xl_quintus.excel import QBACKSOLVE, QOPM, QPWERM
 from xl_quintus.excel.functions import _model
 from xl_quintus.exit.valuation import Market, opm, outcome_cents, payoff
+from test_valuation import bs_call  # the textbook reference, written once
 
 # Mercer Capital's ComplexCo in full (Harms, "A Layperson's Guide to the Option Pricing
 # Model", May 2016, Exhibit 3): the two preferred classes as a terms range, and the warrants
@@ -20,13 +21,6 @@ CT = [["Holder", "Class", "Shares", "Exercise Price"], ["Founders", "Common", 15
       ["Fund A", "A", 500, None], ["Fund B", "B", 300, None], ["Lender", "Common", 250, 10]]
 
 
-def bs_call(s0, k, r, sigma, t):
-    if k == 0:
-        return s0
-    def n(x):
-        return 0.5 * (1 + math.erf(x / math.sqrt(2)))
-    d1 = (math.log(s0 / k) + (r + sigma * sigma / 2) * t) / (sigma * math.sqrt(t))
-    return s0 * n(d1) - k * math.exp(-r * t) * n(d1 - sigma * math.sqrt(t))
 
 
 @pytest.fixture(scope="module")
