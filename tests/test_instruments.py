@@ -35,7 +35,9 @@ def test_textbook_warrant_breakpoint_and_net_by_hand():
     #   (x + 2,000,000 - 4,150,000) / 5,000,000 > 2.00  <=>  x > 12,150,000.
     # (Both sides agree: (x - 4,150,000) / 4,000,000 > 2 <=> x > 12,150,000 too.)
     at = table(QWATERFALL(12_150_000, TEXTBOOK, "none"))
-    assert at["Common @ 2.00"]["Converts"] == "not exercised"           # equal: not exercised
+    # equal: not exercised; Converts holds TRUE/FALSE only (an unexercised tranche has no
+    # shares to convert), and its row is all zeros
+    assert at["Common @ 2.00"]["Converts"] is False and at["Common @ 2.00"]["Total"] == 0.0
     assert at["Common @ 2.00"]["Net"] == 0.0
     assert at["Common"]["Total"] == 6_000_000.0                       # 3,000,000 x 2.00
     # $20,000,000: per share (20,000,000 + 2,000,000 - 4,150,000) / 5,000,000 = 3.57
@@ -73,7 +75,7 @@ def test_out_of_the_money_tranche_changes_nothing():
     rows = [HEADER, ["Fund", "E", 1_000_000, None], ["Founders", "Common", 3_000_000, None],
             ["Pool", "Common", 1_000_000, 5.0]]
     t = table(QWATERFALL(20_000_000, rows, "none"))
-    assert t["Common @ 5.00"]["Converts"] == "not exercised" and t["Common @ 5.00"]["Net"] == 0.0
+    assert t["Common @ 5.00"]["Converts"] is False and t["Common @ 5.00"]["Net"] == 0.0
     plain = table(QWATERFALL(20_000_000, [r[:3] for r in rows[:3]], "none"))
     assert t["Common"]["Net"] == plain["Common"]["Total"] == 11_887_500.0     # 3.9625 x 3,000,000
     assert t["E"]["Net"] == plain["E"]["Total"]
@@ -84,7 +86,7 @@ def test_tranche_exactly_at_the_money_is_not_exercised():
     # shares would take (1,000 + 100) / 1,100 = 1.00, exactly the price: not exercised.
     rows = [HEADER, ["F", "Common", 1_000, None], ["O", "Common", 100, 1.0]]
     t = table(QWATERFALL(1_000, rows))
-    assert t["Common @ 1.00"]["Converts"] == "not exercised"
+    assert t["Common @ 1.00"]["Converts"] is False and t["Common @ 1.00"]["Total"] == 0.0
     assert t["Common"]["Net"] == 1_000.0
     # one cent more: (1,000.01 + 100) / 1,100 = 1.0000091 > 1.00, exercised; the option
     # nets 100 x 0.0000091 = 0.000909..., rounded with the rest by largest remainder:
@@ -133,11 +135,12 @@ def test_charter_warrants_at_other_exits(quintus_sample):
     # $50,000,000: A-D convert but the 2(b) pool is empty (Cash Amounts and preferences take
     # it all); B would take its Cash Amount 1.325 < 1.43, C 1.765 < 1.91: neither exercised.
     t = table(QWATERFALL(50_000_000, rows))
-    assert t["B @ 1.43"]["Converts"] == t["C @ 1.91"]["Converts"] == "not exercised"
+    assert t["B @ 1.43"]["Converts"] is t["C @ 1.91"]["Converts"] is False
+    assert t["B @ 1.43"]["Exercise Paid"] == t["C @ 1.91"]["Exercise Paid"] == t["B @ 1.43"]["Total"] == 0.0
     # Unconverted B takes exactly its preference 1.43 per share, never more (2(a); B does not
     # participate): at the money at best, so never exercised unless A-D convert.
     t = table(QWATERFALL(10_000_000, rows, "none"))
-    assert t["B @ 1.43"]["Converts"] == "not exercised"
+    assert t["B @ 1.43"]["Converts"] is False and t["B @ 1.43"]["Exercise Paid"] == 0.0
     t = table(QWATERFALL(300_000_000, rows))
     assert t["B @ 1.43"]["Converts"] is True and t["Total"]["Net"] == 300_000_000.0
     for x in (10_000_000, 50_000_000, 100_000_000, 300_000_000):
@@ -393,10 +396,20 @@ def test_qipo_converts_only_outstanding_shares_and_lists_instruments():
     rows = QIPO(20, 60_000_000, SMALL)
     by = {r[1]: r for r in rows[1:] if r[0] in ("x", "y", "w", "o")}
     assert by["A"][3] == 1_000 and by["B"][3] == 100                 # 1:1 at the issue price
-    assert by["B @ 1.43"] == ["w", "B @ 1.43", 50, "not converted", 0.0]
-    assert by["Common @ 0.10"] == ["o", "Common @ 0.10", 500, "not converted", 0.0]
-    total = next(r for r in rows if r[0] == "Total")
-    assert total[2] == 1_100 and total[3] == 1_100                   # instruments not counted
+    # not converted: no Common issued, no Cash Amount; listed before Total, which adds up
+    # every row above it (1,000 A + 100 B + 50 + 500 under the instruments = 1,650 shares)
+    assert by["B @ 1.43"] == ["w", "B @ 1.43", 50, 0, 0.0]
+    assert by["Common @ 0.10"] == ["o", "Common @ 0.10", 500, 0, 0.0]
+    labels = [r[0] for r in rows]
+    total = rows[labels.index("Total")]
+    assert labels.index("Total") == max(labels.index("w"), labels.index("o")) + 1
+    assert total[2] == 1_650 and total[3] == 1_100
+    assert [r[0] for r in rows[labels.index("Total") + 1:]] == ["Reservation (3(i))", "Cancelled (7)",
+                                                                 "Qualified IPO (3(b))"]
+    assert rows[labels.index("Cancelled (7)")][2] == 1_100        # the preferred converted only
+    for col in (2, 3, 4):                                        # each column of numbers adds up
+        assert all(isinstance(r[col], (int, float)) for r in rows[1:labels.index("Total") + 1])
+        assert sum(r[col] for r in rows[1:labels.index("Total")]) == total[col]
 
 
 def test_qelection_counts_an_exercised_b_warrant_in_the_a_d_vote(quintus_sample):

@@ -147,7 +147,8 @@ def test_6c_series_with_no_shares_outstanding_does_not_block():
     table = QAPPROVAL("6(c)", [["Ann", "E", 1_000], ["Bob", "E", 1]], CE, "E, F")
     assert table[1][3:] == [1_001, 2_000, True, 0]
     assert table[2] == ["Series F (outstanding shares)", "IV.B.6(c)",
-                        "a majority (more than 50%) of outstanding shares; no shares outstanding", 0, 0, True, 0]
+                        "a majority (more than 50%) of outstanding shares; no shares outstanding: does not apply",
+                        0, 0, True, 0]
     assert table[-1][1] is True
     # E still counts: Ann alone is 1,000 of 2,000 = 50%, not a majority -> short 1, not approved
     table = QAPPROVAL("6(c)", [["Ann", "E", 1_000]], CE, "E, F")
@@ -193,3 +194,28 @@ def test_bad_input(call, message):
     with pytest.raises(QuintusExcelError) as info:
         call()
     assert message in str(info.value)
+
+
+def test_a_requirement_over_classes_with_nothing_outstanding_does_not_apply():
+    # 6(d): "the holders of at least sixty percent (60%) of the then outstanding shares of Series
+    # E": with no E outstanding there is no holder to ask; 0 of 0, Met TRUE, Shortfall 0, and the
+    # Threshold says why (never a FALSE that no consent could change).
+    ct = [["A", 600], ["B", 400], ["Common", 1_000]]
+    note = "; no shares outstanding: does not apply"
+    for action, threshold in [("6(d)", "at least 60% of outstanding shares"),
+                              ("6(e)", "at least 60% of outstanding shares"),
+                              ("3(b)(iii)", "a majority (more than 50%) of outstanding shares"),
+                              ("3(b)(ii)", "at least 60% of outstanding shares")]:
+        table = QAPPROVAL(action, [["A", 1]], ct)
+        assert table[1][2:] == [threshold + note, 0, 0, True, 0], action
+        assert table[-1] == ["Approved", True, "", "", "", "", ""]
+    # 2(b) needs 6(d), 6(e) and 6(f): with E and F absent only G counts; G-2 holds 100 of which
+    # 50 consent = 50%, "at least fifty percent" -> met; 49 -> short 1, and not approved
+    ct = [["G-2", 100], ["Common", 10]]
+    table = QAPPROVAL("2(b)", [["G-2", 50]], ct)      # rows 6(d) E, 6(e) F, 6(f) G
+    assert [r[5] for r in table[1:4]] == [True, True, True] and table[1][2].endswith(note)
+    assert table[3][3:5] == [50, 100] and not table[3][2].endswith(note)
+    table = QAPPROVAL("2(b)", [["G-2", 49]], ct)
+    assert table[3][5:] == [False, 1] and table[-1][1] is False
+    # a class with shares outstanding is counted as before: 6(d) with E 1,000, none consenting
+    assert QAPPROVAL("6(d)", [["G-2", 1]], ct + [["E", 1_000]])[1][3:] == [0, 1_000, False, 600]

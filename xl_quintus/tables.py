@@ -88,7 +88,7 @@ def exercised_waterfall_table(dist: ExercisedDistribution, by: str = "class") ->
         total = net + paid
         share = Fraction(held, r.shares) if r.shares else Fraction(0)
         comp = largest_remainder_cents([v * share for v in r.components], total)
-        converts = "not exercised" if r.converts is None else r.converts
+        converts = bool(r.converts)      # a tranche not exercised has no shares to convert: FALSE (and Total 0)
         per_share = to_float(r.total / r.shares) if r.shares else 0.0
         rows.append(prefix + [r.label, held, converts] + [cents_to_float(x) for x in comp + [total]]
                     + [per_share, cents_to_float(paid), cents_to_float(net)])
@@ -197,20 +197,23 @@ def term_value(charter: Charter, cls: str, term: str):
 
 
 def ipo_table(result, show_owed: bool = False, tranches=()) -> list[list]:
-    """QIPO: per holder and series, Total, options and warrants (not converted), the 3(i)
-    reservation, and the 3(b) verdict."""
+    """QIPO: per holder and series, then options and warrants (not converted: Common Issued 0),
+    then Total (every row above), the 3(i) reservation, the cancelled shares (7) and, last, the
+    3(b) verdict."""
     header = ["Holder", "Class", "Shares", "Common Issued", "Cash Amount"] + (["Cash Owed"] if show_owed else [])
     pad = [""] if show_owed else []
     rows = [header]
     for r in result.rows:
         rows.append([r.holder, r.cls, r.shares, r.common, cents_to_float(r.cash_cents)]
                     + ([cents_to_float(r.owed_cents)] if show_owed else []))
-    rows.append(["Total", "", sum(r.shares for r in result.rows), sum(r.common for r in result.rows),
-                 cents_to_float(sum(r.cash_cents for r in result.rows))]
+    # 3(b) converts "shares of ... Preferred Stock" outstanding only: an option or warrant is not
+    # a share until exercised, so it is issued no Common and paid no Cash Amount
+    held = [(holder, t.label, n) for t in tranches for holder, n in t.holdings_by_holder]
+    for holder, label, n in held:
+        rows.append([holder, label, n, 0, 0.0] + ([0.0] if show_owed else []))
+    rows.append(["Total", "", sum(r.shares for r in result.rows) + sum(n for _, _, n in held),
+                 sum(r.common for r in result.rows), cents_to_float(sum(r.cash_cents for r in result.rows))]
                 + ([cents_to_float(sum(r.owed_cents for r in result.rows))] if show_owed else []))
-    for t in tranches:               # 3(b) converts "shares of ... Preferred Stock" outstanding only
-        for holder, n in t.holdings_by_holder:
-            rows.append([holder, t.label, n, "not converted", 0.0] + ([0.0] if show_owed else []))
     short = result.reserved_needed - result.reserved_available
     rows.append(["Reservation (3(i))", "authorized unissued Common", result.reserved_available, result.reserved_needed,
                  f"short by {short:,} shares" if short > 0 else "sufficient"] + pad)

@@ -49,7 +49,7 @@ class Requirement:
 @dataclass(frozen=True)
 class Tally:
     """A requirement counted. Attributes: requirement, in_favour, outstanding, met, shortfall,
-    note (why a requirement is met without consents: "no shares outstanding")."""
+    note (why a requirement is met without consents: "no shares outstanding: does not apply")."""
 
     requirement: Requirement
     in_favour: int
@@ -109,15 +109,22 @@ def affected_series_requirements(rule, affected_series: tuple[str, ...]) -> list
                         rule.quote, per_series=True) for s in affected_series]
 
 
-NO_SHARES_OUTSTANDING = "no shares outstanding"
+NO_SHARES_OUTSTANDING = "no shares outstanding: does not apply"
 
 
 def no_holders_to_consent(r: Requirement, outstanding: int) -> bool:
-    """6(c) asks "the approval ... of the holders of shares of such adversely affected series
-    that ... hold at least a majority of the then outstanding shares of such series". A series
-    named as affected with no shares outstanding has no holders whose approval the clause could
-    ask for: its requirement does not block the action (shown Met, noted "no shares outstanding")."""
-    return r.per_series and outstanding == 0
+    """A requirement over classes with nothing outstanding does not apply: it is shown Met
+    (noted "no shares outstanding: does not apply"), never a FALSE no consent could change.
+
+    Every approval asks the consent of holders of "the then outstanding shares" of the classes
+    it names: 6(a) and 6(b) apply only "so long as any shares of ... Series Preferred Stock are
+    outstanding"; 6(c) asks "the holders of shares of such adversely affected series that ...
+    hold at least a majority of the then outstanding shares of such series"; 6(d)-(f) "the
+    holders of at least sixty percent (60%) of the then outstanding shares of Series E"; the
+    3(a) and 3(b)(ii)-(iv) consents convert "the then outstanding shares". With none
+    outstanding there are no holders whose approval the clause could ask for, and nothing it
+    protects or converts: it does not block the action."""
+    return outstanding == 0
 
 
 def check_consents_held(cap_table: CapTable, consents: CapTable, rows: tuple[int, ...] | None = None):

@@ -73,6 +73,15 @@ TERM_ARGUMENTS = {
     "event": ("events", "conversion_prices"),
     "payee": ("who",),
     "as of": ("as_of",),
+    # valuation (exit/valuation.py)
+    "equity value": ("equity_value",),
+    "volatility": ("volatility",),
+    "years": ("years",),
+    "risk-free rate": ("risk_free_rate",),
+    "price per share": ("price_per_share",),
+    "valued class": ("class",),
+    "scenario probabilities": ("scenarios",),
+    "DLOM method": ("method",),
 }
 
 
@@ -93,15 +102,15 @@ def _parameters(fn) -> frozenset:
 
 def excel_errors(fn):
     """Turn any failure into a one-line ``QuintusExcelError`` naming the function and, for
-    an engine error, the argument that carries the charter term it names. Keyword arguments
-    (a call from Python) pass through; one the function does not have, or one given twice, is
-    refused in one line. ``functools.wraps`` keeps ``__wrapped__``, so ``inspect.signature``
-    (and xlwings registering the function) sees ``fn``'s own arguments."""
+    an engine error, the argument that carries the charter term it names. The call itself is
+    checked first (:func:`_check_call`): a required argument not given, too many arguments, or
+    a keyword the function does not have is refused in one line naming it, never a
+    ``TypeError``. ``functools.wraps`` keeps ``__wrapped__``, so ``inspect.signature`` (and
+    xlwings registering the function) sees ``fn``'s own arguments."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if kwargs:
-            _check_keywords(fn, args, kwargs)
+        _check_call(fn, args, kwargs)
         try:
             return arguments.result_within_limits(fn(*args, **kwargs))
         except QuintusExcelError:
@@ -115,19 +124,26 @@ def excel_errors(fn):
     return wrapper
 
 
-def _check_keywords(fn, args: tuple, kwargs: dict) -> None:
-    """A call with keywords names only arguments ``fn`` has, each once, and every required one."""
+@functools.cache
+def _signature(fn) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(every argument name in order, the required ones) of ``fn``."""
     params = inspect.signature(fn).parameters
-    names = list(params)
+    return tuple(params), tuple(k for k, p in params.items() if p.default is inspect.Parameter.empty)
+
+
+def _check_call(fn, args: tuple, kwargs: dict) -> None:
+    """A call gives at most as many arguments as ``fn`` has, names by keyword only arguments
+    it has, each once, and gives every required one (by position or by name)."""
+    names, required = _signature(fn)
+    if len(args) > len(names):
+        raise QuintusExcelError(f"{fn.__name__}: {len(args)} arguments given; it takes at most {len(names)}")
     unknown = [k for k in kwargs if k not in names]
     if unknown:
         raise QuintusExcelError(f"{fn.__name__}: no argument named {unknown[0]}; its arguments are {', '.join(names)}")
     twice = [k for k in kwargs if k in names[:len(args)]]
     if twice:
         raise QuintusExcelError(f"{fn.__name__}: {twice[0]} is given twice, by position and by name")
-    if len(args) > len(names):
-        raise QuintusExcelError(f"{fn.__name__}: {len(args)} arguments given; it takes at most {len(names)}")
-    missing = [k for k in names[len(args):] if k not in kwargs and params[k].default is inspect.Parameter.empty]
+    missing = [k for k in required if k not in names[:len(args)] and k not in kwargs]
     if missing:
         raise QuintusExcelError(f"{fn.__name__}: {missing[0]} is required; the call does not give it")
 

@@ -118,7 +118,7 @@ def payoff(model) -> Payoff:
         election = intervals[i]
         if isinstance(election, CharterError):
             raise CharterError(f"the 3(a) conversion choices have no stable outcome for exit values {_range(a, b)} "
-                               f"({election.message}); no value can be put on a payout there", "conversions")
+                               f"({election.message}); no value can be put on a payout there", term="conversion election")
         pw = model.piecewise(election.converting)
         payees = tuple(pw.classes)
         for s in [a] + [p for p in pw.points if p > a and (b is None or p < b)]:
@@ -155,7 +155,7 @@ def _exercise_payoff(em) -> Payoff:
         state = intervals[i]
         if isinstance(state, CharterError):
             raise CharterError(f"{state.message} for exit values {_range(a, b)}; no value can be put on a payout "
-                               f"there", state.argument)
+                               f"there", state.argument, term=state.term)
         inner = em.inner(state)
         pay = payoff(inner)
         matrix, paid = em.layout(state), em.paid_vector(state)
@@ -197,9 +197,9 @@ class Market:
     def __post_init__(self):
         for name, v in (("volatility", self.volatility), ("years", self.years)):
             if not (math.isfinite(v) and v >= 0):
-                raise CharterError(f"must be a number of at least 0, got {v!r}", name)
+                raise CharterError(f"must be a number of at least 0, got {v!r}", term=name)
         if not math.isfinite(self.rate):
-            raise CharterError(f"must be a finite number, got {self.rate!r}", "risk_free_rate")
+            raise CharterError(f"must be a finite number, got {self.rate!r}", term="risk-free rate")
 
     @property
     def discount(self) -> float:
@@ -276,7 +276,7 @@ def allocate_cents(values: Sequence[float], total_cents: int) -> list[int]:
     if gap > 1:
         raise CharterError(f"the option values add up to {float(sum(parts)) / 100:,.2f}, not "
                            f"{total_cents / 100:,.2f} (a float error of {gap / 100:,.2f}); please report this",
-                           "equity_value")
+                           term="equity value")
     excess = sum(parts) - total_cents
     if excess > 0:                      # a float hair above the total: off the largest part
         i = max(range(len(parts)), key=lambda j: parts[j])
@@ -314,9 +314,9 @@ def backsolve(model: ExitModel, payee: str, shares: int, price_per_share, market
     """
     price = float(price_per_share)
     if not price > 0:
-        raise CharterError(f"must be above 0, got {price_per_share}", "price_per_share")
+        raise CharterError(f"must be above 0, got {price_per_share}", term="price per share")
     if shares <= 0:
-        raise CharterError(f"{payee} has no shares in the cap table", "class")
+        raise CharterError(f"{payee} has no shares in the cap table", term="valued class")
     pay = payoff(model)
     j = pay.payees.index(payee)
     target = price * shares
@@ -333,13 +333,13 @@ def backsolve(model: ExitModel, payee: str, shares: int, price_per_share, market
         if target >= top:
             raise CharterError(f"no equity value gives {payee} ${price:,.4f} per share: its payout is never more "
                                f"than ${float(most) / shares:,.4f} per share, worth at most ${top / shares:,.4f} "
-                               f"today", "price_per_share")
+                               f"today", term="price per share")
     hi = max(100_00, int(float(pay.starts[-1]) * 100) * 4)
     while value([hi])[0] < target:
         hi *= 2
         if hi > MAX_EQUITY * 100:
             raise CharterError(f"no equity value up to ${MAX_EQUITY:,.0f} gives {payee} ${price:,.4f} per share",
-                               "price_per_share")
+                               term="price per share")
     # Within one election every payout rises with the exit value; a value can only turn down
     # near a jump down, so around each one the scan is as fine as the dip (the drop over the
     # slopes either side) and the spread of S_T
@@ -360,7 +360,7 @@ def backsolve(model: ExitModel, payee: str, shares: int, price_per_share, market
         shown = ", ".join(f"${r / 100:,.2f}" for r in roots)
         raise CharterError(f"more than one equity value gives {payee} ${price:,.4f} per share ({shown}): its payout "
                            f"jumps down where another group converts (3(a)); backsolve from another class",
-                           "price_per_share")
+                           term="price per share")
     return Fraction(roots[0], 100)
 
 
@@ -402,7 +402,7 @@ def pwerm(model: ExitModel, scenarios: Sequence[Scenario], at_exit=None) -> Valu
     total = sum((s.probability for s in scenarios), ZERO)
     if total != 1:
         raise CharterError(f"probabilities add up to {float(total):g}, not 1 (as typed: "
-                           f"{' + '.join(_show(s.probability) for s in scenarios)})", "scenarios")
+                           f"{' + '.join(_show(s.probability) for s in scenarios)})", term="scenario probabilities")
     payees = payees_of(model)
     acc = [ZERO] * len(payees)
     for s in scenarios:
@@ -455,9 +455,9 @@ def dlom(volatility: float, years: float, method: str = "finnerty", rate: float 
     """
     sigma, t = float(volatility), float(years)
     if not (math.isfinite(sigma) and sigma >= 0):
-        raise CharterError(f"must be a number of at least 0, got {volatility!r}", "volatility")
+        raise CharterError(f"must be a number of at least 0, got {volatility!r}", term="volatility")
     if not (math.isfinite(t) and t >= 0):
-        raise CharterError(f"must be a number of at least 0, got {years!r}", "years")
+        raise CharterError(f"must be a number of at least 0, got {years!r}", term="years")
     s = sigma * sigma * t
     if method == "chaffe":
         if s == 0:
@@ -472,7 +472,7 @@ def dlom(volatility: float, years: float, method: str = "finnerty", rate: float 
     elif method == "ghaidarov":
         var = _ln_two_excess(s) - 2 * math.log(s)
     else:
-        raise CharterError(f'"{method}" must be one of {", ".join(DLOM_METHODS)}', "method")
+        raise CharterError(f'"{method}" must be one of {", ".join(DLOM_METHODS)}', term="DLOM method")
     v = math.sqrt(max(var, 0.0))
     return normal_cdf(v / 2) - normal_cdf(-v / 2)
 
