@@ -24,8 +24,7 @@ import pytest
 from xl_quintus import excel
 from xl_quintus.workbook import recalc as recalc_module
 from xl_quintus.workbook.builder import COLUMN_KINDS, MODEL_NAME, NUMBER_FORMATS, build_deal_model, column_kind
-from xl_quintus.workbook.recalc import (EVALUATED_FUNCTIONS, RecalcError, fill_omitted_arguments, functions_called,
-                                        recalc)
+from xl_quintus.workbook.recalc import EVALUATED_FUNCTIONS, RecalcError, functions_called, recalc
 
 ROOT = Path(__file__).parent.parent
 
@@ -427,11 +426,17 @@ def test_every_error_is_paired_with_its_reason_resized_spills_too(tmp_path):
     assert out["C1"].value == 8.25 and out["I2"].value == "#VALUE!"     # never a shifted table
 
 
-def test_omitted_arguments_are_blank_not_zero():
-    assert fill_omitted_arguments("QCONVERT(A1,B1,,C1)") == 'QCONVERT(A1,B1,"",C1)'
-    assert fill_omitted_arguments('SUM(A1,,B1)+QTERMS("a,,b",,IF(1,,2))') == 'SUM(A1,,B1)+QTERMS("a,,b","",IF(1,,2))'
-    assert fill_omitted_arguments("qconvert(A1,B1,,C1)") == 'QCONVERT(A1,B1,"",C1)'
-    assert fill_omitted_arguments("QUOTIENT(A1,)") == "QUOTIENT(A1,)"
+def test_omitted_arguments_are_blank_not_zero(tmp_path):
+    # Excel hands an omitted argument of a custom function (QCONVERT(A1,B1,,C1)) over as missing:
+    # blank to the Q-function, never 0. Omitted arguments of other functions are Excel's.
+    path = tmp_path / "omitted.xlsx"
+    _book(path, {"A1": "E", "B1": 1000, "C1": 6, "D1": "=QCONVERT(A1,B1,,C1)", "D2": '=qconvert("E",1000, ,6)',
+                 "D3": "=SUM(B1,,C1)", "D4": "=IF(B1>0,,1)", "D5": '=CONCATENATE("a",,"b")'})
+    report = recalc(path, tmp_path / "out.xlsx")
+    ws = _values(tmp_path / "out.xlsx")
+    assert report.errors == []
+    assert ws["D1"].value == ws["D2"].value == 1_383       # 1,000 x 8.30 / 6 = 1,383.33 -> 1,383 (3(h))
+    assert ws["D3"].value == 1_006 and ws["D4"].value == 0 and ws["D5"].value == "ab"
 
 
 def test_shared_formulas_as_excel_saves_them_are_recalculated(tmp_path):

@@ -1,8 +1,9 @@
 """Headless recalculation of a workbook: every Q-function and the Excel formulas around them.
 
-The ``formulas`` package evaluates the workbook (SUM, INDEX, arithmetic, references to
-spilled ranges ``A1#``) with the Q-functions of ``xl_quintus.excel`` registered. The fresh
-values are then written as the cached values of a *copy* of the file, edited in place at the
+recalc's own engine (``engine``: formulas parsed once per shape and evaluated in dependency
+order; ``sheet_functions``: the worksheet functions with Excel's rules) evaluates the workbook
+(SUM, INDEX, arithmetic, references to spilled ranges ``A1#``) with the Q-functions of
+``xl_quintus.excel`` called as Excel calls them. The fresh values are then written as the cached values of a *copy* of the file, edited in place at the
 XML level, so formulas, styles, charts and the dynamic-array metadata stay as they were and
 Excel opens it already showing numbers. The input is only read; the copy is written to a
 temporary file and moved into place at the end.
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import logging
 import math
 import os
 import re
@@ -31,7 +31,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..excel.cells import EXCEL_ERRORS, is_error, to_serial
+from ..excel.cells import is_error, to_serial
 from . import WorkbookError
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"     # encrypted .xlsx and old .xls files
@@ -121,37 +121,9 @@ def functions_called(formula: str) -> set[str]:
     return {m.group(2).upper() for m in _FUNCTION.finditer(bare)}
 
 
-INDEX_AS_REFERENCE = "XLQINDEXREF"
+
+
 _INDEX_OPEN = re.compile(r"(?<![A-Za-z0-9_.])(?:_xlfn\.)?INDEX\s*\(", re.IGNORECASE)
-
-
-def _index_as_reference(formula: str) -> str:
-    """Each INDEX call that bounds a range (``A1:INDEX(..)``, ``INDEX(..):A5``) calls the
-    ``formulas`` INDEX, which returns a reference; the others keep the fast value INDEX."""
-    parts = re.split(r'("(?:[^"]|"")*")', formula)
-    out = []
-    for part in parts:
-        if part.startswith('"'):
-            out.append(part)
-            continue
-        pieces, i = [], 0
-        for m in _INDEX_OPEN.finditer(part):
-            depth, j = 0, m.end() - 1
-            while j < len(part):
-                depth += part[j] == "("
-                depth -= part[j] == ")"
-                if depth == 0:
-                    break
-                j += 1
-            before = part[:m.start()].rstrip()
-            after = part[j + 1:].lstrip()
-            bound = before.endswith(":") or after.startswith(":")
-            pieces.append(part[i:m.start()])
-            pieces.append(INDEX_AS_REFERENCE + "(" if bound else m.group(0))
-            i = m.end()
-        pieces.append(part[i:])
-        out.append("".join(pieces))
-    return "".join(out)
 
 
 def _index_starts_a_range(formula: str) -> bool:
@@ -172,7 +144,7 @@ def _index_starts_a_range(formula: str) -> bool:
 def not_evaluated(formula: str) -> str | None:
     """Why recalc does not evaluate ``formula``, or None if it does."""
     if _index_starts_a_range(formula):
-        # formulas 1.3 takes the wrong cells for INDEX(A1:A5,2):A4 (12 where Excel gives 9)
+        # a reference computed by INDEX as the *start* of a range is not evaluated (A1:INDEX(..) is)
         return "INDEX(...) as the start of a range (INDEX(..):A4) is not evaluated by recalc; the cell is left to Excel"
     unknown = sorted(functions_called(formula) - EVALUATED_FUNCTIONS - q_names())
     if unknown:
@@ -256,247 +228,6 @@ def _area(ref: str) -> tuple[int, int, int, int]:
 
 # -- the Q-functions, as the formula engine calls them -------------------------------------------
 
-def _xl_error_class():
-    from formulas.tokens.operand import XlError
-
-    class QError(XlError):
-        """An Excel error value carrying the one-line reason a Q-function gave."""
-
-    return QError
-
-
-def _from_engine(value):
-    """A value from ``formulas`` as Excel-shaped Python: ranges to lists of rows, empty to None."""
-    import numpy as np
-    import schedula as sh
-    from formulas.tokens.operand import XlError
-
-    if hasattr(value, "value") and not isinstance(value, (str, bytes)):
-        value = value.value
-    if isinstance(value, np.ndarray) and value.ndim == 0:          # a computed argument: 6+0
-        return _from_engine(value.item())
-    if isinstance(value, np.ndarray):
-        rows = [[_from_engine(c) for c in r] for r in np.atleast_2d(value).tolist()]
-        return rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else rows
-    if isinstance(value, XlError):
-        return str(value)
-    if value is sh.EMPTY or (isinstance(value, sh.Token) and str(value) == "empty"):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _to_engine(result):
-    """A Q-function's result for ``formulas``: tables as 2-D object arrays, dates as serials."""
-    import numpy as np
-
-    def cell(v):
-        if isinstance(v, dt.date):
-            return to_serial(v)
-        return v
-
-    if isinstance(result, list):
-        grid = result if result and isinstance(result[0], list) else [result]
-        width = max(len(r) for r in grid)
-        return np.array([[cell(c) for c in r] + [""] * (width - len(r)) for r in grid], dtype=object)
-    return cell(result)
-
-
-TAG = "@xl-quintus-cell:"
-
-
-class _Calls:
-    """What the Q-functions said, per cell: the result's shape and any error message."""
-
-    def __init__(self):
-        self.shapes: dict[str, tuple[int, int]] = {}
-        self.messages: dict[str, str] = {}
-
-
-_FORMULAS_INDEX = None
-
-
-def _register(calls: _Calls, QError, tick=None):
-    import formulas
-    from formulas.functions import wrap_func, wrap_impure_func, COMPILING
-    import collections
-
-    from ..excel import functions as excel
-
-    table = formulas.get_functions()
-    global _FORMULAS_INDEX
-    if _FORMULAS_INDEX is None:                      # the engine's own, before ours replaces it
-        _FORMULAS_INDEX = table["INDEX"]
-    original_index = _FORMULAS_INDEX
-    for name in q_names():
-        fn = getattr(excel, name)
-
-        def adapter(*args, _fn=fn, _name=name):
-            cell = None
-            if args and isinstance(args[-1], str) and args[-1].startswith(TAG):
-                cell, args = args[-1][len(TAG):], args[:-1]
-            if tick:
-                tick()
-            try:
-                result = _to_engine(_fn(*[_from_engine(a) for a in args]))
-            except excel.QuintusExcelError as e:
-                error = QError("#VALUE!")
-                error.message = str(e)
-                if cell and cell not in calls.messages:
-                    calls.messages[cell] = str(e)
-                return error
-            if cell:
-                shape = getattr(result, "shape", (1, 1))
-                calls.shapes.setdefault(cell, shape if len(shape) == 2 else (1, 1))
-            return result
-        table[name] = adapter
-    _approximate_add_and_subtract()
-    table["INDEX"] = {"extra_inputs": collections.OrderedDict([(COMPILING, False)]),
-                      "function": wrap_impure_func(wrap_func(_index_whole_row_or_column(), ranges=True))}
-    table[INDEX_AS_REFERENCE] = original_index
-
-
-def _approximate_add_and_subtract():
-    """``a + b`` and ``a - b`` as spreadsheets compute them: 0 when the operands cancel to within
-    the last bits of a double (``=H15-SUM(H2:H14)`` is 0, not 2.98e-08), so a check cell
-    ``=IF(total-SUM(parts)=0, ...)`` reads as it does in LibreOffice (rtl::math::approxAdd) and Excel."""
-    from formulas.functions import wrap_ufunc
-    from formulas.functions.operators import OPERATORS
-
-    def near(x, y):
-        return x != 0 and abs(x - y) <= abs(x) * 2.0 ** -48
-
-    def add(x, y):
-        return 0.0 if (x < 0) != (y < 0) and near(x, -y) else x + y
-
-    def sub(x, y):
-        return 0.0 if (x < 0) == (y < 0) and near(x, y) else x - y
-
-    OPERATORS["+"] = wrap_ufunc(add)
-    OPERATORS["-"] = wrap_ufunc(sub)
-
-
-def _index_whole_row_or_column():
-    """INDEX as Excel computes it when row_num or column_num is 0: the whole column or row.
-
-    (``formulas`` 1.3 treats 0 as 1: ``=SUM(INDEX(A1:C5,0,2))`` gave the first cell.)"""
-    import numpy as np
-    import schedula as sh
-    from formulas.functions import Error
-    from formulas.functions.look import xindex
-    from formulas.functions import Array
-    from formulas.ranges import Ranges
-
-    def scalar(x):
-        if isinstance(x, Ranges):
-            x = x.value
-        if isinstance(x, np.ndarray):
-            if x.size != 1:
-                return None
-            x = x.ravel()[0]
-        return x
-
-    def index(array, row_num, col_num=None, area_num=1):
-        r, c = scalar(row_num), scalar(col_num) if col_num is not None else None
-        is_set = isinstance(array, Ranges) and array.is_set
-        if is_set or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in
-                             ([r] + ([c] if c is not None else []))):
-            return xindex(array, row_num, col_num, area_num)
-        values = np.atleast_2d(array.value if isinstance(array, Ranges) else np.asarray(array, object))
-        n, m = values.shape
-        if not (r == 0 or c == 0):
-            # One cell, as a value: ``formulas`` builds a reference object for every cell of the
-            # range first (a lookup per row of a 2,000-row block took minutes). Used where a
-            # reference is needed (A1:INDEX(..)), it is an error, reported, never a guess.
-            if c is None:
-                r, c = (1, r) if n == 1 else (r, 1) if m == 1 else (r, None)
-                if c is None:
-                    return xindex(array, row_num, col_num, area_num)
-            r, c = int(r), int(c)
-            if r < 1 or c < 1 or r > n or c > m:
-                return Error.errors["#REF!"]
-            v = values[r - 1, c - 1]
-            return 0 if v is sh.EMPTY else v
-        if c is None:                        # INDEX(column, 0) or INDEX(row, 0): all of it
-            if n == 1 or m == 1:
-                return values.view(Array)
-            return Error.errors["#REF!"]
-        r, c = int(r), int(c)
-        if r < 0 or c < 0 or r > n or c > m:
-            return Error.errors["#REF!"]
-        out = values if r == 0 and c == 0 else values[:, c - 1:c] if r == 0 else values[r - 1:r, :]
-        return np.array(out, dtype=object).view(Array)
-
-    return index
-
-
-def fill_omitted_arguments(formula: str, tag: str | None = None) -> str:
-    """Write every omitted argument of a Q-function call as "" (blank to ``inputs``), the
-    Q-function names in upper case, and (with ``tag``) the cell as a last argument.
-
-    Excel passes an omitted argument (``QCONVERT(A1,B1,,C1)``) to a custom function as missing,
-    which xlwings turns into the argument's default; the ``formulas`` engine passes 0, which is
-    a real value. String literals and other functions' arguments are left alone.
-    """
-    names = q_names()
-    out = []
-    stack: list[bool] = []          # per open parenthesis: is it a Q-function's argument list?
-    i, n = 0, len(formula)
-    expect_arg = False              # just after "(" or "," of a Q call
-    while i < n:
-        ch = formula[i]
-        if ch == '"':                                     # a string literal, "" escapes
-            j = i + 1
-            while j < n and not (formula[j] == '"' and (j + 1 >= n or formula[j + 1] != '"')):
-                j += 2 if formula[j] == '"' else 1
-            out.append(formula[i:j + 1])
-            i = j + 1
-            expect_arg = False
-            continue
-        if ch == "'":                                     # a quoted sheet name
-            j = formula.find("'", i + 1)
-            while j != -1 and j + 1 < n and formula[j + 1] == "'":
-                j = formula.find("'", j + 2)
-            j = n - 1 if j == -1 else j
-            out.append(formula[i:j + 1])
-            i = j + 1
-            expect_arg = False
-            continue
-        if ch == "(":
-            m = re.search(r"(?<![A-Za-z0-9_.])(?:_xludf\.)?([A-Za-z][A-Za-z0-9_.]*)\s*$", "".join(out))
-            is_q = bool(m and m.group(1).upper() in names)
-            if is_q:
-                head = "".join(out)
-                out = [head[:m.start()] + m.group(1).upper()]
-            stack.append(is_q)
-            out.append(ch)
-            expect_arg = is_q
-            if is_q and formula[i + 1:].lstrip().startswith(")"):
-                expect_arg = False                         # QFOO(): no arguments at all
-                if tag:
-                    out.append(f'"{TAG}{tag}"')
-                    stack[-1] = None                       # the tag is its only argument
-            i += 1
-            continue
-        if ch in ",)" and stack and stack[-1] and expect_arg:
-            out.append('""')
-        if ch == ",":
-            expect_arg = bool(stack and stack[-1])
-        elif ch == ")":
-            if stack:
-                was_q = stack.pop()
-                if was_q and tag:
-                    out.append(f',"{TAG}{tag}"')
-            expect_arg = False
-        elif not ch.isspace():
-            expect_arg = False
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-# -- the engine's copy of the workbook ---------------------------------------------------------
 
 @dataclass
 class _Plan:
@@ -534,129 +265,368 @@ def _cached_constant(c, ns) -> str:
         return '"' + text.replace('"', '""') + '"'
     return text or '""'
 
+# -- the Q-functions, as the engine calls them ----------------------------------------------------
 
-def _engine_copy(src: Path, directory: str, plan: _Plan, max_cells: int) -> Path:
-    """A copy of ``src`` for the engine: Q-calls in upper case with omitted arguments filled in
-    and the cell as a tag; formulas recalc does not evaluate replaced by NA(); external links
-    by the value Excel cached for them."""
+class _Calls:
+    """What the Q-functions said, per cell: the result's shape and any error message."""
+
+    def __init__(self):
+        self.shapes: dict[str, tuple[int, int]] = {}
+        self.messages: dict[str, str] = {}
+
+
+def _q_argument(ev, value):
+    """An argument as Excel hands it to a custom function: a range as a list of rows (one cell as
+    its value), a blank as None, an omitted argument as "" (blank to ``inputs``), an error as its
+    code."""
+    from .engine import MISSING, Arr, Ref, XlError
+
+    if value is MISSING:
+        return ""
+    if type(value) is Ref:
+        value = ev.value(value)
+    if type(value) is Arr:
+        rows = [[str(v) if type(v) is XlError else v for v in row] for row in value.rows]
+        return rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else rows
+    if type(value) is XlError:
+        return str(value)
+    return value
+
+
+def _q_result(result):
+    """A Q-function's result as an engine value: a table as an array (short rows padded with ""),
+    dates as serial numbers."""
+    from .engine import Arr
+
+    def cell(v):
+        return to_serial(v) if isinstance(v, dt.date) else v
+
+    if isinstance(result, list):
+        grid = result if result and isinstance(result[0], list) else [result]
+        width = max(len(r) for r in grid)
+        return Arr([[cell(c) for c in r] + [""] * (width - len(r)) for r in grid])
+    return cell(result)
+
+
+def _q_functions(calls: _Calls) -> dict:
+    from ..excel import functions as excel
+    from .engine import XlError
+
+    table = {}
+    for name in q_names():
+        fn = getattr(excel, name)
+
+        def q(ev, *args, _fn=fn):
+            try:
+                result = _fn(*[_q_argument(ev, a) for a in args])
+            except excel.QuintusExcelError as e:
+                calls.messages.setdefault(ev.current, str(e))
+                return XlError("#VALUE!", str(e))
+            return _q_result(result)
+        table[name] = q
+    return table
+
+
+# -- reading the workbook -----------------------------------------------------------------------
+
+def _shared_strings(z: zipfile.ZipFile, etree) -> list[str]:
+    ns = f"{{{MAIN_NS}}}"
+    rels = etree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    part = None
+    for r in rels.iter(f"{{{PKG_REL_NS}}}Relationship"):
+        if r.get("Type", "").endswith("/sharedStrings"):
+            t = r.get("Target")
+            part = t.lstrip("/") if t.startswith("/") else "xl/" + t
+    if part is None or part not in z.namelist():
+        return []
+    out = []
+    for si in etree.fromstring(z.read(part)).iter(f"{ns}si"):
+        out.append("".join(t.text or "" for t in si.iter(f"{ns}t") if t.getparent().tag != f"{ns}rPh"))
+    return out
+
+
+def _constant(c, t, ns, strings):
+    """The value of a constant cell (or the value Excel cached for a formula)."""
+    from .engine import XlError
+
+    if t == "inlineStr":
+        el = c.find(f"{ns}is")
+        return "".join(x.text or "" for x in el.iter(f"{ns}t")) if el is not None else ""
+    v = c.find(f"{ns}v")
+    if v is None or v.text is None:
+        return "" if t == "str" else None
+    text = v.text
+    if t == "s":
+        return strings[int(text)]
+    if t == "str":
+        return text
+    if t == "b":
+        return text.strip() in ("1", "true")
+    if t == "e":
+        return XlError(text.strip().upper(), f"{text.strip()}: the error value the workbook holds")
+    if t == "d":
+        day = dt.datetime.fromisoformat(text.strip())
+        return to_serial(day.date()) + (day - dt.datetime.combine(day.date(), dt.time())).total_seconds() / 86400
+    f = float(text)
+    return int(f) if f.is_integer() and abs(f) < 2 ** 53 and "." not in text and "e" not in text.lower() else f
+
+
+@dataclass
+class _Formula:
+    sheet: str                      # its sheet's name as written
+    key: tuple                      # (SHEET, row, col)
+    addr: str
+    text: str = ""
+    area: tuple | None = None       # (r0, c0, r1, c1) of an array formula's cells
+    shared: tuple | None = None     # (master address, master text) of a shared formula's cell
+    fixed: object = None            # a value not computed: an external link's cached value, an error
+    is_q: bool = False
+    fn: object = None
+    refs: list = field(default_factory=list)
+    areas: list = field(default_factory=list)   # the (SHEET, r0, c0, r1, c1) it reads
+
+
+_ANCHORARRAY = re.compile(r"(?<![A-Za-z0-9_.])(?:_xlfn\.)?ANCHORARRAY\(\s*((?:'(?:[^']|'')+'|[A-Za-z_][A-Za-z0-9_.]*)!)?"
+                          r"(\$?[A-Z]{1,3}\$?\d+)\s*\)", re.IGNORECASE)
+
+
+def _anchor_arrays(formula: str) -> str:
+    """``_xlfn.ANCHORARRAY(D1)``, as Excel saves ``D1#``, back to ``D1#``."""
+    parts = re.split(r'("(?:[^"]|"")*")', formula)
+    return "".join(p if p.startswith('"') else _ANCHORARRAY.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}#", p)
+                   for p in parts)
+
+
+def _read_workbook(src: Path, plan: _Plan, max_cells: int):
+    """Every sheet's constant cells and formula cells, the sheet names and spill areas."""
     from lxml import etree
 
     ns = f"{{{MAIN_NS}}}"
+    cells, extent, formulas, names, spills = {}, {}, [], {}, {}
+    with zipfile.ZipFile(src) as z:
+        strings = _shared_strings(z, etree)
+        for sheet, part in _sheet_parts(z).items():
+            up = sheet.upper()
+            names[up] = sheet
+            values = cells.setdefault(up, {})
+            root = etree.fromstring(z.read(part))
+            masters = _shared_masters(root, ns)
+            last_row = last_col = 1
+            for c in root.iter(f"{ns}c"):
+                addr = c.get("r")
+                row, col = _split(addr)
+                last_row, last_col = max(last_row, row), max(last_col, col)
+                f = c.find(f"{ns}f")
+                if f is None:
+                    v = _constant(c, c.get("t"), ns, strings)
+                    if v is not None:
+                        values[(row, col)] = v
+                    continue
+                plan.formula_cells += 1
+                if plan.formula_cells > max_cells:
+                    raise RecalcError(f'"{src}" has more than {max_cells:,} formula cells, the limit '
+                                      "(--max-formula-cells): refused before calculating")
+                rec = _Formula(sheet, (up, row, col), addr, f.text or "")
+                if f.get("t") == "shared" and not f.text and f.get("si") in masters:
+                    rec.shared = masters[f.get("si")]
+                    rec.text = rec.shared[1]
+                if f.get("t") == "array" and f.get("ref"):
+                    rec.area = _area(f.get("ref"))
+                    spills[(up, addr.upper())] = f.get("ref")
+                    last_row, last_col = max(last_row, rec.area[2]), max(last_col, rec.area[3])
+                if rec.text and _EXTERNAL.search(_STRING.sub('""', rec.text)):
+                    plan.external[(up, addr.upper())] = "an external link: not followed; it keeps the value Excel cached"
+                    rec.fixed = _constant(c, c.get("t"), ns, strings)
+                    rec.fixed = 0 if rec.fixed is None else rec.fixed
+                formulas.append(rec)
+            extent[up] = (last_row, last_col)
+    return cells, extent, formulas, names, spills
+
+
+# -- compiling and evaluating ---------------------------------------------------------------------
+
+def _compile(formulas: list, names: dict, spills: dict, ev, calls: _Calls, bar=None):
+    """Each formula's closure (one per shape), its cells and the areas it reads; a formula recalc
+    does not evaluate gets its error and reason instead."""
+    from . import engine as E
+    from .sheet_functions import FUNCTIONS, LAZY, OPERATORS, check_arguments
+
+    table = {name: fn for name, (fn, _, _) in FUNCTIONS.items()}
+    table.update(OPERATORS)
+    table.update(_q_functions(calls))
+    lazy = {name: fn for name, (fn, _, _) in LAZY.items()}
+    qs = q_names()
     call = q_call()
-    copy = Path(directory) / "engine.xlsx"
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as zout:
-        parts = {part: sheet for sheet, part in _sheet_parts(zin).items()}
-        for item in zin.infolist():
-            if item.filename.startswith("xl/externalLinks/"):
-                continue                                         # never read, never followed
-            data = zin.read(item.filename)
-            if item.filename in parts:
-                sheet = parts[item.filename]
-                root = etree.fromstring(data)
-                masters = _shared_masters(root, ns)
-                for c in root.iter(f"{ns}c"):
-                    f = c.find(f"{ns}f")
-                    if f is None:
-                        continue
-                    plan.formula_cells += 1
-                    if plan.formula_cells > max_cells:
-                        raise RecalcError(f'"{src}" has more than {max_cells:,} formula cells, the limit '
-                                          "(--max-formula-cells): refused before calculating")
-                    addr = c.get("r")
-                    key = (sheet.upper(), addr.upper())
-                    text = f.text
-                    if f.get("t") == "shared" and not text and f.get("si") in masters:
-                        origin, master = masters[f.get("si")]
-                        text = _translate(master, origin, addr)
-                    if not text:
-                        continue
-                    if _EXTERNAL.search(_STRING.sub('""', text)):
-                        plan.external[key] = "an external link: not followed; it keeps the value Excel cached"
-                        new = _cached_constant(c, ns)
-                    elif (why := not_evaluated(text)) is not None:
-                        plan.not_evaluated[key] = why
-                        new = "NA()"
-                    elif ":" in text and (new := _index_as_reference(text)) != text:
-                        if call.search(new):                   # INDEX(..):B5 needs INDEX's reference
-                            new = fill_omitted_arguments(new, tag=f"{sheet}!{addr}")
-                    elif call.search(text):
-                        if f.get("t") == "shared":
-                            plan.q_masters.add((sheet.upper(), f.get("si")))
-                        new = fill_omitted_arguments(text, tag=f"{sheet}!{addr}")
-                    else:
-                        continue
-                    if f.get("t") == "shared":               # written out in full: no longer shared
-                        for a in ("t", "si", "ref"):
-                            f.attrib.pop(a, None)
-                    f.text = new
-                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-            elif item.filename == "xl/_rels/workbook.xml.rels":
-                root = etree.fromstring(data)
-                for r in list(root):
-                    if r.get("Type", "").endswith("/externalLink"):
-                        root.remove(r)
-                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-            elif item.filename == "xl/workbook.xml":
-                root = etree.fromstring(data)
-                for el in root.iter(f"{ns}externalReferences"):
-                    el.getparent().remove(el)
-                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-            zout.writestr(item, data)
-    return copy
+    shapes: dict = {}
+    masters: dict = {}
+    for rec in formulas:
+        if bar is not None:
+            bar.update(1)
+        if rec.fixed is not None or not rec.text:
+            if rec.fixed is None:
+                rec.fixed = 0
+            continue
+        sheet = rec.key[0]
+        text = rec.text
+        got = None
+        if rec.shared is not None:                      # a shared formula's cell: the master's slots moved
+            origin, master = rec.shared
+            m = masters.get((sheet, origin))
+            if m is None:
+                m = masters[(sheet, origin)] = E.shared_slots(_expand_spill_refs(_anchor_arrays(master), rec.sheet,
+                                                                               spills))
+            if m is not None:
+                shape, refs, flags = m
+                mr, mc = _split(origin)
+                dr, dc = rec.key[1] - mr, rec.key[2] - mc
+                moved = [(r if ra else r + dr, c if ca else c + dc) for (r, c), (ra, ca) in zip(refs, flags)]
+                if all(1 <= r <= E.MAX_ROW and 1 <= c <= E.MAX_COL for r, c in moved):
+                    got = shape, moved
+            if got is None:
+                text = _translate(master, origin, rec.addr)
+        if got is None:
+            text = _expand_spill_refs(_anchor_arrays(text), rec.sheet, spills)
+            got = E.shape_of(text)
+        rec.is_q = bool(call.search(text))
+        if got is None:
+            rec.fixed = E.XlError("#N/A", "the engine cannot read this formula (a reference beyond the sheet)")
+            continue
+        shape, refs = got
+        compiled = shapes.get((sheet, shape))
+        if compiled is None:
+            why = not_evaluated(text)
+            if why is None:
+                try:
+                    tree = E.parse(shape, sheet, names)
+                    for name in sorted(E.functions_in(tree)):
+                        if name not in table and name not in lazy:
+                            raise E.FormulaError(f"{name} is not among the functions recalc evaluates (README: "
+                                                 "recalc); the cell is left to Excel")
+                    _check_calls(tree, qs, check_arguments)
+                    compiled = ("ok", E.compile_node(tree, ev, table, lazy), E.static_refs(tree))
+                except E.FormulaError as e:
+                    why = str(e)
+            if why is not None:
+                compiled = ("no", why)
+            shapes[(sheet, shape)] = compiled
+        if compiled[0] == "no":
+            rec.fixed = E.XlError("#N/A", compiled[1])
+            continue
+        rec.fn, rec.refs = compiled[1], refs
+        for node in compiled[2]:
+            if node[0] == "ref":
+                _, s, a, b = node
+                (r0, c0), (r1, c1) = refs[a], refs[a if b is None else b]
+                rec.areas.append((s, min(r0, r1), min(c0, c1), max(r0, r1), max(c0, c1)))
+            else:
+                x = ev.line(*node[1:])
+                rec.areas.append(x.key)
+    return shapes
 
 
-def _engine(progress_total: int, show_progress: bool):
-    """A ``formulas`` ExcelModel that opens no other workbook, with a progress bar on stderr."""
-    import formulas
-    import formulas.excel as fx
-    from formulas.cell import Cell
+def _check_calls(tree, qs, check_arguments):
+    kind = tree[0]
+    if kind == "call":
+        if tree[1] not in qs:
+            check_arguments(tree[1], len(tree[2]))
+        for a in tree[2]:
+            _check_calls(a, qs, check_arguments)
+    elif kind == "op":
+        _check_calls(tree[2], qs, check_arguments)
+        _check_calls(tree[3], qs, check_arguments)
+    elif kind in ("neg", "pct", "pos", "range"):
+        for a in tree[1:]:
+            _check_calls(a, qs, check_arguments)
 
-    class NoLinks(formulas.ExcelModel):
-        def add_book(self, book=None, context=None, data_only=False):
-            if isinstance(book, str):
-                if self.main is None:
-                    self.main = os.path.basename(book).upper()
-                elif os.path.normpath(book).upper() != self.main:
-                    raise RecalcError("external workbooks are never opened")
-            return super().add_book(book, context, data_only)
 
-        def compile_cell(self, cell, context, references, formula_references):
-            if bar is not None and cell.data_type == "f":
-                bar.update(1)
+def _evaluate(formulas: list, ev, calls: _Calls, names: dict, bar=None) -> dict:
+    """Every formula's value, in dependency order, stored into ``ev.cells`` as it goes (a spill
+    fills its area). Returns (SHEET, ADDRESS or AREA) -> value, as the writer wants it."""
+    from bisect import insort
+
+    from .engine import MISSING, Arr, Ref, XlError, col_letters, evaluation_order
+
+    by_key = {rec.key: rec for rec in formulas}
+    owner, columns = {}, {}
+    for rec in formulas:
+        sheet, row, col = rec.key
+        if rec.area:
+            r0, c0, r1, c1 = rec.area
+            cells = ev.cells.setdefault(sheet, {})
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    owner[(sheet, r, c)] = rec.key
+                    cells.pop((r, c), None)              # the values saved with the file are stale
+                    insort(columns.setdefault(sheet, {}).setdefault(c, []), r)
+        else:
+            owner[rec.key] = rec.key
+            insort(columns.setdefault(sheet, {}).setdefault(col, []), row)
+
+    order, cycles = evaluation_order([rec.key for rec in formulas], owner, columns, ev.extent,
+                                     lambda key: by_key[key].areas)
+
+    def name(key):
+        return f"{names[key[0]]}!{col_letters(key[2])}{key[1]}"
+
+    for cycle in cycles:
+        path = " -> ".join(name(k) for k in cycle + cycle[:1])
+        for key in cycle:
+            rec = by_key[key]
+            if rec.fixed is None:
+                rec.fixed = XlError("#N/A", f"a circular reference ({path}): recalc does not iterate; the cell is "
+                                            "left to Excel")
+    values = {}
+    for key in order:
+        rec = by_key[key]
+        here = f"{rec.sheet}!{rec.addr}"
+        ev.current = here
+        if rec.fixed is not None:
+            v = rec.fixed
+        else:
             try:
-                return super().compile_cell(cell, context, references, formula_references)
-            except Exception as e:                       # a formula the engine cannot read
-                crd = formula_references.get(cell.coordinate, cell.coordinate)
-                self.unparsed[crd] = f"the engine cannot read this formula ({type(e).__name__})"
-                return self._compile_cell(crd, "=NA()", context, True, references)
-
-    bar = None
-    if show_progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=progress_total, desc="reading formulas", unit=" cells", file=sys.stderr, leave=False)
-
-    class Quiet:                                         # formulas' own bar over its internals
-        def __init__(self, *a, **k):
-            self.total = 0
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *a):
-            return False
-
-        def update(self, n=1):
-            pass
-
-        def refresh(self):
-            pass
-
-    fx.tqdm = type("tqdm_module", (), {"tqdm": Quiet})
-    model = NoLinks()
-    model.unparsed = {}
-    model.main = None
-    return model, bar, Cell
+                v = rec.fn(rec.refs)
+            except RecursionError:
+                v = XlError("#N/A", "the formula is nested too deeply for recalc")
+            if type(v) is Ref:
+                v = ev.value(v)
+            if v is MISSING:
+                v = 0
+        cells = ev.cells.setdefault(key[0], {})
+        if rec.area is None:
+            if type(v) is Arr:
+                n, m = v.shape
+                v = v.rows[0][0] if (n, m) == (1, 1) else XlError(
+                    "#VALUE!", f"the formula gives {n} x {m} values in one cell: recalc does not pick one "
+                               "(Excel's implicit intersection); enter it as an array formula")
+            if v is None:
+                v = 0
+            if type(v) is XlError:
+                v = v.at(here)
+            cells[key[1:]] = v
+            values[(key[0], rec.addr.upper())] = v
+        else:
+            r0, c0, r1, c1 = rec.area
+            grid = v.rows if type(v) is Arr else [[v]]
+            if rec.is_q:
+                calls.shapes[here] = (len(grid), len(grid[0]))
+            resized = rec.is_q and (len(grid), len(grid[0])) != (r1 - r0 + 1, c1 - c0 + 1)
+            if not rec.is_q:
+                if len(grid) == 1 and len(grid[0]) == 1:            # one value fills the area
+                    grid = [[grid[0][0]] * (c1 - c0 + 1) for _ in range(r1 - r0 + 1)]
+                grid = [[0 if x is None else x for x in row] for row in grid]
+            grid = [[x.at(here) if type(x) is XlError else x for x in row] for row in grid]
+            for i in range(r1 - r0 + 1):
+                for j in range(c1 - c0 + 1):
+                    if resized:
+                        x = XlError("#VALUE!", f"{_q_name(rec.text)} now returns {len(grid)} x {len(grid[0])} cells "
+                                               f"but the saved spill area is {r1 - r0 + 1} x {c1 - c0 + 1}", here)
+                    else:
+                        x = grid[i][j] if i < len(grid) and j < len(grid[i]) else ""
+                    cells[(r0 + i, c0 + j)] = x
+            values[(key[0], rec.addr.upper())] = grid
+        if bar is not None:
+            bar.update(1)
+    return values
 
 
 # -- the whole job ------------------------------------------------------------------------------
@@ -698,55 +668,44 @@ def recalc(src, dst=None, in_place: bool = False, progress=None, *, freeze: bool
     dst = src if in_place and dst is None else Path(dst) if dst else _default_output(src, freeze)
     _check_output(src, dst, in_place)
     try:
-        import formulas  # noqa: F401
         from lxml import etree
     except ImportError as e:
         raise RecalcError(f"recalculation needs the workbook extra: pip install 'xl-quintus[workbook]' ({e})",
                           EXIT_ENGINE) from None
+    from .engine import Engine, XlError
 
     calls = _Calls()
-    QError = _xl_error_class()
     plan = _Plan()
     say(f"loading {src.name}")
-    bars = []
+    bar = None
     try:
-        with tempfile.TemporaryDirectory() as work:
-            copy = _engine_copy(src, work, plan, max_formula_cells)
-            model, bar, Cell = _engine(plan.formula_cells, show_progress)
-            bars.append(bar)
-            _register(calls, QError)
-            logging.getLogger("formulas").setLevel(logging.CRITICAL)
-            model.loads(str(copy)).finish()
-            calc_bar = None
-            if show_progress:                       # one bar at a time: reading, then calculating
-                from tqdm import tqdm
+        cells, extent, formulas, names, spill_refs = _read_workbook(src, plan, max_formula_cells)
+        ev = Engine(cells, extent)
+        if show_progress:                       # one bar at a time: reading formulas, then calculating
+            from tqdm import tqdm
 
-                bar.close()
-                calc_bar = tqdm(total=plan.formula_cells, desc="calculating", unit=" cells", file=sys.stderr,
-                                leave=False)
-                bars.append(calc_bar)
-            say("calculating")
-            solution = _calculate(model, calc_bar)
+            bar = tqdm(total=len(formulas), desc="reading formulas", unit=" cells", file=sys.stderr, leave=False)
+        _compile(formulas, names, spill_refs, ev, calls, bar)
+        for rec in formulas:
+            if type(rec.fixed) is XlError:
+                plan.not_evaluated[(rec.key[0], rec.addr.upper())] = rec.fixed.reason
+        if bar is not None:
+            bar.close()
+            bar = tqdm(total=len(formulas), desc="calculating", unit=" cells", file=sys.stderr, leave=False)
+        say("calculating")
+        values = _evaluate(formulas, ev, calls, names, bar)
     except RecalcError:
         raise
     except MemoryError:
         raise RecalcError(f'"{src}" needs more memory than this machine has', EXIT_ENGINE) from None
     except Exception as e:                      # the engine's own failure, in one line
+        if os.environ.get("XLQ_RECALC_DEBUG"):
+            raise
         raise RecalcError(f'could not calculate "{src}": {type(e).__name__}: {str(e).splitlines()[0][:300]}',
                           EXIT_ENGINE) from None
     finally:
-        for b in bars:
-            if b is not None:
-                b.close()
-    values = {}
-    for key, v in solution.items():
-        m = re.fullmatch(r"'\[(.+?)\](.+?)'!(.+)", str(key))
-        if m:
-            values[(m.group(2).upper(), m.group(3).upper())] = getattr(v, "value", v)
-    for crd, why in model.unparsed.items():
-        m = re.fullmatch(r"'\[(.+?)\](.+?)'!(.+)", str(crd))
-        if m:
-            plan.not_evaluated[(m.group(2).upper(), m.group(3).upper())] = why
+        if bar is not None:
+            bar.close()
 
     report = RecalcReport(output=dst)
     say("writing cached values")
@@ -764,24 +723,6 @@ def recalc(src, dst=None, in_place: bool = False, progress=None, *, freeze: bool
     report.seconds = time.perf_counter() - started
     return report
 
-
-def _calculate(model, bar):
-    """``model.calculate()``, ticking ``bar`` for each formula cell evaluated."""
-    from formulas.cell import CellWrapper
-
-    if bar is None:
-        return model.calculate()
-    original = CellWrapper.__call__
-
-    def ticking(self, *args, **kwargs):
-        bar.update(1)
-        return original(self, *args, **kwargs)
-
-    CellWrapper.__call__ = ticking
-    try:
-        return model.calculate()
-    finally:
-        CellWrapper.__call__ = original
 
 
 def _write_atomically(zin, patched: dict, src: Path, dst: Path):
@@ -888,7 +829,7 @@ def _patch_sheet(root, sheet: str, values: dict, report: RecalcReport, etree, pl
         if key in plan.external:
             report.notes.append((here, plan.external[key]))
             continue
-        vkey = (sheet.upper(), (ref or addr).upper())
+        vkey = (sheet.upper(), addr.upper())
         if vkey not in values:
             report.errors.append((here, "#N/A", "not calculated: a circular reference, or a formula the engine "
                                                "does not know"))
@@ -974,29 +915,26 @@ def _reason(value: str, message, cell: str, calls: _Calls, not_evaluated: str | 
 
 
 def _error(code: str):
-    from formulas.tokens.operand import XlError
+    from .engine import XlError
 
     return XlError(code)
 
 
 def _grid(value):
-    import numpy as np
-    from formulas.tokens.operand import XlError
+    """A value as rows of cells."""
+    from .engine import Arr
 
-    def one(x):
-        return x if isinstance(x, XlError) else _from_engine(x)
-
-    if isinstance(value, np.ndarray):
-        return [[one(x) for x in row] for row in np.atleast_2d(value).tolist()]
-    return [[one(value)]]
-
-
+    if type(value) is Arr:
+        return value.rows
+    if isinstance(value, list):
+        return value
+    return [[value]]
 
 
 def _is_error(v) -> bool:
-    from formulas.tokens.operand import XlError
+    from .engine import XlError
 
-    return isinstance(v, XlError) or (isinstance(v, str) and v.startswith("#") and is_error(v))
+    return type(v) is XlError or (isinstance(v, str) and v.startswith("#") and is_error(v))
 
 
 def _new_cell(rows, data, r: int, a: str, etree, ns, cells):

@@ -1,0 +1,757 @@
+"""recalc's formula engine: Excel formulas parsed once per shape, evaluated in dependency order.
+
+A formula is tokenized with openpyxl's tokenizer and parsed into a tree with Excel's operator
+precedence (``:`` > unary ``-``/``+`` > ``%`` > ``^`` > ``* /`` > ``+ -`` > ``&`` > comparisons).
+Its cell references are first replaced by numbered slots, so a column of copied-down formulas
+(``=C2*(1+D2)``, ``=C3*(1+D3)``, ...) has one *shape*, compiled once into a Python closure; each
+cell keeps only the absolute cells its own slots name. Cells are evaluated in an order where
+every cell comes after the cells and ranges it references (found without recursion, so chains
+of any length work); a circular reference is an error naming its cells, never a guess.
+
+Values are Excel's: numbers (int/float), text (str), booleans, ``None`` for a blank cell,
+``XlError`` for an error value, ``Ref`` for a reference and ``Arr`` for an array (rows of
+values). The worksheet functions themselves are in ``sheet_functions``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
+MAX_ROW, MAX_COL = 1_048_576, 16_384
+
+
+class XlError:
+    """An Excel error value. ``reason`` says why, in one line; ``origin`` is the cell it arose in
+    (set when the engine stores it); ``dependent``: this cell only holds it because it reads
+    ``origin``."""
+
+    __slots__ = ("code", "dependent", "origin", "reason")
+
+    def __init__(self, code: str, reason: str | None = None, origin: str | None = None, dependent: bool = False):
+        self.code, self.reason, self.origin, self.dependent = code, reason, origin, dependent
+
+    def __str__(self):
+        return self.code
+
+    def __repr__(self):
+        return f"XlError({self.code!r}, {self.reason!r}, {self.origin!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, XlError) and other.code == self.code or isinstance(other, str) and other == self.code
+
+    def __hash__(self):
+        return hash(self.code)
+
+    @property
+    def message(self) -> str | None:
+        if self.dependent:
+            return f"depends on {self.origin}, which holds {self.code}: {self.reason or generic_reason(self.code)}"
+        return self.reason
+
+    def at(self, cell: str) -> XlError:
+        """This error as stored in ``cell``: arising there, or depending on where it arose."""
+        if self.origin is None:
+            return XlError(self.code, self.reason, cell)
+        if self.origin == cell or self.dependent:
+            return self
+        return XlError(self.code, self.reason, self.origin, dependent=True)
+
+
+def generic_reason(code: str) -> str:
+    return {
+        "#N/A": "#N/A: a lookup found nothing, or the formula depends on a cell recalc could not evaluate",
+        "#DIV/0!": "#DIV/0!: a division by zero",
+        "#REF!": "#REF!: a reference outside the sheet or the range, or to a sheet that does not exist",
+        "#NAME?": "#NAME?: a name or function the workbook does not define",
+        "#VALUE!": "#VALUE!: an argument of the wrong type (text where a number is needed), or it depends on a "
+                   "cell in error",
+        "#NUM!": "#NUM!: a number out of range",
+    }.get(code, f"{code}: the formula evaluates to an error")
+
+
+def err(code: str, reason: str | None = None) -> XlError:
+    return XlError(code, reason)
+
+
+class Ref:
+    """A reference to the rectangle r0..r1 x c0..c1 (1-based, inclusive) of ``sheet`` (upper case)."""
+
+    __slots__ = ("c0", "c1", "r0", "r1", "sheet")
+
+    def __init__(self, sheet, r0, c0, r1, c1):
+        self.sheet, self.r0, self.c0, self.r1, self.c1 = sheet, r0, c0, r1, c1
+
+    @property
+    def shape(self):
+        return self.r1 - self.r0 + 1, self.c1 - self.c0 + 1
+
+    @property
+    def key(self):
+        return self.sheet, self.r0, self.c0, self.r1, self.c1
+
+    def __repr__(self):
+        return f"Ref({self.sheet}!R{self.r0}C{self.c0}:R{self.r1}C{self.c1})"
+
+
+class Arr:
+    """An array value: a list of rows, every row the same length."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    @property
+    def shape(self):
+        return len(self.rows), len(self.rows[0]) if self.rows else 0
+
+    def __repr__(self):
+        return f"Arr({self.rows!r})"
+
+
+class Missing:
+    """An omitted argument (``ROUND(A1,)``, ``QCONVERT(A1,B1,,C1)``)."""
+
+    def __repr__(self):
+        return "Missing"
+
+
+MISSING = Missing()
+
+
+class FormulaError(Exception):
+    """A formula the engine cannot read: its message is the reason, shown to the user."""
+
+
+# -- numbers, text, truth -----------------------------------------------------------------------
+
+_NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+_MAYBE_NUMBER_TEXT = re.compile(r"[\s\d.,$%+\-eE/:()]*\d[\s\d.,$%+\-eE/:()]*")
+
+
+def text_to_number(s: str):
+    """Text that reads as a plain number (``" 12.5 "``, ``"1e3"``, ``"-3"``) as that number;
+    other text is #VALUE! (text Excel might read as a number, "1,000" or "3/15/2026", says so)."""
+    if _NUMBER_TEXT.fullmatch(s):
+        return float(s)
+    if _MAYBE_NUMBER_TEXT.fullmatch(s):
+        return err("#VALUE!", f'the text "{s}" is not read as a number by recalc (only plain numbers like 12.5 '
+                              "are; thousands separators, currency, percent and dates are not)")
+    return err("#VALUE!", f'#VALUE!: the text "{s[:40]}" where a number is needed')
+
+
+def to_number(v):
+    """A scalar as a number for arithmetic: blank 0, TRUE 1, text that reads as a number."""
+    t = type(v)
+    if t is int or t is float:
+        return v
+    if t is bool:
+        return 1 if v else 0
+    if v is None or v is MISSING:
+        return 0
+    if t is str:
+        return text_to_number(v)
+    if t is XlError:
+        return v
+    return err("#VALUE!")
+
+
+def number_text(x) -> str:
+    """A number as Excel writes it into text: up to 15 significant digits, General format."""
+    if type(x) is int:
+        return str(x)
+    if x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    s = f"{x:.15g}"
+    if "e" in s:
+        mant, exp = s.split("e")
+        s = f"{mant}E{exp[0]}{exp[1:].lstrip('0').rjust(2, '0')}"
+    return s
+
+
+def to_text(v):
+    t = type(v)
+    if t is str:
+        return v
+    if v is None or v is MISSING:
+        return ""
+    if t is bool:
+        return "TRUE" if v else "FALSE"
+    if t is int or t is float:
+        return number_text(v)
+    if t is XlError:
+        return v
+    return err("#VALUE!")
+
+
+def to_bool(v):
+    t = type(v)
+    if t is bool:
+        return v
+    if t is int or t is float:
+        return v != 0
+    if v is None or v is MISSING:
+        return False
+    if t is str:
+        u = v.strip().upper()
+        if u in ("TRUE", "FALSE"):
+            return u == "TRUE"
+        return err("#VALUE!", f'#VALUE!: the text "{v[:40]}" where TRUE or FALSE is needed')
+    if t is XlError:
+        return v
+    return err("#VALUE!")
+
+
+def is_number(v) -> bool:
+    t = type(v)
+    return t is int or t is float
+
+
+def finite(x):
+    if type(x) is float and not math.isfinite(x):
+        return err("#NUM!", "#NUM!: the result is beyond the range of numbers")
+    return x
+
+
+def _near(x, y):
+    return x != 0 and abs(x - y) <= abs(x) * 2.0 ** -48
+
+
+def approx_equal(a, b) -> bool:
+    """Numbers equal as spreadsheets compare them (to the last bits of a double)."""
+    if a == b:
+        return True
+    if a == 0 or b == 0:
+        return False
+    d = abs(a - b)
+    return d < abs(a) * 2.0 ** -48 and d < abs(b) * 2.0 ** -48
+
+
+def add(x, y):
+    """``x + y``, 0 when the operands cancel to within the last bits of a double: ``=H15-SUM(H2:H14)``
+    is 0, not 2.98e-08, as in LibreOffice (rtl::math::approxAdd) and Excel."""
+    if (x < 0) != (y < 0) and _near(x, -y):
+        return 0.0
+    return x + y
+
+
+def sub(x, y):
+    if (x < 0) == (y < 0) and _near(x, y):
+        return 0.0
+    return x - y
+
+
+# Comparison: numbers < text < booleans; text without regard to case; blank as 0, "" or FALSE.
+_RANK = {int: 0, float: 0, str: 1, bool: 2}
+
+
+def compare(a, b):
+    """-1, 0 or 1 as Excel orders a and b, or the error either holds."""
+    if type(a) is XlError:
+        return a
+    if type(b) is XlError:
+        return b
+    if a is None or a is MISSING:
+        a = "" if type(b) is str else False if type(b) is bool else 0
+    if b is None or b is MISSING:
+        b = "" if type(a) is str else False if type(a) is bool else 0
+    ra, rb = _RANK[type(a)], _RANK[type(b)]
+    if ra != rb:
+        return -1 if ra < rb else 1
+    if ra == 0:
+        if approx_equal(a, b):
+            return 0
+        return -1 if a < b else 1
+    if ra == 1:
+        a, b = a.lower(), b.lower()
+    return 0 if a == b else -1 if a < b else 1
+
+
+# -- formulas: slots, shapes, parsing -------------------------------------------------------------
+
+# A cell reference (A1, $B$7) outside string literals and quoted sheet names; not a function
+# name (LOG10(), nor a sheet name (AB1!A1), nor part of a longer name.
+CELL_REF = re.compile(r"(?<![A-Za-z0-9_.$\\\]])\$?([A-Za-z]{1,3})\$?([0-9]{1,7})(?![A-Za-z0-9_.(!\[$])")
+_QUOTED = re.compile(r"(\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*')")
+# Whole-column / whole-row references (A:A, 3:5): relative ones move in a shared formula.
+_LINE_REF = re.compile(r"(?<![A-Za-z0-9_.$])\$?([A-Za-z]{1,3}:\$?[A-Za-z]{1,3}|[0-9]+:\$?[0-9]+)(?![A-Za-z0-9_.(])")
+SLOT = "XLQSLOT"
+_col_cache: dict[str, int] = {}
+
+
+def col_number(letters: str) -> int:
+    n = _col_cache.get(letters)
+    if n is None:
+        n = 0
+        for ch in letters.upper():
+            n = n * 26 + ord(ch) - 64
+        _col_cache[letters] = n
+    return n
+
+
+def col_letters(col: int) -> str:
+    s = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def shape_of(formula: str):
+    """(shape text with every cell reference a numbered slot, [(row, col), ...] of the slots),
+    or None if a slot is not a cell (a name like XYZ1 beyond column XFD)."""
+    refs = []
+    parts = _QUOTED.split(formula)
+    out = []
+
+    def slot(m):
+        col, row = col_number(m.group(1)), int(m.group(2))
+        refs.append((row, col))
+        return f"{SLOT}{len(refs) - 1}_"
+
+    for part in parts:
+        if part[:1] in ('"', "'"):
+            out.append(part)
+        else:
+            out.append(CELL_REF.sub(slot, part))
+    for r, c in refs:
+        if not (1 <= r <= MAX_ROW and 1 <= c <= MAX_COL):
+            return None
+    return "".join(out), refs
+
+
+def shared_slots(formula: str):
+    """For a shared formula's master: (shape, refs, absolute flags [(row_abs, col_abs)]), or None
+    when its children cannot be derived by moving the slots (whole-row/column references)."""
+    bare = "".join(p if p[:1] not in ('"', "'") else '""' for p in _QUOTED.split(formula))
+    if _LINE_REF.search(bare):
+        return None
+    got = shape_of(formula)
+    if got is None:
+        return None
+    flags = []
+    for part in _QUOTED.split(formula):
+        if part[:1] in ('"', "'"):
+            continue
+        for m in CELL_REF.finditer(part):
+            text = m.group(0)
+            flags.append((text.rfind("$") > 0, text.startswith("$")))
+    return got[0], got[1], flags
+
+
+def tokens(shape: str):
+    from openpyxl.formula.tokenizer import Tokenizer, TokenizerError
+
+    try:
+        items = Tokenizer("=" + shape).items
+    except TokenizerError as e:
+        raise FormulaError(f"the engine cannot read this formula ({str(e).split(' in ')[0]})") from None
+    return [t for t in items if t.type != "WHITE-SPACE"]
+
+
+# Node kinds: ("num", v) ("str", v) ("bool", v) ("err", code) ("missing",) ("ref", sheet, a, b)
+# ("line", sheet, r0, c0, r1, c1) ("call", NAME, [args]) ("op", sym, left, right) ("neg", x)
+# ("pct", x) ("pos", x) ("array", rows) ("range", left, right)
+
+_INFIX = {"=": 10, "<>": 10, "<": 10, ">": 10, "<=": 10, ">=": 10, "&": 20, "+": 30, "-": 30, "*": 40, "/": 40,
+          "^": 50}
+_SLOT_RE = re.compile(rf"{SLOT}(\d+)_")
+_OPERAND_REF = re.compile(rf"(?:(?P<sheet>'(?:[^']|'')+'|[^'!:]+)!)?(?P<a>\$?{SLOT}\d+_|\$?[A-Za-z]{{1,3}}|\$?\d+)"
+                          rf"(?::(?P<b>\$?{SLOT}\d+_|\$?[A-Za-z]{{1,3}}|\$?\d+))?")
+
+
+class Parser:
+    def __init__(self, toks, sheet: str, sheets):
+        self.toks, self.i, self.sheet, self.sheets = toks, 0, sheet, sheets
+
+    def peek(self):
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def next(self):
+        t = self.peek()
+        if t is None:
+            raise FormulaError("the engine cannot read this formula (it ends too early)")
+        self.i += 1
+        return t
+
+    def parse(self):
+        node = self.expr(0)
+        if self.peek() is not None:
+            raise FormulaError(f"the engine cannot read this formula (unexpected {self.peek().value!r})")
+        return node
+
+    def expr(self, min_bp):
+        left = self.prefix()
+        while True:
+            t = self.peek()
+            if t is None:
+                return left
+            if t.type == "OPERATOR-POSTFIX":
+                if 60 < min_bp:
+                    return left
+                self.i += 1
+                left = ("pct", left)
+                continue
+            if t.type == "OPERATOR-INFIX":
+                if t.value not in _INFIX:
+                    raise FormulaError(f"the engine cannot read this formula (the operator {t.value!r}: unions and "
+                                       "intersections of ranges are not evaluated by recalc)")
+                bp = _INFIX[t.value]
+                if bp <= min_bp:                 # left-associative, ^ too (2^3^2 is 64, as Excel)
+                    return left
+                self.i += 1
+                right = self.expr(bp + 1)
+                left = ("op", t.value, left, right)
+                continue
+            if t.type == "OPERAND" and t.subtype == "RANGE" and t.value.startswith(":"):
+                raise FormulaError("INDEX(...) as the start of a range (INDEX(..):A4) is not evaluated by recalc")
+            return left
+
+    def prefix(self):
+        t = self.next()
+        if t.type == "OPERATOR-PREFIX":
+            inner = self.expr(70)
+            return ("neg", inner) if t.value == "-" else ("pos", inner)
+        if t.type == "OPERAND":
+            return self.operand(t)
+        if t.type == "PAREN" and t.subtype == "OPEN":
+            inner = self.expr(0)
+            close = self.next()
+            if close.type != "PAREN":
+                raise FormulaError("the engine cannot read this formula (a parenthesis is not closed)")
+            return inner
+        if t.type == "FUNC" and t.subtype == "OPEN":
+            return self.call(t.value[:-1])
+        if t.type == "ARRAY" and t.subtype == "OPEN":
+            return self.array()
+        raise FormulaError(f"the engine cannot read this formula (unexpected {t.value!r})")
+
+    def call(self, name):
+        prefix = None
+        if ":" in name:
+            prefix, name = name.rsplit(":", 1)
+        up = name.upper()
+        for p in ("_XLFN.", "_XLUDF.", "_XLWS."):
+            while up.startswith(p):
+                up = up[len(p):]
+        args = []
+        if self.peek() is not None and self.peek().type == "FUNC" and self.peek().subtype == "CLOSE":
+            self.i += 1
+        else:
+            while True:
+                t = self.peek()
+                if t is not None and (t.type == "SEP" and t.subtype == "ARG" or t.type == "FUNC" and t.subtype == "CLOSE"):
+                    args.append(("missing",))
+                else:
+                    args.append(self.expr(0))
+                t = self.next()
+                if t.type == "SEP" and t.subtype == "ARG":
+                    continue
+                if t.type == "FUNC" and t.subtype == "CLOSE":
+                    break
+                raise FormulaError(f"the engine cannot read this formula (unexpected {t.value!r} in {up})")
+        node = ("call", up, args)
+        if prefix is not None:
+            if up != "INDEX":
+                raise FormulaError(f"the engine cannot read this formula ({prefix}:{up}(...) as a range)")
+            start = self.reference(prefix)
+            if start[0] != "ref" or start[3] is not None:
+                raise FormulaError("the engine cannot read this formula (a range ending in INDEX)")
+            node = ("range", start, node)
+        return node
+
+    def array(self):
+        rows, row = [], []
+        while True:
+            t = self.next()
+            if t.type == "ARRAY" and t.subtype == "CLOSE":
+                rows.append(row)
+                break
+            if t.type == "SEP":
+                if t.subtype == "ROW":
+                    rows.append(row)
+                    row = []
+                continue
+            sign = 1
+            if t.type == "OPERATOR-PREFIX":
+                sign = -1 if t.value == "-" else 1
+                t = self.next()
+            if t.type != "OPERAND" or t.subtype == "RANGE":
+                raise FormulaError("the engine cannot read this formula (an array constant holds only values)")
+            node = self.operand(t)
+            if node[0] == "num":
+                node = ("num", sign * node[1])
+            row.append(node[1] if node[0] != "err" else XlError(node[1]))
+        if len({len(r) for r in rows}) != 1:
+            raise FormulaError("the engine cannot read this formula (array constant rows of different lengths)")
+        return ("array", rows)
+
+    def operand(self, t):
+        v = t.value
+        if t.subtype == "NUMBER":
+            f = float(v)
+            return ("num", int(f) if f.is_integer() and "." not in v and "e" not in v.lower() and abs(f) < 2 ** 53
+                    else f)
+        if t.subtype == "TEXT":
+            return ("str", v[1:-1].replace('""', '"'))
+        if t.subtype == "LOGICAL":
+            return ("bool", v.upper() == "TRUE")
+        if t.subtype == "ERROR":
+            if v.upper() not in ERROR_CODES:
+                raise FormulaError(f"the engine cannot read this formula (the error {v})")
+            return ("err", v.upper())
+        return self.reference(v)
+
+    def reference(self, text):
+        m = _OPERAND_REF.fullmatch(text)
+        if m is None:
+            if "[" in text:
+                raise FormulaError("the engine cannot read this formula (a structured or external reference)")
+            raise FormulaError(f"the name {text} is not evaluated by recalc (defined names are not read)")
+        sheet = self.sheet
+        if m.group("sheet"):
+            s = m.group("sheet")
+            sheet = s[1:-1].replace("''", "'") if s.startswith("'") else s
+            if ":" in sheet:
+                raise FormulaError("the engine cannot read this formula (a 3-D reference across sheets)")
+        sheet = sheet.upper()
+        a, b = m.group("a").lstrip("$"), (m.group("b") or "").lstrip("$") or None
+        sa, sb = _SLOT_RE.fullmatch(a), _SLOT_RE.fullmatch(b) if b else None
+        if sa and (b is None or sb):
+            if sheet not in self.sheets:
+                return ("err", "#REF!")
+            return ("ref", sheet, int(sa.group(1)), int(sb.group(1)) if sb else None)
+        if sa or sb or b is None:
+            raise FormulaError(f"the name {text} is not evaluated by recalc (defined names are not read)")
+        if sheet not in self.sheets:
+            return ("err", "#REF!")
+        if a.isdigit() and b.isdigit():                       # 3:5, whole rows
+            return ("line", sheet, int(a), 1, int(b), None)
+        if a.isalpha() and b.isalpha():                       # A:C, whole columns
+            return ("line", sheet, 1, col_number(a), None, col_number(b))
+        raise FormulaError(f"the engine cannot read this formula (the reference {text})")
+
+
+def parse(shape: str, sheet: str, sheets) -> tuple:
+    return Parser(tokens(shape), sheet, sheets).parse()
+
+
+def static_refs(node, out=None):
+    """The ("ref", ...) and ("line", ...) nodes of a tree: what the formula can read."""
+    if out is None:
+        out = []
+    kind = node[0]
+    if kind in ("ref", "line"):
+        out.append(node)
+    elif kind == "call":
+        for a in node[2]:
+            static_refs(a, out)
+    elif kind == "op":
+        static_refs(node[2], out)
+        static_refs(node[3], out)
+    elif kind in ("neg", "pct", "pos"):
+        static_refs(node[1], out)
+    elif kind == "range":
+        static_refs(node[1], out)
+        static_refs(node[2], out)
+    return out
+
+
+def functions_in(node, out=None) -> set:
+    if out is None:
+        out = set()
+    kind = node[0]
+    if kind == "call":
+        out.add(node[1])
+        for a in node[2]:
+            functions_in(a, out)
+    elif kind == "op":
+        functions_in(node[2], out)
+        functions_in(node[3], out)
+    elif kind in ("neg", "pct", "pos"):
+        functions_in(node[1], out)
+    elif kind == "range":
+        functions_in(node[1], out)
+        functions_in(node[2], out)
+    return out
+
+
+# -- evaluation -----------------------------------------------------------------------------------
+
+class Engine:
+    """The values of one workbook and what the formulas need to read them.
+
+    ``cells``: SHEET -> {(row, col): value} (constants, then each formula's value once computed);
+    ``extent``: SHEET -> (last row, last column) used, bounding whole-column references."""
+
+    BIG = 64                    # ranges of at least this many cells are read once and kept
+
+    def __init__(self, cells: dict, extent: dict):
+        self.cells, self.extent = cells, extent
+        self._grids: dict = {}
+        self.lookups: dict = {}             # per range and kind of lookup: its index (sheet_functions)
+        self.current = None                 # the cell being evaluated, "Sheet!A1"
+
+    def grid(self, ref: Ref) -> list:
+        """The values of a range, rows of cells (blank None)."""
+        key = ref.key
+        g = self._grids.get(key)
+        if g is not None:
+            return g
+        cells = self.cells.get(ref.sheet, {})
+        get = cells.get
+        cols = range(ref.c0, ref.c1 + 1)
+        g = [[get((r, c)) for c in cols] for r in range(ref.r0, ref.r1 + 1)]
+        if (ref.r1 - ref.r0 + 1) * (ref.c1 - ref.c0 + 1) >= self.BIG:
+            self._grids[key] = g
+        return g
+
+    def value(self, x):
+        """A reference as its value: one cell's value, or an array; other values unchanged."""
+        if type(x) is Ref:
+            if x.r0 == x.r1 and x.c0 == x.c1:
+                return self.cells.get(x.sheet, {}).get((x.r0, x.c0))
+            return Arr(self.grid(x))
+        if type(x) is Arr and len(x.rows) == 1 and len(x.rows[0]) == 1:
+            return x.rows[0][0]
+        return x
+
+    def line(self, sheet, r0, c0, r1, c1) -> Ref:
+        rows, cols = self.extent.get(sheet, (1, 1))
+        return Ref(sheet, r0, c0, max(r0, rows) if r1 is None else r1, max(c0, cols) if c1 is None else c1)
+
+
+def _ref_at(sheet, a, b):
+    if b is None:
+        def one(refs):
+            r, c = refs[a]
+            return Ref(sheet, r, c, r, c)
+        return one
+
+    def area(refs):
+        (r0, c0), (r1, c1) = refs[a], refs[b]
+        return Ref(sheet, min(r0, r1), min(c0, c1), max(r0, r1), max(c0, c1))
+    return area
+
+
+def compile_node(node, ev: Engine, functions: dict, lazy: dict):
+    """A closure ``f(refs) -> value`` computing ``node``; ``refs`` are the cell's slot cells."""
+    kind = node[0]
+    if kind in ("num", "str", "bool"):
+        v = node[1]
+        return lambda refs: v
+    if kind == "err":
+        code = node[1]
+        return lambda refs: XlError(code)
+    if kind == "missing":
+        return lambda refs: MISSING
+    if kind == "array":
+        arr = Arr([list(r) for r in node[1]])
+        return lambda refs: arr
+    if kind == "ref":
+        return _ref_at(node[1], node[2], node[3])
+    if kind == "line":
+        _, sheet, r0, c0, r1, c1 = node
+        return lambda refs: ev.line(sheet, r0, c0, r1, c1)
+    if kind == "range":
+        left = compile_node(node[1], ev, functions, lazy)
+        right = compile_node(node[2], ev, functions, lazy)
+
+        def span(refs):
+            a, b = left(refs), right(refs)
+            if type(b) is XlError:
+                return b
+            if type(b) is not Ref or b.sheet != a.sheet:
+                return XlError("#VALUE!", "#VALUE!: a range must end in a reference")
+            return Ref(a.sheet, min(a.r0, b.r0), min(a.c0, b.c0), max(a.r1, b.r1), max(a.c1, b.c1))
+        return span
+    if kind == "call":
+        name, args = node[1], node[2]
+        compiled = [compile_node(a, ev, functions, lazy) for a in args]
+        if name in lazy:
+            fn = lazy[name]
+            return lambda refs: fn(ev, refs, compiled)
+        fn = functions[name]
+        if len(compiled) == 1:
+            (a0,) = compiled
+            return lambda refs: fn(ev, a0(refs))
+        if len(compiled) == 2:
+            a0, a1 = compiled
+            return lambda refs: fn(ev, a0(refs), a1(refs))
+        return lambda refs: fn(ev, *[a(refs) for a in compiled])
+    if kind in ("neg", "pos", "pct"):
+        inner = compile_node(node[1], ev, functions, lazy)
+        op = functions["#" + kind]
+        return lambda refs: op(ev, inner(refs))
+    if kind == "op":
+        left = compile_node(node[2], ev, functions, lazy)
+        right = compile_node(node[3], ev, functions, lazy)
+        op = functions[node[1]]
+        return lambda refs: op(ev, left(refs), right(refs))
+    raise FormulaError(f"the engine cannot read this formula ({kind})")
+
+
+def evaluation_order(formula_cells: list, owner: dict, columns: dict, extent: dict, areas_of):
+    """Formula cells ordered so that each comes after every formula cell it reads, and the
+    circular references found: (order, [cycle, ...]) where a cycle is a list of cells.
+
+    ``formula_cells``: the cell keys (SHEET, row, col) of formulas; ``owner``: every cell a
+    formula fills (a spill area's cells too) -> its formula cell; ``columns``: SHEET -> {col:
+    sorted rows of owned cells}; ``areas_of(cell)``: the (sheet, r0, c0, r1, c1) it references.
+    Iterative (an explicit stack), so a chain of 100,000 cells is no deeper than one."""
+    from bisect import bisect_left, bisect_right
+
+    range_deps: dict = {}
+
+    def deps(node):
+        if len(node) == 6:
+            got = range_deps.get(node)
+            if got is None:
+                _, sheet, r0, c0, r1, c1 = node
+                got = []
+                seen = set()
+                for col, rows in columns.get(sheet, {}).items():
+                    if c0 <= col <= c1:
+                        for r in rows[bisect_left(rows, r0):bisect_right(rows, r1)]:
+                            o = owner[(sheet, r, col)]
+                            if o not in seen:
+                                seen.add(o)
+                                got.append(o)
+                range_deps[node] = got
+            return got
+        out = []
+        for sheet, r0, c0, r1, c1 in areas_of(node):
+            if r0 == r1 and c0 == c1:
+                o = owner.get((sheet, r0, c0))
+                if o is not None:
+                    out.append(o)
+            else:
+                out.append(("R", sheet, r0, c0, r1, c1))
+        return out
+
+    state: dict = {}
+    order, cycles = [], []
+    for start in formula_cells:
+        if start in state:
+            continue
+        state[start] = 1
+        stack = [(start, iter(deps(start)))]
+        while stack:
+            node, it = stack[-1]
+            for d in it:
+                s = state.get(d)
+                if s is None:
+                    state[d] = 1
+                    stack.append((d, iter(deps(d))))
+                    break
+                if s == 1:                                  # back to a cell still open: a cycle
+                    at = next(i for i, (n, _) in enumerate(stack) if n == d)
+                    cycles.append([n for n, _ in stack[at:] if len(n) == 3])
+            else:
+                stack.pop()
+                state[node] = 2
+                if len(node) == 3:
+                    order.append(node)
+    return order, cycles
