@@ -229,15 +229,17 @@ def QWATERFALL(proceeds, cap_table, conversions=None, conversion_prices=None, un
 def QPAYOUT(proceeds, who, cap_table, conversions=None, conversion_prices=None, unpaid_dividends=None, terms=None,
             as_of=None):
     """What one class, group or holder receives in a liquidation (charter IV.B Section 2), in dollars and cents. Give a column of exit values to get a column of payouts. With options and warrants every amount is net of exercise prices, and who may be a tranche ("B @ 1.43"). Under a fixed election exact payouts never fall as proceeds rise, but rounded cents can fall by one cent (largest remainder moves the odd cent between classes and holders)."""
-    model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
-    payee = model.payee(arguments.text(who, "who", "a class, group or holder"))
     if not isinstance(proceeds, (list, tuple)):
+        model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
+        payee = model.payee(arguments.text(who, "who", "a class, group or holder"))
         return payout_value(model, arguments.money(proceeds, "proceeds"), payee)
-    with arguments.gc_paused():
+    with arguments.gc_paused():          # from the model on: a collection would scan every row
+        model = _model(cap_table, conversions, conversion_prices, unpaid_dividends, terms, as_of)
+        payee = model.payee(arguments.text(who, "who", "a class, group or holder"))
         read = arguments.money_range(proceeds, "proceeds")
         if not read.grid:
             raise CharterError("the range of exit values is empty", "proceeds")
-        cents = np.asarray(model.payouts_cents(read.values, payee), dtype=np.int64)
+        cents = model.payouts_array(read.values, payee)
         if len(cents) and not (0 <= cents.min() and cents.max() <= np.round(read.values.max() * 100)):
             raise CharterError("a payout is outside 0 to its proceeds (a defect; please report it)")
         out = read.fill((cents / 100).tolist())

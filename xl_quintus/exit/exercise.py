@@ -298,6 +298,9 @@ class ExerciseModel:
             return self.sweep_cents(values, who)
         return [self.payout_cents(v, who) for v in values]
 
+    def payouts_array(self, values: Sequence, who: "NetPayee") -> np.ndarray:
+        return np.array(self.payouts_cents(values, who), dtype=np.int64)
+
     # -- the exit-value map ----------------------------------------------------------------------
 
     def exercise_map(self):

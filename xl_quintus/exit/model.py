@@ -31,7 +31,7 @@ from ..charter.liquidation import Distribution, Waterfall
 from ..numbers import ZERO
 from .payee import Who
 from .piecewise import Breakpoint, Piecewise, proceeds_to_cents
-from .sweep import _proceeds_cents_np
+from .sweep import _class_cents_rows, _proceeds_cents_np
 
 
 MAP_AFTER_CALLS = 16        # single-value calls on one model before its election map pays off
@@ -128,6 +128,12 @@ class ExitModel:
         if len(values) >= SWEEP_FROM:
             return self.sweep_cents(values, who)
         return [self.payout_cents(v.item() if isinstance(v, np.generic) else v, who) for v in values]
+
+    def payouts_array(self, values: Sequence, who: "Who") -> np.ndarray:
+        """As :meth:`payouts_cents`, as an int64 array (a column's sweep never becomes a list)."""
+        if len(values) >= SWEEP_FROM:
+            return self.sweep_array(values, who)
+        return np.array(self.payouts_cents(values, who), dtype=np.int64)
 
     # -- piecewise -----------------------------------------------------------------------------
 
@@ -318,8 +324,16 @@ class ExitModel:
 
     def sweep_cents(self, values: Sequence, who: "Who") -> list[int]:
         """Cents paid to ``who`` at each proceeds value, equal to the exact engine's."""
+        return self.sweep_array(values, who).tolist()
+
+    def sweep_array(self, values: Sequence, who: "Who") -> np.ndarray:
+        """As :meth:`sweep_cents`, as an int64 array. A class or group of classes is swept
+        in whole-number arithmetic (:meth:`_sweep_classes`); a holder in floats, every row a
+        float could misjudge redone exactly."""
         arr = np.asarray(values, dtype=float)
         cents = _proceeds_cents_np(values, arr)
+        if who.holder is None:
+            return self._sweep_classes(cents, who)
         points, at_point, intervals = self.election_map()
         key = lambda e: e if isinstance(e, CharterError) else e.converting  # noqa: E731
         states = list(dict.fromkeys(key(e) for e in intervals))
@@ -358,7 +372,102 @@ class ExitModel:
             vec = self.piecewise(state).at(x)
             out[k] = who.cents_of(self, dict(zip(classes, vec[:-1])), vec[-1], x)
         self.last_sweep_exact_rows = int(redo.sum())
+        return np.array(out, dtype=np.int64)
+
+    def _regions(self):
+        """(first cent of each region, what decides it) over the line of whole-cent
+        proceeds c, exactly. Interval i of the map holds floor(100 points[i]) < c <
+        ceil(100 points[i + 1]) (as ``election_from_map`` reads it), cut where its election's
+        pieces change segment (segment s from c = ceil(100 points[s]): ``bisect_right`` on
+        c / 100): (converting, segment), or the cycle error; a map point that is a whole cent
+        is a region of its own, ("at", i), its election searched only when a value falls
+        there. Built once per model."""
+        if getattr(self, "_region_cache", None) is None:
+            points, _, intervals = self.election_map()
+            starts, regions = [], []
+            for i, election in enumerate(intervals):
+                a = points[i]
+                if (a * 100).denominator == 1:
+                    starts.append(int(a * 100))
+                    regions.append(("at", i))
+                lo = math.floor(a * 100) + 1
+                hi = math.ceil(points[i + 1] * 100) - 1 if i + 1 < len(points) else None
+                if isinstance(election, CharterError):
+                    starts.append(lo)
+                    regions.append((election, None))
+                    continue
+                pw_points = self.piecewise(election.converting).points
+                cuts = sorted(c for c in {math.ceil(p * 100) for p in pw_points} if c > lo and (hi is None or c <= hi))
+                for c in [lo] + cuts:
+                    starts.append(c)
+                    regions.append((election.converting, bisect.bisect_right(pw_points, Fraction(c, 100)) - 1))
+            if starts[0] > 0:                  # (the map starts at 0, a whole cent)
+                starts.insert(0, 0)
+                regions.insert(0, regions[0])
+            self._region_cache = (np.array(starts, dtype=np.int64), regions)
+        return self._region_cache
+
+    def _sweep_classes(self, cents: np.ndarray, who: "Who") -> np.ndarray:
+        """A class payee's cents at each of ``cents`` (whole cents of proceeds), equal to
+        the exact engine's: the rows sorted by region (one election, one segment of its
+        pieces, see ``_regions``), each region's rows in floats (``sweep._class_cents_rows``),
+        every row a float could misjudge redone exactly (``_exact_class_cents``)."""
+        starts, regions = self._regions()
+        rid = np.searchsorted(starts, cents, side="right") - 1
+        order = np.argsort(rid.astype(np.uint16) if len(regions) < 2 ** 16 else rid, kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(rid, minlength=len(regions)))))
+        sorted_cents = cents[order]
+        points, at_point, _ = self.election_map()
+        got = np.empty(len(cents), dtype=np.int64)
+        exact_rows = 0
+        for r, (state, seg) in enumerate(regions):
+            lo, hi = bounds[r], bounds[r + 1]
+            if lo == hi:
+                continue
+            if isinstance(state, str):                 # a map point: the election there, searched now
+                state = at_point[seg]
+                if not isinstance(state, CharterError):
+                    state = state.converting
+                    seg = bisect.bisect_right(self.piecewise(state).points, points[regions[r][1]]) - 1
+            if isinstance(state, CharterError):
+                raise state                     # a value where the 3(a) choices cycle
+            c = sorted_cents[lo:hi]
+            part, redo = _class_cents_rows(self._segment_plan(state, seg, who), c)
+            for k in np.nonzero(redo)[0]:       # exact, under the election the map gives there
+                part[k] = self._exact_class_cents(state, int(c[k]), who)
+            got[lo:hi] = part
+            exact_rows += int(redo.sum())
+        out = np.empty_like(got)
+        out[order] = got
+        self.last_sweep_exact_rows = exact_rows
         return out
+
+    def _segment_plan(self, state: frozenset, s: int, who: "Who") -> dict:
+        """What ``sweep._class_cents_rows`` needs of segment ``s`` of ``state``'s pieces for
+        ``who`` (see there), cached per model."""
+        key = (state, s, who.classes)
+        cache = self.__dict__.setdefault("_segment_plans", {})
+        if key not in cache:
+            pw = self.piecewise(state)
+            arrays = pw.float_arrays
+            whole, twin = arrays["whole"][s], arrays["twin"][s]
+            live = np.nonzero(~whole)[0]
+            mine = [j for j, n in enumerate(pw.classes) if n in who.classes]
+            p = pw.points[s]
+            # a whole part pays exactly (100 v - 100 p slope) + slope c cents: whole numbers
+            ints = {j: (int(100 * v - 100 * p * sl), int(sl))
+                    for j, (v, sl) in enumerate(zip(pw.values[s], pw.slopes[s])) if whole[j]}
+            pos = {j: i for i, j in enumerate(live)}
+            cache[key] = {
+                "p": arrays["points"][s],
+                "base": arrays["base"][s][live], "slope": arrays["slope"][s][live],
+                "twin": None if all(twin[j] == j for j in live) else [pos.get(twin[j], i) for i, j in enumerate(live)],
+                "twin_id": [twin[j] for j in live],
+                "whole_sum": (sum(a for a, _ in ints.values()), sum(b for _, b in ints.values())),
+                "mine_whole": (sum(ints[j][0] for j in mine if j in ints), sum(ints[j][1] for j in mine if j in ints)),
+                "mine_live": [pos[j] for j in mine if j in pos],
+            }
+        return cache[key]
 
     def _exact_class_cents(self, state: frozenset, c: int, who: "Who") -> int:
         """A class payee's cents at ``c`` cents of proceeds, exactly as ``Who.cents_of``
@@ -366,18 +475,8 @@ class ExitModel:
         the earlier), in whole-number arithmetic: on one segment of the pieces each part in
         cents is (N + M c) / D for integers N, M and one common D."""
         pw = self.piecewise(state)
-        x = Fraction(c, 100)
-        s = bisect.bisect_right(pw.points, x) - 1
-        key = (state, s, who.classes)
-        cache = self.__dict__.setdefault("_segment_ints", {})
-        if key not in cache:
-            p = pw.points[s]
-            lines = [(100 * v - 100 * p * sl, sl) for v, sl in zip(pw.values[s], pw.slopes[s])]
-            d = math.lcm(*(q.denominator for line in lines for q in line))
-            names = pw.classes
-            mine = [j for j, n in enumerate(names) if n in who.classes]
-            cache[key] = (d, [(int(a * d), int(b * d)) for a, b in lines], mine)
-        d, lines, mine = cache[key]
+        s = bisect.bisect_right(pw.points, Fraction(c, 100)) - 1
+        d, lines, mine = self._segment_lines(state, s, who)
         parts = [a + b * c for a, b in lines]
         if not parts[-1]:
             parts.pop()                                   # no Unallocated at this value
@@ -391,6 +490,22 @@ class ExitModel:
             for j in order[:missing]:
                 got[j] += 1
         return sum(got[j] for j in mine if j < len(got))
+
+    def _segment_lines(self, state: frozenset, s: int, who: "Who"):
+        """(D, [(N_j, M_j)], payee's part indices) of segment ``s`` of ``state``'s pieces:
+        part j in cents is (N_j + M_j c) / D at c cents of proceeds (every class, then
+        Unallocated)."""
+        key = (state, s, who.classes)
+        cache = self.__dict__.setdefault("_segment_ints", {})
+        if key not in cache:
+            pw = self.piecewise(state)
+            p = pw.points[s]
+            lines = [(100 * v - 100 * p * sl, sl) for v, sl in zip(pw.values[s], pw.slopes[s])]
+            d = math.lcm(*(q.denominator for line in lines for q in line))
+            names = pw.classes
+            mine = [j for j, n in enumerate(names) if n in who.classes]
+            cache[key] = (d, [(int(a * d), int(b * d)) for a, b in lines], mine)
+        return cache[key]
 
     def _sweep_state(self, state, cents: np.ndarray, who: "Who"):
         """Float evaluation of one election's pieces, segment by segment; rows a float may

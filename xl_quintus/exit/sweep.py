@@ -84,3 +84,85 @@ def _proceeds_cents_np(values, arr: np.ndarray) -> np.ndarray:
     return cents.astype(np.int64)
 
 
+
+
+CLASS_CHUNK = 4096          # rows per pass of ``_class_cents_rows``: its buffers stay in cache
+
+
+def _class_cents_rows(plan: dict, cents: np.ndarray):
+    """A class payee's cents for rows ``cents`` (whole cents of proceeds) that all lie on one
+    segment of one election's pieces, and the rows a float may have judged differently from
+    exact arithmetic: :func:`_cents_np`'s rule, laid out part by row (a part's values in one
+    contiguous row, so each sum over the parts is a few vector additions) in buffers reused
+    from chunk to chunk.
+
+    ``plan`` (``ExitModel._segment_plan``): the segment's start ``p``; for the parts that are
+    not a whole number of cents at every whole-cent value ("live"), their float ``base`` and
+    ``slope``, the position of each one's exact ``twin`` (or None) and its twin id; the parts
+    that are whole as exact integers ``whole_sum`` = (a, b): together they pay a + b c cents,
+    never a missing cent (remainder 0); the payee's whole parts ``mine_whole`` alike and its
+    live parts ``mine_live``.
+    """
+    base, slope = plan["base"], plan["slope"]
+    k = len(base)
+    n_all = len(cents)
+    got = np.empty(n_all, dtype=np.int64)
+    doubt = np.empty(n_all, dtype=bool)
+    a_w, b_w = plan["whole_sum"]
+    a_m, b_m = plan["mine_whole"]
+    twin, twin_id, mine = plan["twin"], plan["twin_id"], plan["mine_live"]
+    size = min(CLASS_CHUNK, n_all)
+    v_buf, f_buf = np.empty(k * size), np.empty(k * size)
+    b1_buf, b2_buf = np.empty(k * size, dtype=bool), np.empty(k * size, dtype=bool)
+    base_c, slope_c, abs_base, abs_slope = base[:, None], slope[:, None], np.abs(base), np.abs(slope)
+    for lo in range(0, n_all, size):
+        c = cents[lo:lo + size]
+        n = len(c)
+        # whole parts: exactly a + b c cents; the missing cents go among the live parts only
+        fixed = a_w + b_w * c
+        mine_fixed = a_m + b_m * c
+        if not k:
+            got[lo:lo + n] = mine_fixed
+            doubt[lo:lo + n] = fixed != c
+            continue
+        x = c / 100.0
+        dx = x - plan["p"]
+        v = v_buf[:k * n].reshape(k, n)
+        fl = f_buf[:k * n].reshape(k, n)
+        b1 = b1_buf[:k * n].reshape(k, n)
+        b2 = b2_buf[:k * n].reshape(k, n)
+        np.multiply(slope_c, dx, out=v)                  # (base + slope dx) * 100: cents, float
+        np.add(v, base_c, out=v)
+        np.multiply(v, 100, out=v)
+        # float error bound per part over these rows, as ``ExitModel._sweep_state``
+        top = x.max()
+        e = 1e-6 + 4e-16 * 100 * (abs_base + abs_slope * (top - plan["p"]) + top + plan["p"])
+        np.floor(v, out=fl)
+        missing = c - fixed - fl.sum(axis=0).astype(np.int64)
+        rows_doubt = (missing < 0) | (missing > k)
+        mine_got = mine_fixed + fl[mine].sum(axis=0).astype(np.int64) if mine else mine_fixed
+        rem = np.subtract(v, fl, out=v)
+        if twin is not None:                              # exact twins: the very same remainder
+            rem = rem[twin]
+        ec = e[:, None]
+        np.less(rem, ec, out=b1)
+        np.greater(rem, 1 - ec, out=b2)
+        np.logical_or(b1, b2, out=b1)
+        rows_doubt |= b1.any(axis=0)
+        for jl in mine:
+            rj = rem[jl]
+            np.greater(rem, rj, out=b1)
+            rank = np.add.reduce(b1, axis=0, dtype=np.int32)                     # parts served before j
+            if jl:
+                rank += np.add.reduce(np.equal(rem[:jl], rj, out=b2[:jl]), axis=0, dtype=np.int32)
+            mine_got += rank < missing
+            near = e + e[jl]
+            near[[i for i in range(k) if twin_id[i] == twin_id[jl]]] = -1.0    # exact twins (and j): no doubt
+            np.subtract(rem, rj, out=fl)
+            np.abs(fl, out=fl)
+            np.less(fl, near[:, None], out=b1)
+            spread = np.add.reduce(b1, axis=0, dtype=np.int32)
+            rows_doubt |= (rank - spread < missing) & (missing <= rank + spread)
+        got[lo:lo + n] = mine_got
+        doubt[lo:lo + n] = rows_doubt
+    return got, doubt
