@@ -2,11 +2,14 @@
 non-participating / capped participation, cumulative dividends, anti-dilution formulas."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from xl_quintus.excel import (QBREAKPOINTS, QCONVPRICE, QDIVIDEND, QELECTION, QIPO, QPAYOUT, QWATERFALL,
                               QuintusExcelError)
+
+NVCA_FILE = Path(__file__).parent.parent / "xl_quintus" / "charter" / "data" / "nvca_seed_ab.toml"
 
 # -- 1.5x non-participating (NVCA 2.1: "[1.5] times the Original Issue Price ... or such amount
 # per share as would have been payable had all shares ... been converted", the greater) --------
@@ -91,7 +94,15 @@ def test_cumulative_dividend_is_preferential_in_a_declared_dividend():
     # Common the other 400,000 ($0.40 per share, below C8's $0.60: no "if greater" top-up)
     table = QDIVIDEND(1_000_000, C_CT, None, None, None, C_TERMS, "2024-01-01")
     assert [r[2] for r in table[1:3]] == [600_000.0, 400_000.0]
-    assert table[1][4] == "NVCA 1 Accruing Dividends" and table[2][4] == "IV.C.1"
+    # the clauses in force are Quintus's (a terms range adds series to it), and Quintus states no
+    # accruing dividends: the rule's plain name, not an NVCA section the charter does not have
+    assert table[1][4] == "accruing dividends" and table[2][4] == "IV.C.1"
+    # a terms file that gives the clause prints it (the NVCA example: B.1)
+    nvca = QDIVIDEND(1_000_000, [["A", 1_000_000], ["Common", 4_000_000]], None, None, None,
+                     str(NVCA_FILE), "2023-03-01")
+    # A accrues 8% x $2.50 = $0.20 x 365 / 365 from 2022-03-01: 200,000 first; Common the other
+    # 800,000, $0.20 per share, not above A's $0.20 (no "if greater" top-up)
+    assert nvca[1][2:] == [200_000.0, 0.2, "B.1 Accruing Dividends"] and nvca[2][2:] == [800_000.0, 0.2, "dividends on Common"]
 
 
 @pytest.mark.parametrize("call, message", [

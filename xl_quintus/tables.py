@@ -106,16 +106,17 @@ def election_table(model: ExitModel, election: Election) -> list[list]:
     """Which groups convert, under which rule, and (class elections) who is in favour under
     the rule that decided (carried by ``election``; nothing is searched here)."""
     rows = [["Group", "Converts", "Rule", "Clause", "Holders in Favour", "Share in Favour"]]
+    charter = model.cap_table.charter
     for g in groups_present(model.cap_table):
         converts = bool(set(g.members) & election.converting)
         if g.by_majority:
             vote = election.vote
             rule = "election of a majority of the group's shares voting together"
-            rows.append([_group_name(g), converts, rule, "IV.B.3(a)",
+            rows.append([_group_name(g), converts, rule, charter.clause("group_conversion"),
                          ", ".join(vote.holders) if vote and vote.holders else "(none)",
                          to_float(vote.share) if vote else ""])
         else:
-            rows.append([_group_name(g), converts, "each holder's option", "IV.B.3(a)", "", ""])
+            rows.append([_group_name(g), converts, "each holder's option", charter.clause("conversion_election"), "", ""])
     rows.append(["Mode", election.mode, "", "", "", ""])
     rows.append(["Method", election.method, "", "", "", ""])
     return rows
@@ -169,12 +170,15 @@ TERMS = ("authorized", "issue price", "dividend rate", "cap", "cash amount", "vo
 def term_value(charter: Charter, cls: str, term: str):
     """One charter term of one class (QTERMS)."""
     if cls == COMMON:
+        # each clause as the terms in force give it; none given: the words alone
+        thereafter, declared = charter.cite("participation"), charter.clauses.get("common_dividend")
         common = {"authorized": charter.common_authorized, "votes": charter.common_votes,
-                  "seniority": 0, "participation": "residual (2(b) thereafter)",
-                  "cash amount": 0.0, "dividend rate": "as declared (IV.C.1)", "cap": "none",
-                  "conversion group": "", "clause": "IV.A; IV.C"}
+                  "seniority": 0, "participation": f"residual ({thereafter} thereafter)" if thereafter else "residual",
+                  "cash amount": 0.0, "dividend rate": f"as declared ({declared})" if declared else "as declared",
+                  "cap": "none", "conversion group": "", "clause": charter.clause("common_terms")}
         if term not in common:
-            raise CharterError(f'Common Stock has no "{term}" (charter IV.C)', "term")
+            stated = charter.clauses.get("common_terms")
+            raise CharterError(f'Common Stock has no "{term}"' + (f" (charter {stated})" if stated else ""), "term")
         return common[term]
     t = charter.terms(cls)
     value = {
@@ -187,7 +191,7 @@ def term_value(charter: Charter, cls: str, term: str):
         "seniority": t.seniority,
         "participation": t.participation,
         "conversion group": t.election,
-        "clause": "; ".join(f"{k}: {v}" for k, v in t.clauses.items()) or "IV.B",
+        "clause": "; ".join(f"{k}: {v}" for k, v in t.clauses.items()) or charter.clause("series_terms"),
         "preference multiple": to_float(t.preference_multiple),
         "cumulative dividend": to_float(t.cumulative_dividend) if t.cumulative_dividend else 0.0,
         "issue date": t.issue_date if t.issue_date is not None else "",
@@ -196,10 +200,11 @@ def term_value(charter: Charter, cls: str, term: str):
     return value[term]
 
 
-def ipo_table(result, show_owed: bool = False, tranches=()) -> list[list]:
+def ipo_table(result, charter: Charter, show_owed: bool = False, tranches=()) -> list[list]:
     """QIPO: per holder and series, then options and warrants (not converted: Common Issued 0),
     then Total (every row above), the 3(i) reservation, the cancelled shares (7) and, last, the
-    3(b) verdict."""
+    3(b) verdict. The last three rows name their clauses as ``charter``'s terms give them
+    ("Reservation (3(i))"); a rule they give no clause for is named by its words alone."""
     header = ["Holder", "Class", "Shares", "Common Issued", "Cash Amount"] + (["Cash Owed"] if show_owed else [])
     pad = [""] if show_owed else []
     rows = [header]
@@ -215,12 +220,20 @@ def ipo_table(result, show_owed: bool = False, tranches=()) -> list[list]:
                  sum(r.common for r in result.rows), cents_to_float(sum(r.cash_cents for r in result.rows))]
                 + ([cents_to_float(sum(r.owed_cents for r in result.rows))] if show_owed else []))
     short = result.reserved_needed - result.reserved_available
-    rows.append(["Reservation (3(i))", "authorized unissued Common", result.reserved_available, result.reserved_needed,
+    rows.append([_labelled("Reservation", charter, "reservation"), "authorized unissued Common", result.reserved_available, result.reserved_needed,
                  f"short by {short:,} shares" if short > 0 else "sufficient"] + pad)
     cancelled = sum(result.cancelled.values())
-    rows.append(["Cancelled (7)", "preferred converted", cancelled, "", "cannot be reissued" if cancelled else ""] + pad)
-    rows.append(["Qualified IPO (3(b))", result.qualified, result.reason, "", ""] + pad)
+    rows.append([_labelled("Cancelled", charter, "converted_cancelled"), "preferred converted", cancelled, "", "cannot be reissued" if cancelled else ""] + pad)
+    rows.append([_labelled("Qualified IPO", charter, "automatic_conversion"), result.qualified, result.reason, "", ""]
+                + pad)
     return rows
+
+
+def _labelled(label: str, charter: Charter, rule: str) -> str:
+    """A row label with the clause of ``rule`` as running text cites it ("Cancelled (7)"), or
+    the label alone when the terms in force give no clause for it."""
+    cite = charter.cite(rule)
+    return f"{label} ({cite})" if cite else label
 
 
 # -- Sections 4-6 ------------------------------------------------------------------------------
@@ -264,14 +277,15 @@ def check_table(cap_table: CapTable, unknown, reserved: tuple[int, int],
     With options and warrants, the limits and the reservation again, counting every share
     they can issue (``reserved_with_instruments``: as if all were exercised)."""
     rows = [["Check", "Clause", "Finding"]]
+    charter = cap_table.charter
     for row, label, _ in unknown:
-        rows.append(["unknown class", "IV.A, IV.B", f'cap_table row {row}: "{label}" is not a class of {cap_table.charter.name} stock'])
+        rows.append(["unknown class", charter.clause("classes"), f'cap_table row {row}: "{label}" is not a class of {cap_table.charter.name} stock'])
     outstanding = cap_table.authorized_findings()
     for f in outstanding:
         rows.append([f.check, f.clause, f.message])
     needed, available = reserved
     if needed > available:
-        rows.append(["reservation", "IV.B.3(i)", f"conversion of all outstanding preferred needs {needed:,} Common; "
+        rows.append(["reservation", charter.clause("reservation"), f"conversion of all outstanding preferred needs {needed:,} Common; "
                      f"only {available:,} are authorized but unissued (short {needed - available:,})"])
     if cap_table.instruments:
         already = {(f.clause, f.message.split(":")[0]) for f in outstanding}
@@ -280,12 +294,12 @@ def check_table(cap_table: CapTable, unknown, reserved: tuple[int, int],
                 rows.append(["authorized with options and warrants", f.clause, f.message])
         needed, available = reserved_with_instruments
         if needed > available and (needed, available) != tuple(reserved):
-            rows.append(["reservation with options and warrants", "IV.B.3(i)",
+            rows.append(["reservation with options and warrants", charter.clause("reservation"),
                          f"conversion of all outstanding preferred and of the preferred issuable on exercise needs "
                          f"{needed:,} Common; only {available:,} are authorized, unissued and not issuable on "
                          f"exercise of Common options and warrants (short {needed - available:,})"])
     if len(rows) == 1:
-        rows.append(["OK", "IV.A, IV.B, IV.B.3(i)", "authorized shares, classes and the conversion reserve all hold"])
+        rows.append(["OK", charter.clause("checks"), "authorized shares, classes and the conversion reserve all hold"])
     return rows
 
 

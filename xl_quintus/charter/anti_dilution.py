@@ -335,33 +335,35 @@ def _run_ledger(cap_table: CapTable, events: list[Event], as_of: dt.date | None 
 
 
 def _apply(state: _State, e: Event, instruments: dict) -> tuple[str, str]:
-    """One event's effect on the state; (label, clause) for the ledger."""
+    """One event's effect on the state; (label, clause) for the ledger, the clause as the
+    charter's terms give it (else the rule's plain name)."""
+    clause = state.cap_table.charter.clause
     if e.kind == "Purchase":
-        return f"Purchase Date of Series {e.ref}", "IV.B.3(d)(i)(A)"
+        return f"Purchase Date of Series {e.ref}", clause("anti_dilution_purchase")
     if e.kind == "Issue":
         changed = state.dilute(e.date, e.shares, e.consideration)
         return (f"Issue of {_n(e.shares)} Common for ${float(e.consideration):,.2f}" + _adjusted(changed),
-                "IV.B.3(d)(i)(A)-(D)")
+                clause("anti_dilution_issue"))
     if e.kind == "Excluded":
         if e.ref != "C":                    # (C): conversions of preferred, already in A as converted
             state.common += e.shares
-        return f"Excluded issuance of {_n(e.shares)} ({e.ref})", f"IV.B.3(d)(ii)({e.ref})"
+        return f"Excluded issuance of {_n(e.shares)} ({e.ref})", clause("anti_dilution_excluded", f"({e.ref})")
     if e.kind == "Grant":
         shares, consideration = instruments.get(e.ref, (e.shares, e.consideration))
         changed = state.dilute(e.date, shares, consideration)
         return (f"Grant {e.ref}: {_n(shares)} deemed issued for ${float(consideration):,.2f}" + _adjusted(changed),
-                "IV.B.3(d)(i)(E)(1)-(2)")
+                clause("anti_dilution_deemed"))
     if e.kind == "Amend":
-        return f"Amend {e.ref}: recomputed on the new terms", "IV.B.3(d)(i)(E)(3)"
+        return f"Amend {e.ref}: recomputed on the new terms", clause("anti_dilution_amended")
     if e.kind == "Expire":
-        return f"Expire {_n(e.shares)} of {e.ref}: recomputed", "IV.B.3(d)(i)(E)(4)-(5)"
+        return f"Expire {_n(e.shares)} of {e.ref}: recomputed", clause("anti_dilution_expired")
     if e.kind == "Exercise":
-        return f"Exercise of {_n(e.shares)} under {e.ref}: no further adjustment", "IV.B.3(d)(i)(E)(3)"
+        return f"Exercise of {_n(e.shares)} under {e.ref}: no further adjustment", clause("anti_dilution_exercised")
     if e.kind == "Split":
         state.split(e.shares)
-        return f"Split or stock dividend, {_n(e.shares)} for 1", "IV.B.3(d)(iii)"
+        return f"Split or stock dividend, {_n(e.shares)} for 1", clause("split")
     state.split(1 / e.shares)                                        # Combine
-    return f"Combination, 1 for {_n(e.shares)}", "IV.B.3(d)(iv)"
+    return f"Combination, 1 for {_n(e.shares)}", clause("combination")
 
 
 def _change_terms(instruments: dict, grant: Event, change: Event):
@@ -403,7 +405,8 @@ def _check_prices(state: _State, e: Event):
 
 
 def _anniversary_rows(state: _State, until: dt.date) -> list[LedgerRow]:
-    return [_row(state, end, f"Carried adjustment made at 3 years ({', '.join(names)})", "IV.B.3(d)(i)(B)")
+    return [_row(state, end, f"Carried adjustment made at 3 years ({', '.join(names)})",
+                 state.cap_table.charter.clause("anti_dilution_carried"))
             for end, names in state.anniversaries(until, inclusive=True)]
 
 

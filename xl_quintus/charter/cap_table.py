@@ -116,11 +116,13 @@ class Tranche:
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem with a cap table: what, which clause, and by how much."""
+    """One problem with a cap table: what, which clause (as the terms in force give it, else
+    the rule's plain name), and by how much; ``stated``: whether the terms give the clause."""
 
     check: str
     clause: str
     message: str
+    stated: bool = True
 
 
 @dataclass(frozen=True)
@@ -278,20 +280,23 @@ class CapTable:
             n = counted[s.name]
             if n > s.authorized:
                 found.append(Finding(
-                    "authorized", "IV.B",
+                    "authorized", ch.clause("series_authorized"),
                     f"Series {s.name}: {n:,} {what} exceed the {s.authorized:,} authorized",
+                    stated="series_authorized" in ch.clauses,
                 ))
         preferred = sum(counted[s.name] for s in ch.series)
         if preferred > ch.preferred_authorized:
             found.append(Finding(
-                "authorized", "IV.A",
+                "authorized", ch.clause("authorized"),
                 f"Preferred Stock: {preferred:,} {what} exceed the {ch.preferred_authorized:,} authorized",
+                stated="authorized" in ch.clauses,
             ))
         common = counted[COMMON]
         if common > ch.common_authorized:
             found.append(Finding(
-                "authorized", "IV.A",
+                "authorized", ch.clause("authorized"),
                 f"Common Stock: {common:,} {what} exceed the {ch.common_authorized:,} authorized",
+                stated="authorized" in ch.clauses,
             ))
         return found
 
@@ -300,7 +305,7 @@ class CapTable:
         found = self.authorized_findings()
         if found:
             f = found[0]
-            raise CharterError(f.message, term="cap table", clause=f.clause)
+            raise CharterError(f.message, term="cap table", clause=f.clause if f.stated else None)
         return self
 
 

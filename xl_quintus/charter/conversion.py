@@ -100,21 +100,25 @@ class Offering:
     firm_commitment: bool = True
 
 
-def qualified_ipo(minimum: Fraction, offering: Offering, minimum_price: Fraction | None = None) -> tuple[bool, str]:
+def qualified_ipo(minimum: Fraction, offering: Offering, minimum_price: Fraction | None = None,
+                  cite: str | None = "3(b)") -> tuple[bool, str]:
     """3(b)(i): "a firm commitment underwritten public offering pursuant to a registration
     statement on Form S-1 ..., the public offering price of which is not less than
     $40,000,000 in the aggregate". Returns (qualified, why). ``minimum_price``: a charter
-    whose mandatory conversion also needs "a price of at least $[___] per share" (NVCA 5.1(a))."""
+    whose mandatory conversion also needs "a price of at least $[___] per share" (NVCA 5.1(a)).
+    ``cite``: the clause the reason names (``Charter.cite("automatic_conversion")``), None for
+    a charter whose terms give none."""
+    at = f" ({cite})" if cite else ""
     if not offering.firm_commitment:
-        return False, "not a firm commitment underwritten offering (3(b)): nothing converts automatically"
+        return False, f"not a firm commitment underwritten offering{at}: nothing converts automatically"
     if minimum_price is not None and offering.price_per_share < minimum_price:
         return False, (f"price per share ${float(offering.price_per_share):,.2f} is below the "
                        f"${float(minimum_price):,.2f} the charter requires: nothing converts automatically")
     if offering.aggregate < minimum:
         return False, (f"aggregate offering price ${float(offering.aggregate):,.2f} is below "
-                       f"${float(minimum):,.0f} (3(b)): nothing converts automatically")
+                       f"${float(minimum):,.0f}{at}: nothing converts automatically")
     return True, (f"firm commitment, Form S-1, ${float(offering.aggregate):,.2f} in aggregate "
-                  f"(at least ${float(minimum):,.0f}): every series converts (3(b))")
+                  f"(at least ${float(minimum):,.0f}): every series converts{at}")
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,8 @@ def ipo_conversion(cap_table: CapTable, offering: Offering,
     if offering.aggregate < 0:
         raise CharterError(f"the aggregate offering cannot be negative, got {float(offering.aggregate)}",
                            term="aggregate offering price", clause="IV.B.3(b)")
-    qualified, reason = qualified_ipo(charter.qualified_ipo_minimum, offering, charter.qualified_ipo_minimum_price)
+    qualified, reason = qualified_ipo(charter.qualified_ipo_minimum, offering, charter.qualified_ipo_minimum_price,
+                                      charter.cite("automatic_conversion"))
     rate = {s.name: ipo_ratchet_rate(s, cps.get(s.name), offering.price_per_share, split_factor)
             for s in charter.series}
     rows = _holder_rows(cap_table, rate)

@@ -121,8 +121,10 @@ def cash_dividend(cap_table: CapTable, declared: Fraction, as_of: dt.date | None
     present = cap_table.series_present
     accrued = {s: accruing_dividend(charter.terms(s), as_of) for s in present}
     rate = {s: charter.terms(s).dividend_rate + accrued[s] for s in present}
-    # the clause each series' preferential amount comes from: 1(a) rates, or NVCA 1 Accruing Dividends
-    pref = {s: "NVCA 1 Accruing Dividends" if accrued[s] else "IV.B.1(a)" for s in present}
+    # the clause each series' preferential amount comes from, as the terms in force give it:
+    # 1(a) rates, or Accruing Dividends (NVCA 1)
+    pref = {s: charter.clause("accruing_dividends", " Accruing Dividends") if accrued[s]
+            else charter.clause("dividend_preference") for s in present}
     full = {s: cap_table.shares(s) * rate[s] for s in present}
     common = cap_table.shares(COMMON)
     lines = []
@@ -132,22 +134,22 @@ def cash_dividend(cap_table: CapTable, declared: Fraction, as_of: dt.date | None
             lines.append(DividendLine(s, cap_table.shares(s), paid[s],
                                       pref[s] if paid[s] == full[s] else f"{pref[s]} ratable"))
         if common:
-            lines.append(DividendLine(COMMON, common, ZERO, "IV.C.1"))
+            lines.append(DividendLine(COMMON, common, ZERO, charter.clause("common_dividend")))
         return lines
     if not common:                                                # nothing can take the rest
         for s in present:
             lines.append(DividendLine(s, cap_table.shares(s), full[s], pref[s]))
         lines.append(DividendLine(UNALLOCATED, 0, declared - sum(full.values(), ZERO),
-                                  "IV.C.1: no Common outstanding"))
+                                  f"{charter.clause('common_dividend')}: no Common outstanding"))
         return lines
     c = parity_level([(cap_table.shares(s), rate[s]) for s in present], common, declared)
     for s in present:
         n = cap_table.shares(s)
         if c > rate[s]:
-            lines.append(DividendLine(s, n, n * c, "IV.B.1(a) if greater: as Common"))
+            lines.append(DividendLine(s, n, n * c, charter.clause("dividend_if_greater", " if greater: as Common")))
         else:
             lines.append(DividendLine(s, n, n * rate[s], pref[s]))
-    lines.append(DividendLine(COMMON, common, common * c, "IV.C.1"))
+    lines.append(DividendLine(COMMON, common, common * c, charter.clause("common_dividend")))
     return lines
 
 
@@ -166,7 +168,8 @@ def as_converted_distribution(cap_table: CapTable, value: Fraction,
     if total == 0:
         raise CharterError("no shares outstanding to take the distribution", term="cap table", clause="IV.B.1(b)")
     return [DividendLine(cls, cap_table.shares(cls), value * w / total,
-                         "IV.C.1" if cls == COMMON else "IV.B.1(b), 3(e) as converted")
+                         charter.clause("common_dividend") if cls == COMMON
+                         else charter.clause("as_converted_distribution", " as converted"))
             for cls, w in weight.items()]
 
 

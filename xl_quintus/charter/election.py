@@ -412,10 +412,11 @@ def fixed_election(cap_table: CapTable, spec) -> Election:
             if hit and not here <= hit:
                 shown = ", ".join(m for m in members if m in hit)
                 outstanding = ", ".join(m for m in members if m in here) or "none"
+                stated = charter.clauses.get("group_conversion")        # as the terms in force give it
                 raise CharterError(
-                    f"Series {charter.group_of(members[0])} convert only together (charter IV.B.3(a)); "
-                    f'got "{shown}" (outstanding: {outstanding})',
-                    term="conversion election",
+                    f"Series {charter.group_of(members[0])} convert only together"
+                    + (f" (charter {stated})" if stated else "") + f'; got "{shown}" (outstanding: {outstanding})',
+                    term="conversion election", clause=stated,
                 )
     converting = frozenset(named & present)
     return Election("list", converting, AS_GIVEN, converting_groups(groups, converting))

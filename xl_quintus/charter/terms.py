@@ -39,6 +39,43 @@ MEASURES = ("shares", "votes")
 # cell like "1E+999999999" is refused at once instead of expanded.
 MAX_TERM = 10 ** 15
 
+# Every rule the engine prints a clause for (a Clause column, a note, a row label): its key in
+# a terms file's ``[clauses]`` table, and the plain name printed instead when the terms in force
+# give no clause for it. A custom charter does not have Quintus's "IV.B.3(a)"; printing it there
+# would send a banker to a clause that does not exist (udf_docs/TERMS.md, "[clauses]").
+RULES: dict[str, str] = {
+    "liquidation": "liquidation distribution",
+    "preference": "liquidation preference",
+    "participation": "participation with Common",
+    "conversion_election": "optional conversion election",
+    "group_conversion": "conversion election by a majority of the group",
+    "cash_amounts": "Cash Amounts paid on conversion",
+    "automatic_conversion": "automatic conversion at a qualified public offering",
+    "reservation": "Common reserved for conversion",
+    "converted_cancelled": "converted shares cancelled",
+    "authorized": "authorized shares",
+    "series_authorized": "authorized shares of each series",
+    "classes": "classes of stock",
+    "checks": "authorized shares, classes and the Common reserved for conversion",
+    "dividend_preference": "preferential dividend",
+    "dividend_if_greater": "no less per share than Common: as Common",
+    "accruing_dividends": "accruing dividends",
+    "common_dividend": "dividends on Common",
+    "as_converted_distribution": "distribution as if converted",
+    "common_terms": "Common Stock",
+    "series_terms": "the terms of the series",
+    "anti_dilution_purchase": "purchase date of the series",
+    "anti_dilution_issue": "Conversion Price adjusted for an issuance below it",
+    "anti_dilution_excluded": "excluded issuance",
+    "anti_dilution_deemed": "options and convertible securities deemed issued",
+    "anti_dilution_amended": "deemed issuance recomputed on amended terms",
+    "anti_dilution_expired": "deemed issuance recomputed on expiry",
+    "anti_dilution_exercised": "no further adjustment on exercise",
+    "anti_dilution_carried": "adjustment carried forward",
+    "split": "stock split or stock dividend",
+    "combination": "combination of shares",
+}
+
 # Where a label in ``counts`` names more than one class.
 ALL_PREFERRED = "Preferred"        # every series of Preferred Stock
 ALL_CLASSES = "All"                # every class, voting together
@@ -233,6 +270,10 @@ class Charter:
         board: Section 5 board seats (None: the charter states none).
         qualified_ipo_minimum_price: a price per share a qualified IPO must reach (NVCA 5.1), or None.
         document: the instrument these terms come from (title and date), if the terms name it.
+        clauses: where the charter states each rule of :data:`RULES` (``[clauses]``), by rule key;
+            a rule it gives none for is printed by its plain name (:meth:`clause`).
+        clauses_within: the part most clauses are in ("IV.B"): running text cites a clause without
+            it, "2(b)" for "IV.B.2(b)" (:meth:`cite`).
     """
 
     name: str
@@ -246,6 +287,8 @@ class Charter:
     board: BoardRules | None = None
     qualified_ipo_minimum_price: Fraction | None = None
     document: str = ""
+    clauses: dict = field(default_factory=dict, hash=False)
+    clauses_within: str = ""
 
     def __post_init__(self):
         by_name = {}
@@ -257,7 +300,10 @@ class Charter:
         object.__setattr__(self, "_labels", _label_table(self))
 
     def __hash__(self):
-        return hash((self.name, self.series, self.approvals, self.board))
+        # the clauses count: two charters alike but for them print different labels, and
+        # results are cached by charter
+        return hash((self.name, self.series, self.approvals, self.board, frozenset(self.clauses.items()),
+                     self.clauses_within))
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -351,6 +397,30 @@ class Charter:
         if named:
             return named
         raise CharterError(f'"{label}" names no class, family or conversion group of {self.name} stock', where)
+
+    # -- clauses: every printed clause comes from the terms in force --------------------------
+
+    def clause(self, rule: str, note: str = "") -> str:
+        """Where the terms in force state ``rule`` (a key of :data:`RULES`), ``note`` after it
+        ("IV.B.3(d)(ii)" + "(F)"); the rule's plain name ("optional conversion election") when
+        they give no clause for it. Never another charter's label.
+
+        >>> quintus().clause("conversion_election"), nvca_example().clause("cash_amounts")
+        ('IV.B.3(a)', 'Cash Amounts paid on conversion')
+        """
+        given = self.clauses.get(rule)
+        if given is None:
+            return RULES[rule]
+        return f"{given}{note}"
+
+    def cite(self, rule: str) -> str | None:
+        """The clause of ``rule`` as running text cites it, without the part most clauses are
+        in ("2(b)" for Quintus "IV.B.2(b)"), or None when the terms give no clause for it."""
+        given = self.clauses.get(rule)
+        if given is None:
+            return None
+        prefix = f"{self.clauses_within}." if self.clauses_within else ""
+        return given[len(prefix):] if prefix and given.startswith(prefix) else given
 
     # -- the tables other functions need, or one clear line saying the charter has none ----
 
@@ -749,7 +819,7 @@ def check_labels(charter: Charter) -> Charter:
 
 _CHARTER_FIELDS = {
     "name", "document", "common_authorized", "preferred_authorized", "qualified_ipo_minimum",
-    "qualified_ipo_minimum_price", "common_votes", "notice_days",
+    "qualified_ipo_minimum_price", "common_votes", "notice_days", "clauses_within",
 }
 
 
@@ -762,8 +832,22 @@ def _refuse_unknown_keys(table: dict, known: set, section: str, where: str, pref
             raise CharterError(f'{section}: unknown key "{key}"; use one of {", ".join(sorted(known))}{also}', where)
 
 
+def _clauses_from_mapping(data, where: str) -> dict[str, str]:
+    """The ``[clauses]`` table: a rule of :data:`RULES` -> where the charter states it. A key
+    that names no rule is refused (a misspelt key would print the plain name silently)."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise CharterError("[clauses] must be a table of rule = \"clause\"", where)
+    _refuse_unknown_keys(data, set(RULES), "[clauses]", where)
+    for key, value in data.items():
+        if not isinstance(value, str) or not value.strip():
+            raise CharterError(f"[clauses] {key} {_show(value)} must be the clause as text, e.g. \"IV.B.2(a)\"", where)
+    return {k: v.strip() for k, v in data.items()}
+
+
 def charter_from_mapping(data: dict, where: str = "terms") -> Charter:
-    _refuse_unknown_keys(data, {"charter", "series", "approval", "board"}, "terms file", where)
+    _refuse_unknown_keys(data, {"charter", "series", "approval", "board", "clauses"}, "terms file", where)
     head = data.get("charter")
     if not isinstance(head, dict):
         raise CharterError("the terms file has no [charter] table", where)
@@ -803,6 +887,8 @@ def charter_from_mapping(data: dict, where: str = "terms") -> Charter:
         qualified_ipo_minimum_price=r.positive("qualified_ipo_minimum_price", "a price per share (NVCA 5.1)")
         if r.has("qualified_ipo_minimum_price") else None,
         document=_text_key(head, "document", f"{where} [charter]", ""),
+        clauses=_clauses_from_mapping(data.get("clauses"), where),
+        clauses_within=_text_key(head, "clauses_within", f"{where} [charter]", ""),
     )
     return check_labels(charter)
 

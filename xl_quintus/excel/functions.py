@@ -353,7 +353,7 @@ def QIPO(price_per_share, aggregate_offering, cap_table, conversion_prices=None,
         arguments.optional_money(legally_available, "legally_available"),
         arguments.class_values(unpaid_dividends, charter, "unpaid_dividends", "unpaid dividends per share"),
         split_factor)
-    return ipo_table(result, show_owed=legally_available not in (None, ""), tranches=table.tranches)
+    return ipo_table(result, charter, show_owed=legally_available not in (None, ""), tranches=table.tranches)
 
 
 @func

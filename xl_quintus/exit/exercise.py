@@ -449,11 +449,13 @@ class ExerciseModel:
         points, at_point, intervals = self.exercise_map()
         rows: list[tuple[Fraction, str, str, list[Fraction] | None]] = []
         prev = None
+        charter = self.cap_table.charter        # every clause as its terms give it
         for k, a in enumerate(points):
             b = points[k + 1] if k + 1 < len(points) else None
             state = intervals[k]
             if isinstance(state, CharterError):
-                rows.append((a, f"No stable exercise choice above this value: {state.message}", "IV.B.2", None))
+                rows.append((a, f"No stable exercise choice above this value: {state.message}",
+                             charter.clause("liquidation"), None))
                 prev = None
                 continue
             shift = self.gross_proceeds(ZERO, state)
@@ -475,10 +477,11 @@ class ExerciseModel:
             here = [r for r in below if r[0].exit_value == a + shift]
             slope = below[-1][2] if below else None
             events = notes + [r[0].event for r in here if r[0].event not in ("Split changes", "First dollar")]
-            clauses = (["IV.B.2; options and warrants"] if notes else []) + [r[0].clause for r in here]
+            clauses = ([f"{charter.clause('liquidation')}; options and warrants"] if notes else []) \
+                + [r[0].clause for r in here]
             if not events:
                 events = ["First dollar" if a == 0 else "Split changes"]
-                clauses = clauses or ["IV.B.2" if a == 0 else "IV.B.2(b)"]
+                clauses = clauses or [charter.clause("liquidation" if a == 0 else "participation")]
             rows.append((a, "; ".join(events), "; ".join(dict.fromkeys(clauses)), mapped(slope)))
             for bp, _, sl in inner:
                 x = bp.exit_value - shift

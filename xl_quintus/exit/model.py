@@ -287,12 +287,13 @@ class ExitModel:
         points, at_point, intervals = self.election_map()
         rows = []
         prev = None
+        charter = self.cap_table.charter        # every clause as its terms give it
         for i, a in enumerate(points):
             b = points[i + 1] if i + 1 < len(points) else None
             election = intervals[i]
             if isinstance(election, CharterError):
                 rows.append((Breakpoint(a, f"No stable conversion choice above this value: {election.message}",
-                                        "IV.B.3(a)"), None, None))
+                                        charter.clause("conversion_election")), None, None))
                 prev = None
                 continue
             pw = self.piecewise(election.converting)
@@ -304,10 +305,12 @@ class ExitModel:
                 if prev is not None and s == a and prev.converting != election.converting:
                     notes.append(_election_event(self.cap_table, prev, election))
                 if s == a and getattr(at_point[i], "converting", None) != election.converting and s > 0:
-                    notes.append(Breakpoint(s, "At exactly this value the conversions differ (see QWATERFALL)", "IV.B.3(a)"))
+                    notes.append(Breakpoint(s, "At exactly this value the conversions differ (see QWATERFALL)",
+                                            charter.clause("conversion_election")))
                 label = notes + events
                 if not label:
-                    label = [Breakpoint(s, "First dollar" if s == 0 else "Split changes", "IV.B.2" if s == 0 else "IV.B.2(b)")]
+                    label = [Breakpoint(s, "First dollar" if s == 0 else "Split changes",
+                                        charter.clause("liquidation" if s == 0 else "participation"))]
                 bp = Breakpoint(s, "; ".join(x.event for x in label), "; ".join(dict.fromkeys(x.clause for x in label)))
                 rows.append((bp, election, pw.slope(s)))
             prev = election
@@ -534,15 +537,19 @@ class ExitModel:
 
 def _election_event(cap_table, before: Election, after: Election) -> Breakpoint:
     """A change of the 3(a) election at an exit value, with the rule that decided above it."""
-    parts = []
+    parts, clauses = [], []
     for g in groups_present(cap_table):
         m = frozenset(g.members)
+        changed = bool(m & after.converting) != bool(m & before.converting)
         if (m & after.converting) and not (m & before.converting):
             parts.append(f"Series {g.name} elect to convert" if g.by_majority else f"Series {g.name} converts")
         elif (m & before.converting) and not (m & after.converting):
             parts.append(f"Series {g.name} no longer convert" if g.by_majority else f"Series {g.name} no longer converts")
+        if changed:         # a group's majority election, or each holder's option: as the terms give it
+            clauses.append(cap_table.charter.clause("group_conversion" if g.by_majority else "conversion_election"))
     rule = f"; election reached: {after.method}" if after.method != before.method or after.method != "sequential" else ""
-    return Breakpoint(ZERO, "; ".join(parts) + f" (payouts may jump here{rule})", "IV.B.3(a)")
+    return Breakpoint(ZERO, "; ".join(parts) + f" (payouts may jump here{rule})",
+                      "; ".join(dict.fromkeys(clauses)) or cap_table.charter.clause("conversion_election"))
 
 
 def model_for(cap_table: CapTable, conversion_prices: Mapping[str, Fraction] | None = None,

@@ -126,12 +126,13 @@ class Piecewise:
     def _breakpoints(self) -> list[Breakpoint]:
         """Where the next dollar's split changes (3(a)/3(c), 2(a) tiers, 2(b) caps)."""
         w, conv = self.waterfall, self.converting
+        charter = w.charter                     # every clause as its terms give it
         out: list[Breakpoint] = []
         x = ZERO
         cash = [n for n, s in w.series.items() if n in conv and s.cash_owed]
         if cash:
             x += sum(w.series[n].cash_owed for n in cash)
-            out.append(Breakpoint(x, f"Cash Amounts of {_series_list(cash)} paid in full", "IV.B.3(a), 3(c)"))
+            out.append(Breakpoint(x, f"Cash Amounts of {_series_list(cash)} paid in full", charter.clause("cash_amounts")))
         preference = {}
         for rank in w.ranks:
             tier = [n for n, s in w.series.items() if s.seniority == rank and n not in conv]
@@ -139,7 +140,8 @@ class Piecewise:
             if owed:
                 x += owed
                 preference.update({n: w.series[n].preference for n in tier})
-                out.append(Breakpoint(x, f"Liquidation preference of {_series_list(tier)} paid in full", "IV.B.2(a)"))
+                out.append(Breakpoint(x, f"Liquidation preference of {_series_list(tier)} paid in full",
+                                      charter.clause("preference")))
         weight, room = w.participants(conv, preference)
         active_weight = sum(weight.values(), ZERO)
         levels: dict[Fraction, list[str]] = {}
@@ -147,16 +149,20 @@ class Piecewise:
             if r is not None and weight[n] > 0:
                 levels.setdefault(r / weight[n], []).append(n)
         reached = ZERO
+        cite = charter.cite("participation")
         for level in sorted(levels):
             x += (level - reached) * active_weight
             reached = level
             names = levels[level]
             caps = ", ".join(f"${float(w.charter.terms(n).cap):g}" for n in names)
-            out.append(Breakpoint(x, f"{_series_list(names)} reach the 2(b) cap ({caps} per share)", "IV.B.2(b)"))
+            cap = f"the {cite} cap" if cite else "their participation cap"
+            out.append(Breakpoint(x, f"{_series_list(names)} reach {cap} ({caps} per share)", charter.clause("participation")))
             active_weight -= sum(weight[n] for n in names)
         if active_weight == 0:
             # no Common and no uncapped participant: 2(b) has no one left to pay
-            out.append(Breakpoint(x, "Every 2(b) participant is capped and no Common is outstanding: the rest is Unallocated", "IV.B.2(b)"))
+            who = f"{cite} participant" if cite else "participant"
+            out.append(Breakpoint(x, f"Every {who} is capped and no Common is outstanding: the rest is Unallocated",
+                                  charter.clause("participation")))
         # merge events at the same exit value
         merged: list[Breakpoint] = []
         for b in out:
