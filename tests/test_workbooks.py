@@ -439,6 +439,42 @@ def test_omitted_arguments_are_blank_not_zero(tmp_path):
     assert ws["D3"].value == 1_006 and ws["D4"].value == 0 and ws["D5"].value == "ab"
 
 
+def test_a_long_chain_is_evaluated_and_a_circular_reference_named(tmp_path):
+    # 10,000 cells each reading the one above: evaluated in order without recursion. A cycle
+    # C1 -> C3 -> C2 -> C1 is an error naming its cells; a cell reading it says it depends on it.
+    path = tmp_path / "chain.xlsx"
+    cells = {"A1": 1, **{f"A{i}": f"=A{i - 1}+1" for i in range(2, 10_001)}}
+    cells.update({"C1": "=C3+1", "C2": "=C1*2", "C3": "=C2", "D1": "=C2+1", "E1": "=A10000*2"})
+    _book(path, cells)
+    report = recalc(path, tmp_path / "out.xlsx")
+    ws = _values(tmp_path / "out.xlsx")
+    assert ws["A10000"].value == 10_000 and ws["E1"].value == 20_000
+    where = {w: (v, m) for w, v, m in report.errors}
+    assert set(where) == {"S!C1", "S!C2", "S!C3", "S!D1"}
+    for cell in ("S!C1", "S!C2", "S!C3"):
+        assert "a circular reference (" in where[cell][1] and all(c in where[cell][1] for c in ("S!C1", "S!C2", "S!C3"))
+    assert where["S!D1"][1].startswith("depends on S!C") and ws["D1"].value == "#N/A"
+
+
+def test_lookups_and_criteria_over_a_spill_and_mixed_case_text(tmp_path):
+    # A lookup into the rows a Q-table spilled, by a name in another letter case; a criterion over
+    # its Class column. QWATERFALL(50m) on E 3,000,000 / Common 12,000,000 gives E 19,960,000
+    # (preference 12,450,000 + participation 7,510,000) and Common 30,040,000 in its Total column K.
+    path = tmp_path / "lookup.xlsx"
+    _book(path, {"A1": "Class", "B1": "Shares", "A2": "E", "B2": 3_000_000, "A3": "Common", "B3": 12_000_000,
+                 "D1": "=QWATERFALL(50000000,A1:B3)", "N1": '=INDEX(K1:K4,MATCH("common",D1:D4,0))',
+                 "N2": '=VLOOKUP("e",D1:L4,8,FALSE)', "N3": '=SUMIF(D2:D3,"<>Total",K2:K3)', "N4": "=K4-N3"},
+          arrays={"D1": "D1:L4"})
+    report = recalc(path, tmp_path / "out.xlsx")
+    ws = _values(tmp_path / "out.xlsx")
+    direct = excel.QWATERFALL(50_000_000, [["Class", "Shares"], ["E", 3_000_000], ["Common", 12_000_000]])
+    rows = {r[0]: r for r in direct}
+    assert report.errors == []
+    assert ws["N1"].value == pytest.approx(rows["Common"][7]) == 30_040_000
+    assert ws["N2"].value == pytest.approx(rows["E"][7]) == 19_960_000
+    assert ws["N3"].value == pytest.approx(50_000_000) and ws["N4"].value == 0
+
+
 def test_shared_formulas_as_excel_saves_them_are_recalculated(tmp_path):
     # Excel stores a filled-down formula once (<f t="shared" ref=".." si="0">) and the cells
     # below as <f t="shared" si="0"/> with no text: each still needs its fresh value.
@@ -536,6 +572,175 @@ def test_ordinary_formulas_over_q_results_equal_libreoffice(model, tmp_path):
         else:
             assert a == b, f"row {i}: {formula}: recalc {a!r}, LibreOffice {b!r}"
     assert ours["A1"].value == pytest.approx(150_000_000) and ours["A2"].value == pytest.approx(300_000_000)
+
+
+# -- differential test: generated formulas over a block of mixed inputs ---------------------------
+
+# Numbers, text, text that reads as a number, blanks, TRUE/FALSE, an error, dates, a formula's "".
+MIXED_INPUTS = {
+    "A": [10, -3.5, 0, 2.5, 1e6, 0.125, -7, 100, 3, 42.42, 7, -0.5],
+    "B": [5, "apple", "12", None, True, False, "=1/0", dt.datetime(2026, 3, 15), " 3.5 ", '=""', -2, "Apple"],
+    "C": ["Apple", "banana", "Cherry", "apple pie", "a*b", "x?y", "Banana split", "cherry", None, "10", "APPLE", "date"],
+    "D": [dt.datetime(2024, 2, 29), dt.datetime(2026, 1, 31), dt.datetime(2000, 3, 1), dt.datetime(2026, 12, 31),
+          dt.datetime(1999, 7, 4), dt.datetime(2025, 11, 30), dt.datetime(2000, 2, 28), dt.datetime(2026, 3, 15)],
+    "E": [0, 10, 20, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000],                  # sorted, for TRUE lookups
+    "F": ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima"],
+    "G": [1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5],
+    "H": [True, False, True, True, False, None, True, False, True, False, True, True],
+}
+
+
+def _generated_formulas() -> list[str]:
+    """Formulas over MIXED_INPUTS: every operator on every pair of kinds of value, and each
+    function on its edge cases (empty arguments, text against numbers, negative ROUND digits,
+    MOD of negatives, wildcards, exact and approximate lookups on sorted data)."""
+    out = []
+    operands = ["In!A1", "In!A3", "In!B2", "In!B3", "In!B4", "In!B7", "In!B9", '"2"']
+    for op in ["+", "-", "*", "/", "^", "&", "=", "<>", "<", ">", "<=", ">="]:
+        out += [f"={a}{op}{b}" for a in operands for b in operands if not (op == "^" and a in ("In!A3", "In!B4"))]
+    cells = ["In!A1", "In!A2", "In!A6", "In!B1", "In!B2", "In!B3", "In!B4", "In!B7", "In!B9", "In!C2", "In!D1", "2.5"]
+    for fn in ["ABS", "INT", "SIGN", "EXP", "LEN", "LOWER", "UPPER", "TRIM", "ISNUMBER", "ISTEXT", "ISBLANK", "ISERROR"]:
+        out += [f"={fn}({c})" for c in cells]
+    out += [f"={fn}({c})" for fn in ["SQRT", "LN"] for c in ["In!A1", "In!A6", "In!B3", "In!B2", "In!B7"]]
+    out += [f"={fn}({c})" for fn in ["YEAR", "MONTH", "DAY"] for c in ["In!D1", "In!D2", "In!D3", "In!D5", "In!B8", "In!B2"]]
+    out += [f"=NOT({c})" for c in ["In!A1", "In!A3", "In!B4", "In!B5", "In!B7", '"TRUE"']]
+    for fn in ["ROUND", "ROUNDUP", "ROUNDDOWN"]:
+        for x in ["2.5", "-2.5", "1234.5678", "-1234.5678", "2.675", "1.005", "In!A10", "In!B3", "In!B2", "0.1+0.2"]:
+            out += [f"={fn}({x},{d})" for d in ["0", "2", "-1", "-2", "1.7", "-5", ""]]
+    for a, b in [("7", "3"), ("-7", "3"), ("7", "-3"), ("-7", "-3"), ("5.5", "2"), ("-5.5", "2"), ("7", "0"), ("In!A2", "2"),
+                 ("In!B3", "5"), ("10", "0.3")]:
+        out += [f"=MOD({a},{b})", f"=POWER({a},{b})"]
+    for s in ["In!C1", "In!C4", "In!A2", "In!B8", "In!B4"]:
+        out += [f"=LEFT({s}{n})" for n in ["", ",0", ",3", ",10"]] + [f"=RIGHT({s}{n})" for n in ["", ",0", ",3", ",-1"]]
+        out += [f"=MID({s},{st},{n})" for st, n in [(1, 2), (2, 3), (5, 10), (0, 1), (20, 2), (2, -1)]]
+    out += [f"=CONCATENATE({a})" for a in ["In!C1,In!C2", 'In!A1,"-",In!A2', "In!A6,In!D1", 'In!B7,"x"', "In!A5,,In!B4"]]
+    out += [f"=DATE({y},{m},{d})" for y, m, d in [(2026, 1, 31), (2026, 13, 1), (2026, 0, 1), (2026, 2, 29), (2024, 2, 29),
+                                                  (2026, 5, 0), (2026, 5, -1), (2026, -14, 15), (2026.9, 3.9, 1.9)]]
+    for s in ["In!D1", "In!D2", "In!D4", "In!D7"]:
+        out += [f"=EDATE({s},{k})" for k in ["0", "1", "-1", "-13", "1.9"]] + [f"=EOMONTH({s},{k})" for k in ["0", "1", "-13"]]
+    for r in ["In!A1:A12", "In!C1:C12", "In!A1:C12", "In!E1:E12", "In!B3"]:
+        out += [f"={fn}({r})" for fn in ["SUM", "AVERAGE", "COUNTA", "MAX", "MIN", "COUNTBLANK", "SUMPRODUCT"]]
+    out += [f"={fn}(In!B1:B12)" for fn in ["SUM", "AVERAGE", "COUNTA", "MAX", "MIN", "COUNTBLANK"]]
+    out += [f"={fn}(In!A1:A12)" for fn in ["COUNT", "MEDIAN"]] + ["=AND(In!H1:H12)", "=OR(In!H1:H12)", "=AND(In!C1:C3,1)"]
+    for args in ['In!A1,In!A2,,In!A3', "-1,-5", "2,4,6,8", "In!B4,1", "TRUE,2"]:
+        out += [f"={fn}({args})" for fn in ["SUM", "AVERAGE", "COUNT", "COUNTA", "MAX", "MIN", "MEDIAN"]]
+    for x in ["1", "0", '"TRUE"', "In!B4", "In!A3", "In!B7", '"yes"']:
+        out += [f"=AND({x},1)", f"=OR({x},0)", f'=IF({x},"y","n")', f'=IFERROR({x},"err")']
+    out += ['=IF(1,,2)', '=IF(0,1)', '=IF(0,1,)', '=CHOOSE(2,"a","b","c")', '=CHOOSE(1.9,"a","b")', '=CHOOSE(4,"a","b")',
+            '=CHOOSE(2,In!A1:A3,In!E1:E3)', '=SUM(CHOOSE(2,In!A1:A3,In!E1:E3))', '=IFERROR(1/0,)', '=ISERROR(NA())',
+            '=NA()', '=IFERROR(NA(),In!A1)']
+    for c in ['">5"', '"<=0"', '"<>3"', '"=3"', '3', '"3"', '"apple"', '"APPLE"', '"a*"', '"*an*"', '"<>apple"', '"a~*b"',
+              '"x~?y"', '""', '"="', '"<>"', '">b"', '"<C"', '"12"', 'In!A9', '">=2"', '"#DIV/0!"']:
+        out += [f"=COUNTIF(In!{col}1:{col}12,{c})" for col in "ACG"]
+        out += [f"=SUMIF(In!C1:C12,{c},In!A1:A12)", f"=AVERAGEIF(In!G1:G12,{c},In!E1:E12)",
+                f'=SUMIFS(In!E1:E12,In!G1:G12,{c},In!A1:A12,">0")', f'=COUNTIFS(In!G1:G12,{c},In!C1:C12,"<>x")',
+                f"=AVERAGEIFS(In!A1:A12,In!G1:G12,{c})"]
+    out += ["=SUMIF(In!G1:G12,3,In!E1)", "=SUMIFS(In!E1:E12,In!G1:G11,3)", "=COUNTIF(In!B1:B12,\"12\")"]
+    for x in ["3", "0", "-1", "7.5", "20", "49999", "50001", "In!A9", "In!B4"]:
+        out += [f"=MATCH({x},In!G1:G12,0)", f"=MATCH({x},In!E1:E12)", f"=VLOOKUP({x},In!E1:F12,2)",
+                f"=VLOOKUP({x},In!E1:F12,2,FALSE)", f"=VLOOKUP({x},In!G1:H12,1,0)", f"=HLOOKUP({x},In!A9:C10,2,FALSE)"]
+    for x in ['"apple"', '"ban*"', '"?herry"', '"zzz"', '"a~*b"', '"delta"', '"d"', '"zulu"', '"Alpha"', '"a"']:
+        out += [f"=MATCH({x},In!C1:C12,0)", f"=MATCH({x},In!F1:F12,1)", f"=VLOOKUP({x},In!C1:E12,3,FALSE)",
+                f"=VLOOKUP({x},In!F1:G12,2,TRUE)", f"=HLOOKUP({x},In!C1:E3,2,FALSE)"]
+    out += ["=MATCH(50,In!E12:E1,-1)", "=MATCH(30,{100,50,20,10},-1)", "=MATCH(2,{1,2,3},0)", '=MATCH("b",{"a","b"},0)']
+    for args in ["In!A1:C12,2,3", "In!A1:C12,0,1", "In!A1:A12,5", "In!A1:C1,2", "{1,2;3,4},2,1", "In!E1:E12,4,",
+                 "In!A1:C12,-1,1"]:
+        out += [f"=SUM(INDEX({args}))", f"=INDEX({args})"]
+    out += ["=SUM(In!E1:INDEX(In!E1:E12,4))", "=SUMPRODUCT(In!A1:A12,In!E1:E12)", "=SUMPRODUCT(In!A1:A12,In!B1:B12)",
+            "=SUMPRODUCT((In!G1:G12=3)*In!E1:E12)", "=SUMPRODUCT((In!G1:G12>2)*(In!A1:A12>0)*In!E1:E12)",
+            "=SUMPRODUCT(In!A1:A11,In!E1:E12)", '=SUMPRODUCT(--(In!C1:C12="cherry"))', "=SUMPRODUCT(In!A1:A12/In!G1:G12)",
+            "=SUMPRODUCT(ROUND(In!A1:A12*1.5,0))", "=SUMPRODUCT(LEN(In!F1:F12))", "=SUMPRODUCT({1,2,3},{4,5,6})",
+            "=SUMPRODUCT((In!F1:F12>\"d\")*In!G1:G12)", "=SUM(In!A1:A12*In!G1:G12)", "=SUM({1,2,3}*2)",
+            "=MATCH(1,INDEX((In!G1:G12=4)*(In!E1:E12>600),0),0)"]
+    return out
+
+
+# Where LibreOffice departs from Excel by design, recalc follows Excel: (formula, Excel's value).
+EXCEL_NOT_LIBREOFFICE = [
+    ('=In!B10+1', "#VALUE!"),            # a formula's "" is text, not 0 (LibreOffice reads it as 0)
+    ('=In!B10*2', "#VALUE!"),
+    ("=0^0", "#NUM!"), ("=In!A3^In!B4", "#NUM!"),            # LibreOffice: 1
+    ("=0^-1", "#DIV/0!"),                                       # LibreOffice: #NUM!
+    ("=SQRT(-2.5)", "#NUM!"), ("=LN(0)", "#NUM!"), ("=LN(In!A2)", "#NUM!"),   # LibreOffice: #VALUE!
+    ('=NOT("7")', "#VALUE!"), ("=NOT(In!B3)", "#VALUE!"),       # text is not TRUE/FALSE (LibreOffice: FALSE)
+    # Excel's 1900 calendar has a 29 February (serial 60); LibreOffice counts from 30 Dec 1899
+    ("=DATE(1900,2,29)", 60), ("=DATE(1900,1,1)", 1), ("=DATE(1900,3,1)", 61), ("=DAY(10)", 10), ("=DAY(60)", 29),
+    ("=MONTH(60)", 2), ("=YEAR(0)", 1900), ("=DAY(0)", 0), ("=EDATE(61,-1)", 32), ("=EOMONTH(32,0)", 60),
+    ("=YEAR(-1)", "#NUM!"), ("=EDATE(61,-13)", "#NUM!"),
+    ("=DATE(26,5,5)", 9622),             # years 0-1899 are 1900 + year: 1926-05-05 (LibreOffice: 2026)
+    ("=DATE(1899,12,31)", 693962), ("=DATE(10000,1,1)", "#NUM!"),
+    # TRUE/FALSE are not numbers in Excel; LibreOffice stores them as 1/0
+    ("=CONCATENATE(In!B4,In!B5,In!B3)", "TRUE12"), ("=COUNT(In!B1:B12)", 3), ("=COUNT(In!A1:C12)", 15),
+    ("=SUMPRODUCT(ISNUMBER(In!B1:B12)*1)", 3), ("=COUNTIF(In!B1:B12,\"<=0\")", 1), ("=COUNTIF(In!B1:B12,\"<2.5\")", 1),
+    ("=COUNTIF(In!G1:G12,TRUE)", 0), ("=COUNTIF(In!G1:G12,\"TRUE\")", 0), ("=COUNTIF(In!H1:H12,TRUE)", 7),
+    ("=SUMIFS(In!E1:E12,In!H1:H12,FALSE)", 10 + 100 + 1000 + 5000), ("=ISNUMBER(In!B5)", False),
+    ("=In!B5=1", False), ("=In!B5>1000", True),                # FALSE/TRUE sort after every number
+    # numbers written as text are counted when typed as arguments (LibreOffice: #VALUE!)
+    ('=SUM("3",1)', 4), ('=AVERAGE(1,"2",In!B4)', 1.5), ('=MAX("5",In!B3)', 5), ('=MEDIAN("3",1)', 2),
+    ("=MEDIAN(In!C1:C12)", "#NUM!"),      # MEDIAN of no numbers (LibreOffice: #VALUE!)
+    # wildcard criteria match text only, never numbers (LibreOffice matches the number's text)
+    ('=COUNTIF(In!A1:A12,"?????")', 0), ('=COUNTIF(In!B1:B12,"*")', 5), ('=COUNTIF(In!G1:G12,"*")', 0),
+    ("=COUNTIF(In!B1:B12,In!B4)", 0),     # an empty criterion cell is 0 (Excel's COUNTIFS documentation)
+    ('=MATCH("3",In!G1:G12,0)', "#N/A"), ('=VLOOKUP("3",In!G1:H12,1,0)', "#N/A"),   # text "3" is not 3
+    ("=MATCH(5,In!A1:B12,0)", "#N/A"),    # a lookup array of two columns (LibreOffice: #VALUE!)
+    ("=VLOOKUP(3,In!G1:H12,3,FALSE)", "#REF!"), ("=INDEX(In!A1:C12,13,1)", "#REF!"),   # LibreOffice: #VALUE!
+    ('=AND("TRUE",1)', "#VALUE!"),        # refused as LibreOffice does (Excel's reading of text here varies)
+]
+
+# Not evaluated, refused with the reason (LibreOffice applies implicit intersection or evaluates it).
+REFUSED = [("=INDEX(In!A1:C12,3,0)", "implicit intersection"), ("=INDEX(In!A1:C12,2)", "implicit intersection"),
+           ("=ROUND(In!A1:A3,0)", "implicit intersection"), ("=SUM(INDEX(In!E1:E12,2):In!E5)", "start of a range"),
+           ("=XLOOKUP(1,In!A1:A3,In!B1:B3)", "XLOOKUP is not among")]
+
+
+def _mixed_book(path: Path, formulas: list[str]):
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("In")
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for col, values in MIXED_INPUTS.items():
+        for i, v in enumerate(values):
+            j = ord(col) - 65
+            if isinstance(v, dt.datetime):
+                ws.write_datetime(i, j, v, date)
+            elif isinstance(v, str) and v.startswith("="):
+                ws.write_formula(i, j, v)
+            elif v is not None:
+                ws.write(i, j, v)
+    f = wb.add_worksheet("F")
+    for i, formula in enumerate(formulas):
+        f.write_formula(i, 0, formula)
+    wb.close()
+
+
+@pytest.mark.filterwarnings("ignore:Cell .* is marked as a date")      # LibreOffice's date for DATE(10000,1,1)
+def test_generated_formulas_over_mixed_inputs_equal_libreoffice(tmp_path):
+    formulas = _generated_formulas()
+    used = set().union(*(functions_called(f) for f in formulas))
+    assert EVALUATED_FUNCTIONS <= used, f"not in the differential test: {sorted(EVALUATED_FUNCTIONS - used)}"
+    assert len(formulas) > 900
+    excel, refused = [f for f, _ in EXCEL_NOT_LIBREOFFICE], [f for f, _ in REFUSED]
+    path = tmp_path / "mixed.xlsx"
+    _mixed_book(path, formulas + excel + refused)
+    report = recalc(path, tmp_path / "ours.xlsx")
+    ours = _values(tmp_path / "ours.xlsx", "F")
+    theirs = openpyxl.load_workbook(soffice_convert(path, tmp_path / "lo"), data_only=True)["F"]
+    for i, formula in enumerate(formulas, start=1):
+        a, b = [_serial(ws.cell(row=i, column=1).value) for ws in (ours, theirs)]
+        if isinstance(a, (int, float)) and not isinstance(a, bool) and isinstance(b, (int, float)):
+            assert a == pytest.approx(b, rel=1e-12, abs=1e-9), f"row {i}: {formula}: recalc {a}, LibreOffice {b}"
+        else:
+            assert a == b, f"row {i}: {formula}: recalc {a!r}, LibreOffice {b!r}"
+    for i, (formula, expected) in enumerate(EXCEL_NOT_LIBREOFFICE, start=len(formulas) + 1):
+        assert ours.cell(row=i, column=1).value == expected, f"{formula}: recalc {ours.cell(row=i, column=1).value!r}"
+    where = {w: (v, m) for w, v, m in report.errors}
+    for i, (formula, why) in enumerate(REFUSED, start=len(formulas) + len(excel) + 1):
+        assert why in where[f"F!A{i}"][1], f"{formula}: {where.get(f'F!A{i}')}"
+    # every error value written is listed with its reason, and no other cell is
+    errors = {f"F!A{i}" for i in range(1, len(formulas) + len(excel) + len(refused) + 1)
+              if isinstance(v := ours.cell(row=i, column=1).value, str) and v in ERRORS}
+    assert errors == {w for w in where if w.startswith("F!")}
 
 
 # -- bad input -------------------------------------------------------------------------------------

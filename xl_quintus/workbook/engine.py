@@ -15,6 +15,7 @@ values). The worksheet functions themselves are in ``sheet_functions``.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -265,8 +266,15 @@ def compare(a, b):
             return 0
         return -1 if a < b else 1
     if ra == 1:
-        a, b = a.lower(), b.lower()
+        a, b = text_key(a), text_key(b)
     return 0 if a == b else -1 if a < b else 1
+
+
+@functools.lru_cache(maxsize=65_536)
+def text_key(s: str) -> str:
+    """Text as spreadsheets order it: without regard to case; spaces and punctuation before
+    digits, digits before letters ("a~b" < "alpha", where Python puts "~" after "l")."""
+    return "".join(ch if not ch.isalnum() else chr(0x20000 + ord(ch)) for ch in s.lower())
 
 
 # -- formulas: slots, shapes, parsing -------------------------------------------------------------
@@ -636,8 +644,35 @@ def _ref_at(sheet, a, b):
     return area
 
 
-def compile_node(node, ev: Engine, functions: dict, lazy: dict):
-    """A closure ``f(refs) -> value`` computing ``node``; ``refs`` are the cell's slot cells."""
+IMPLICIT_INTERSECTION = ("a range where one value is expected (Excel's implicit intersection) is not evaluated by "
+                         "recalc: write it inside SUMPRODUCT, or enter the formula as an array formula")
+
+
+def _one_value(f):
+    """``f``, refusing a range of more than one cell: in a formula that is not an array formula,
+    Excel takes the cell of the range in the formula's own row or column there (=A1:A9*2); recalc
+    does not."""
+    def guarded(refs):
+        v = f(refs)
+        if type(v) is Ref and (v.r0 != v.r1 or v.c0 != v.c1):
+            return XlError("#VALUE!", IMPLICIT_INTERSECTION)
+        return v
+    return guarded
+
+
+_MAY_BE_A_RANGE = ("ref", "line", "range", "call")
+
+
+def compile_node(node, ev: Engine, functions: dict, lazy: dict, ctx: str = "cell"):
+    """A closure ``f(refs) -> value`` computing ``node``; ``refs`` are the cell's slot cells.
+
+    ``ctx``: "cell" in an ordinary formula, "array" in an array formula (ranges in operators are
+    computed cell by cell), "sumproduct" inside the arguments of SUMPRODUCT or INDEX's first
+    argument, which Excel computes as arrays in an ordinary formula too (but not IF's condition)."""
+    def sub(child, inner=ctx, one=False):
+        f = compile_node(child, ev, functions, lazy, inner)
+        return _one_value(f) if one and child[0] in _MAY_BE_A_RANGE else f
+
     kind = node[0]
     if kind in ("num", "str", "bool"):
         v = node[1]
@@ -656,8 +691,7 @@ def compile_node(node, ev: Engine, functions: dict, lazy: dict):
         _, sheet, r0, c0, r1, c1 = node
         return lambda refs: ev.line(sheet, r0, c0, r1, c1)
     if kind == "range":
-        left = compile_node(node[1], ev, functions, lazy)
-        right = compile_node(node[2], ev, functions, lazy)
+        left, right = sub(node[1]), sub(node[2])
 
         def span(refs):
             a, b = left(refs), right(refs)
@@ -669,11 +703,17 @@ def compile_node(node, ev: Engine, functions: dict, lazy: dict):
         return span
     if kind == "call":
         name, args = node[1], node[2]
-        compiled = [compile_node(a, ev, functions, lazy) for a in args]
         if name in lazy:
             fn = lazy[name]
+            compiled = [sub(a, one=(i == 0 and ctx != "array")) for i, a in enumerate(args)]
             return lambda refs: fn(ev, refs, compiled)
         fn = functions[name]
+        if name == "SUMPRODUCT" or name == "INDEX":
+            inner = "array" if ctx == "array" else "sumproduct"
+            compiled = [sub(a, inner if (name == "SUMPRODUCT" or i == 0) else ctx) for i, a in enumerate(args)]
+        else:
+            one = ctx == "cell" and getattr(fn, "lifted", False)
+            compiled = [sub(a, one=one) for a in args]
         if len(compiled) == 1:
             (a0,) = compiled
             return lambda refs: fn(ev, a0(refs))
@@ -682,12 +722,11 @@ def compile_node(node, ev: Engine, functions: dict, lazy: dict):
             return lambda refs: fn(ev, a0(refs), a1(refs))
         return lambda refs: fn(ev, *[a(refs) for a in compiled])
     if kind in ("neg", "pos", "pct"):
-        inner = compile_node(node[1], ev, functions, lazy)
+        inner = sub(node[1], one=ctx == "cell")
         op = functions["#" + kind]
         return lambda refs: op(ev, inner(refs))
     if kind == "op":
-        left = compile_node(node[2], ev, functions, lazy)
-        right = compile_node(node[3], ev, functions, lazy)
+        left, right = sub(node[2], one=ctx == "cell"), sub(node[3], one=ctx == "cell")
         op = functions[node[1]]
         return lambda refs: op(ev, left(refs), right(refs))
     raise FormulaError(f"the engine cannot read this formula ({kind})")

@@ -462,9 +462,11 @@ def _compile(formulas: list, names: dict, spills: dict, ev, calls: _Calls, bar=N
     for rec in formulas:
         if bar is not None:
             bar.update(1)
-        if rec.fixed is not None or not rec.text:
-            if rec.fixed is None:
-                rec.fixed = 0
+        if rec.fixed is not None:
+            continue
+        if not rec.text:
+            rec.fixed = E.XlError("#N/A", "the formula has no text (a shared formula whose first cell is missing, or "
+                                          "a what-if data table): not evaluated by recalc")
             continue
         sheet = rec.key[0]
         text = rec.text
@@ -492,7 +494,7 @@ def _compile(formulas: list, names: dict, spills: dict, ev, calls: _Calls, bar=N
             rec.fixed = E.XlError("#N/A", "the engine cannot read this formula (a reference beyond the sheet)")
             continue
         shape, refs = got
-        compiled = shapes.get((sheet, shape))
+        compiled = shapes.get((sheet, shape, rec.area is not None))
         if compiled is None:
             why = not_evaluated(text)
             if why is None:
@@ -503,12 +505,13 @@ def _compile(formulas: list, names: dict, spills: dict, ev, calls: _Calls, bar=N
                             raise E.FormulaError(f"{name} is not among the functions recalc evaluates (README: "
                                                  "recalc); the cell is left to Excel")
                     _check_calls(tree, qs, check_arguments)
-                    compiled = ("ok", E.compile_node(tree, ev, table, lazy), E.static_refs(tree))
+                    ctx = "array" if rec.area is not None else "cell"
+                    compiled = ("ok", E.compile_node(tree, ev, table, lazy, ctx), E.static_refs(tree))
                 except E.FormulaError as e:
                     why = str(e)
             if why is not None:
                 compiled = ("no", why)
-            shapes[(sheet, shape)] = compiled
+            shapes[(sheet, shape, rec.area is not None)] = compiled
         if compiled[0] == "no":
             rec.fixed = E.XlError("#N/A", compiled[1])
             continue
@@ -587,6 +590,9 @@ def _evaluate(formulas: list, ev, calls: _Calls, names: dict, bar=None) -> dict:
                 v = rec.fn(rec.refs)
             except RecursionError:
                 v = XlError("#N/A", "the formula is nested too deeply for recalc")
+            except (ArithmeticError, ValueError, TypeError, IndexError, KeyError) as e:   # one cell, not the book
+                v = XlError("#N/A", f"recalc could not evaluate this formula ({type(e).__name__}: "
+                                    f"{str(e).splitlines()[0][:200] if str(e) else 'no detail'}); the cell is left to Excel")
             if type(v) is Ref:
                 v = ev.value(v)
             if v is MISSING:

@@ -37,6 +37,7 @@ from .engine import (
     compare,
     is_number,
     sub,
+    text_key,
     text_to_number,
     to_bool,
     to_number,
@@ -82,6 +83,7 @@ def lifted(f):
                 return broadcast(f, *vals)
         return f(*vals)
     run.__name__ = f.__name__
+    run.lifted = True
     return run
 
 
@@ -271,8 +273,8 @@ def COUNT(ev, *args):
         t = type(a)
         if t is Ref or t is Arr:
             n += sum(1 for v in _cells(ev, a) if type(v) is int or type(v) is float)
-        elif a is MISSING:
-            continue
+        elif a is MISSING:                      # COUNT(1,,2) is 3: an omitted argument is a 0
+            n += 1
         elif t is bool or is_number(a) or (t is str and type(text_to_number(a)) is not XlError):
             n += 1
     return n
@@ -331,6 +333,8 @@ def _logicals(ev, args, name):
                 elif tv is XlError:
                     return v
         elif a is not MISSING:
+            if t is str:                        # AND("TRUE"): refused, as LibreOffice does
+                return _e("#VALUE!", f'#VALUE!: {name} of the text "{a[:40]}"')
             b = to_bool(a)
             if type(b) is XlError:
                 return b
@@ -617,7 +621,7 @@ def date_serial(year: int, month: int, day: int):
         return _e("#NUM!", f"#NUM!: the year {year} is outside 1900-9999")
     first = dt.date(year, month, 1)
     if first < dt.date(1900, 3, 1):
-        serial = (first - dt.date(1899, 12, 31)).days + day
+        serial = (first - dt.date(1899, 12, 31)).days + day - 1
     else:
         serial = (first - EPOCH).days + day - 1
     if serial < 0 or serial > 2_958_465:
@@ -751,7 +755,7 @@ def criterion(c):
         if op == "=":
             return (lambda v: v is None or v == "") if c == "" else (lambda v: v is None)
         if op == "<>":
-            return lambda v: v is not None and v != ""
+            return lambda v: v is not None             # a formula's "" is not blank
         return lambda v: False
     n = text_to_number(rest)
     if type(n) is not XlError:
@@ -779,7 +783,7 @@ def criterion(c):
             low = rest.lower()
             test = lambda v: type(v) is str and v.lower() == low
         return test if op == "=" else (lambda v: not test(v))
-    return _order_test(op, rest.lower(), str)
+    return _order_test(op, text_key(rest), str)
 
 
 def _number_test(op, n):
@@ -807,7 +811,7 @@ def _number_test(op, n):
 def _order_test(op, value, kind):
     def key(v):
         if kind is str:
-            return v.lower() if type(v) is str else None
+            return text_key(v) if type(v) is str else None
         return v if type(v) is kind else None
     tests = {"<": lambda x: x < value, ">": lambda x: x > value, "<=": lambda x: x <= value, ">=": lambda x: x >= value}
     t = tests[op]
@@ -868,8 +872,11 @@ def _conditional(ev, target, pairs, name):
         got = _matches(ev, rng, crit)
         if type(got) is XlError:
             return got
-        hit = got if hit is None else [p for p in hit if p in set(got)] if len(got) > 64 else \
-            [p for p in hit if p in got]
+        if hit is None:
+            hit = got
+        else:
+            keep = set(got)
+            hit = [p for p in hit if p in keep]
     if target is None:
         return hit
     if type(target) is Ref and name.endswith("S") and target.shape != shape:
@@ -933,7 +940,7 @@ def _lookup_key(v):
     if tv is int or tv is float:
         return 0, float(v)
     if tv is str:
-        return 1, v.lower()
+        return 1, text_key(v)
     if tv is bool:
         return 2, v
     return None
