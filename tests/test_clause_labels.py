@@ -246,3 +246,38 @@ def test_random_custom_charters_never_print_a_quintus_clause(drawn, cents):
     for table in (breakpoints_table(model), election_table(model, election), waterfall_table(model, dist)):
         for cell in _cells(table):
             assert not QUINTUS_LABEL.search(cell), cell
+
+
+def test_messages_name_only_clauses_the_terms_give(custom):
+    from xl_quintus.charter.liquidation import Waterfall
+    from xl_quintus.excel import QAPPROVAL
+
+    def message(call):
+        with pytest.raises(QuintusExcelError) as info:
+            call()
+        return str(info.value)
+
+    # 1(b): Quintus names its clause; the custom charter states none, so none is named
+    assert message(lambda: QDIVIDEND(10, [["Common", 0]], "non-cash")) == (
+        "QDIVIDEND: cap_table: no shares outstanding to take the distribution (charter IV.B.1(b), 3(e))")
+    assert message(lambda: QDIVIDEND(10, [["Common", 0]], "non-cash", terms=custom)) == (
+        "QDIVIDEND: cap_table: no shares outstanding to take the distribution")
+    bad = EVENTS[:2] + [["2021-02-01", "Excluded", 10, "", "Q"]]
+    quintus_bad = [EVENTS[0], ["2020-01-01", "Purchase", "", "", "A"], bad[-1]]
+    assert message(lambda: QCONVLEDGER(quintus_bad, [["A", 10], ["Common", 10]])) == (
+        'QCONVLEDGER: events row 3: Excluded: Ref must be a letter of 3(d)(ii), B to M, got "Q" (charter IV.B.3(d))')
+    assert message(lambda: QCONVLEDGER(bad, CT, terms=custom)) == (
+        'QCONVLEDGER: events row 3: Excluded: Ref must be a letter, B to M, got "Q"')
+    assert message(lambda: QWATERFALL(10, [["Q", 1]], terms=custom)) == (
+        'QWATERFALL: cap_table row 1, Class: "Q" is not a class of Custom Co stock; use one of X, Y, Z, Common')
+    assert message(lambda: QWATERFALL(10, [["Q", 1]])).startswith(
+        'QWATERFALL: cap_table row 1, Class: "Q" is not a class of Quintus Corporation stock (charter IV.A, IV.B); ')
+    assert message(lambda: QTERMS("Q", "cap", custom)) == (
+        'QTERMS: class: "Q" is not a class of Custom Co stock; use one of X, Y, Z, Common')
+    with pytest.raises(CharterError) as info:
+        Waterfall(CapTable.of([("X", 1)], charter_from_bytes(CUSTOM, "custom.toml"))).distribute(-1)
+    assert info.value.message == "proceeds cannot be negative, got -1"
+    # consents a holder does not hold: the NVCA example states no Section for its approvals here
+    text = message(lambda: QAPPROVAL("3.4", [["Holder", "Class", "Shares"], ["Ann", "B", 10]],
+                                     [["Holder", "Class", "Shares"], ["Ann", "B", 5], ["Bo", "B", 5]], terms=NVCA))
+    assert "an approval counts the outstanding shares or votes" in text and not QUINTUS_LABEL.search(text)

@@ -413,8 +413,9 @@ def _anniversary_rows(state: _State, until: dt.date) -> list[LedgerRow]:
 def _validate(cap_table: CapTable, events: list[Event]):
     granted: dict[str, Fraction] = {}
     used: dict[str, Fraction] = {}
+    stated = cap_table.charter.clauses.get                          # clauses as the terms give them
     for e in events:
-        where = {"term": "event", "row": e.row, "clause": "IV.B.3(d)"}
+        where = {"term": "event", "row": e.row, "clause": stated("anti_dilution")}
         if e.kind in ("Issue", "Grant", "Excluded", "Amend", "Expire", "Exercise") and (e.shares < 0 or e.shares.denominator != 1):
             raise CharterError(f"{e.kind}: shares must be a whole number of at least 0, got {float(e.shares):g}", **where)
         if e.kind in ("Split", "Combine") and e.shares <= 0:
@@ -427,7 +428,8 @@ def _validate(cap_table: CapTable, events: list[Event]):
         if e.kind == "Purchase" and not cap_table.charter.is_series(e.ref):
             raise CharterError(f'Purchase: Ref must name a series of Preferred Stock, got "{e.ref}"', **where)
         if e.kind == "Excluded" and e.ref not in EXCLUDED_LETTERS:
-            raise CharterError(f'Excluded: Ref must be a letter of 3(d)(ii), B to M, got "{e.ref}"', **where)
+            of = f" of {cap_table.charter.cite('anti_dilution_excluded')}" if stated("anti_dilution_excluded") else ""
+            raise CharterError(f'Excluded: Ref must be a letter{of}, B to M, got "{e.ref}"', **where)
         if e.kind == "Grant":
             if e.ref in granted:
                 raise CharterError(f'Grant: instrument "{e.ref}" was already granted', **where)

@@ -140,6 +140,7 @@ def check_consents_held(cap_table: CapTable, consents: CapTable, rows: tuple[int
     ``rows``: the input row of each consent holding, for the message (default: its position)."""
     if not any(h.holder for h in cap_table.holdings):
         return
+    section = cap_table.charter.cite("approvals")            # as the terms in force give it
     rows = rows or tuple(range(1, len(consents.holdings) + 1))
     held: dict[tuple[str, str], int] = {}
     for h in cap_table.holdings:
@@ -161,8 +162,10 @@ def check_consents_held(cap_table: CapTable, consents: CapTable, rows: tuple[int
             absent = f" (not in the cap table{'; it has ' + alike[0] if alike else ''})"
         raise CharterError(f"{'row' if len(where) == 1 else 'rows'} {', '.join(map(str, where))}: holder {holder}{absent} "
                            f"consents with {n:,} shares of {cls} but holds {have:,} shares of {cls} in the cap table; "
-                           f"a holder can consent only with shares it holds: Section 6 counts the outstanding shares "
-                           f"or votes that the consenting holders hold", term="consents", clause="IV.B.6")
+                           f"a holder can consent only with shares it holds: "
+                           f"{f'Section {section} counts' if section else 'an approval counts'} the outstanding shares "
+                           f"or votes that the consenting holders hold", term="consents",
+                           clause=cap_table.charter.clauses.get("approvals"))
 
 
 def tally(cap_table: CapTable, consents: CapTable, reqs: list[Requirement],

@@ -166,7 +166,8 @@ def as_converted_distribution(cap_table: CapTable, value: Fraction,
         weight[COMMON] = Fraction(cap_table.shares(COMMON))
     total = sum(weight.values(), ZERO)
     if total == 0:
-        raise CharterError("no shares outstanding to take the distribution", term="cap table", clause="IV.B.1(b)")
+        raise CharterError("no shares outstanding to take the distribution", term="cap table",
+                           clause=charter.clauses.get("as_converted_distribution"))
     return [DividendLine(cls, cap_table.shares(cls), value * w / total,
                          charter.clause("common_dividend") if cls == COMMON
                          else charter.clause("as_converted_distribution", " as converted"))

@@ -130,7 +130,7 @@ class Waterfall:
         for name, d in self.unpaid_dividends.items():
             if d < 0:
                 raise CharterError(f"Series {name}: unpaid dividends per share cannot be negative, got {float(d)}",
-                                   term="unpaid dividends", clause="IV.B.2(a)")
+                                   term="unpaid dividends", clause=self.charter.clauses.get("preference"))
         self.series: dict[str, _Series] = {}
         for name in cap_table.series_present:
             t = self.charter.terms(name)
@@ -217,7 +217,7 @@ class Waterfall:
 
     def _amounts(self, proceeds, converting):
         """The rules in order: 3(a)/3(c), then 2(a), then 2(b)."""
-        proceeds = proceeds_not_negative(self._number(proceeds))
+        proceeds = proceeds_not_negative(self._number(proceeds), self.charter.clauses.get("liquidation"))
         converting = frozenset(converting) & self.series.keys()
         cash = self._cash_amounts(proceeds, converting)
         available = proceeds - sum(cash.values(), self.zero)
@@ -260,12 +260,13 @@ def class_cents(totals: Mapping[str, Fraction], unallocated: Fraction, proceeds:
     return dict(zip(names, largest_remainder_cents(parts, to_cents(proceeds))))
 
 
-def proceeds_not_negative(proceeds):
+def proceeds_not_negative(proceeds, clause: str | None = None):
     """Section 2 divides "the assets of this corporation available for distribution to its
     stockholders" (2(a)-(c)): an amount that is never below zero. The one check of it; exit
-    analysis (``proceeds_to_cents``, the sweep) asks here."""
+    analysis (``proceeds_to_cents``, the sweep) asks here. ``clause``: where the charter in
+    force states it (its terms' ``liquidation`` clause), named in the message when given."""
     if proceeds < 0:
-        raise CharterError(f"proceeds cannot be negative, got {float(proceeds):g}", term="proceeds", clause="IV.B.2")
+        raise CharterError(f"proceeds cannot be negative, got {float(proceeds):g}", term="proceeds", clause=clause)
     return proceeds
 
 

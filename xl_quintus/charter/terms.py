@@ -74,6 +74,8 @@ RULES: dict[str, str] = {
     "anti_dilution_carried": "adjustment carried forward",
     "split": "stock split or stock dividend",
     "combination": "combination of shares",
+    "anti_dilution": "anti-dilution adjustment of the Conversion Price",
+    "approvals": "approvals and consents",
 }
 
 # Where a label in ``counts`` names more than one class.
@@ -316,7 +318,7 @@ class Charter:
             return self._by_name[name.upper()]
         except KeyError:
             raise CharterError(
-                f'"{name}" is not a series of Preferred Stock of {self.name} (charter IV.B); '
+                f'"{name}" is not a series of Preferred Stock of {self.name}{self._at("series_terms")}; '
                 f"use one of {', '.join(s.name for s in self.series)}") from None
 
     def is_series(self, name: str) -> bool:
@@ -335,10 +337,15 @@ class Charter:
         if key in self._labels:
             return self._labels[key]
         raise CharterError(
-            f'"{label}" is not a class of {self.name} stock (charter IV.A, IV.B); '
+            f'"{label}" is not a class of {self.name} stock{self._at("classes")}; '
             f"use one of {', '.join(self.classes)}",
             argument,
         )
+
+    def _at(self, rule: str) -> str:
+        """" (charter IV.B)" for a message, when the terms in force give the clause of ``rule``."""
+        given = self.clauses.get(rule)
+        return f" (charter {given})" if given else ""
 
     def family_members(self, label) -> tuple[str, ...] | None:
         """Series a family label names ("G" -> G-1..G-6), or None if it is no family."""

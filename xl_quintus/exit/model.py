@@ -190,8 +190,9 @@ class ExitModel:
         A search that cycles is kept as its error, reported only for the values it covers."""
         groups = len(groups_present(self.cap_table))
         if groups > MAX_MAP_GROUPS:           # refused before any work (limits.py)
+            cite = self.cap_table.charter.cite("conversion_election")     # as the terms give it
             raise CharterError(
-                f"the optimal 3(a) election over every exit value with {groups} conversion groups is beyond the "
+                f"the optimal {cite + ' ' if cite else 'conversion '}election over every exit value with {groups} conversion groups is beyond the "
                 f"limit of {MAX_MAP_GROUPS} (its work grows with the cube of the groups); give conversions (none, "
                 f"all or the groups that convert) or ask for single exit values", term="conversion election")
         classes = list(self.cap_table.classes_present)

@@ -117,8 +117,10 @@ def payoff(model) -> Payoff:
         b = points[i + 1] if i + 1 < len(points) else None
         election = intervals[i]
         if isinstance(election, CharterError):
-            raise CharterError(f"the 3(a) conversion choices have no stable outcome for exit values {_range(a, b)} "
-                               f"({election.message}); no value can be put on a payout there", term="conversion election")
+            cite = model.cap_table.charter.cite("conversion_election")     # as the terms give it
+            raise CharterError(f"the {cite + ' ' if cite else ''}conversion choices have no stable outcome for exit "
+                               f"values {_range(a, b)} ({election.message}); no value can be put on a payout there",
+                               term="conversion election")
         pw = model.piecewise(election.converting)
         payees = tuple(pw.classes)
         for s in [a] + [p for p in pw.points if p > a and (b is None or p < b)]:
@@ -358,8 +360,10 @@ def backsolve(model: ExitModel, payee: str, shares: int, price_per_share, market
     roots = [_bisect_cents(value, int(grid[i]), int(grid[i + 1]), target) for i in crossings]
     if len(roots) > 1:
         shown = ", ".join(f"${r / 100:,.2f}" for r in roots)
+        cite = model.cap_table.charter.cite("conversion_election")         # as the terms give it
         raise CharterError(f"more than one equity value gives {payee} ${price:,.4f} per share ({shown}): its payout "
-                           f"jumps down where another group converts (3(a)); backsolve from another class",
+                           f"jumps down where another group converts{f' ({cite})' if cite else ''}; backsolve from "
+                           f"another class",
                            term="price per share")
     return Fraction(roots[0], 100)
 
