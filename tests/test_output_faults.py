@@ -71,3 +71,17 @@ def test_a_positional_call_missing_an_argument_names_it(call, message):
     with pytest.raises(QuintusExcelError) as info:
         call()
     assert str(info.value) == message          # one line, never "could not compute (TypeError)"
+
+
+def test_qcheck_never_shows_a_negative_count_of_unissued_common():
+    from xl_quintus.excel import QCHECK
+
+    # 33,000,000 preferred authorized; Common authorized 100,000,000, 100,000,400 outstanding:
+    # none is unissued, 400 beyond; converting 600 A needs 600: short 600 + 400 = 1,000
+    found = QCHECK([["A", 600], ["Common", 100_000_400]])
+    assert found[1][2] == "Common Stock: 100,000,400 shares outstanding exceed the 100,000,000 authorized"
+    assert found[2][2] == ("conversion of all outstanding preferred needs 600 Common; none are authorized but "
+                           "unissued (the Common outstanding already exceeds the authorized by 400) (short 1,000)")
+    # within the authorized, as before: 99,999,900 outstanding leaves 100 (short 500)
+    assert QCHECK([["A", 600], ["Common", 99_999_900]])[1][2].endswith(
+        "needs 600 Common; only 100 are authorized but unissued (short 500)")

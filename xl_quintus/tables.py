@@ -286,7 +286,8 @@ def check_table(cap_table: CapTable, unknown, reserved: tuple[int, int],
     needed, available = reserved
     if needed > available:
         rows.append(["reservation", charter.clause("reservation"), f"conversion of all outstanding preferred needs {needed:,} Common; "
-                     f"only {available:,} are authorized but unissued (short {needed - available:,})"])
+                     f"{_left(available, 'are authorized but unissued', 'the Common outstanding')} "
+                     f"(short {needed - available:,})"])
     if cap_table.instruments:
         already = {(f.clause, f.message.split(":")[0]) for f in outstanding}
         for f in cap_table.authorized_findings(with_instruments=True):
@@ -296,11 +297,23 @@ def check_table(cap_table: CapTable, unknown, reserved: tuple[int, int],
         if needed > available and (needed, available) != tuple(reserved):
             rows.append(["reservation with options and warrants", charter.clause("reservation"),
                          f"conversion of all outstanding preferred and of the preferred issuable on exercise needs "
-                         f"{needed:,} Common; only {available:,} are authorized, unissued and not issuable on "
-                         f"exercise of Common options and warrants (short {needed - available:,})"])
+                         f"{needed:,} Common; {_left(available, UNRESERVED, 'the Common outstanding and issuable on exercise')} "
+                         f"(short {needed - available:,})"])
     if len(rows) == 1:
         rows.append(["OK", charter.clause("checks"), "authorized shares, classes and the conversion reserve all hold"])
     return rows
+
+
+UNRESERVED = "are authorized, unissued and not issuable on exercise of Common options and warrants"
+
+
+def _left(available: int, what: str, taken: str) -> str:
+    """How much authorized Common is left for the reservation: "only 1,000 are authorized but
+    unissued", or, when ``taken`` already exceeds the authorized, "none ..." and by how much
+    (never a negative count of shares)."""
+    if available >= 0:
+        return f"only {available:,} {what}"
+    return f"none {what} ({taken} already exceeds the authorized by {-available:,})"
 
 
 def dividend_table(cap_table: CapTable, lines, declared, by: str = "class") -> list[list]:
