@@ -285,27 +285,34 @@ def proviso_2b_until_cap(available, weight: Mapping[str, Fraction], room: Mappin
 
     Returns (what each participant got, what is left when every one left is capped and full:
     Unallocated). Level by level: everyone takes the lowest cap's amount per as-converted
-    share, the series whose cap that is drop out, and the rest goes round again.
+    share, the series whose cap that is drop out, and the rest goes round again. A series'
+    cap, as an amount per as-converted share, is its room over its weight, fixed from the
+    start: the levels are sorted once, and each participant is paid once, at the level where
+    it stopped (its cap) or where the money ran out.
     """
-    room = dict(room)
     got = {n: zero for n in weight}
-    active = [n for n in weight if weight[n] > 0]
-    while available > 0 and active:
-        total_weight = sum((weight[n] for n in active), zero)
-        capped = [(room[n] / weight[n], n) for n in active if room[n] is not None]
-        level = available / total_weight
-        first_cap = min(capped)[0] if capped else None
-        if first_cap is None or level <= first_cap:
-            for n in active:
-                got[n] += level * weight[n]
-            return got, zero
-        binding = {n for cap_level, n in capped if cap_level == first_cap}
-        for n in active:
-            got[n] += first_cap * weight[n]
-            if room[n] is not None:
-                room[n] -= first_cap * weight[n]
-        available -= first_cap * total_weight
-        active = [n for n in active if n not in binding]
+    active = {n: w for n, w in weight.items() if w > 0}
+    levels: dict = {}
+    for n, w in active.items():
+        if room[n] is not None:
+            levels.setdefault(room[n] / w, []).append(n)
+    reached = zero                          # paid so far per as-converted share, to everyone active
+    total_weight = sum(active.values(), zero)
+    for cap in sorted(levels):
+        if available / total_weight <= cap - reached:        # the money runs out below this cap
+            break
+        available -= (cap - reached) * total_weight
+        reached = cap
+        for n in levels[cap]:               # full: "until ... such holders shall have received"
+            got[n] = room[n]
+            total_weight -= active.pop(n)
+    if available > 0 and active:
+        level = reached + available / total_weight
+        for n, w in active.items():
+            got[n] = level * w
+        return got, zero
+    for n, w in active.items():
+        got[n] = reached * w
     return got, available
 
 

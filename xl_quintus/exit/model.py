@@ -257,28 +257,49 @@ class ExitModel:
             return cache[comparison]
         before, after = self.piecewise(comparison.before), self.piecewise(comparison.after)
         weights = self._gain_weights(comparison.group, comparison.payee, classes)
-        xs = sorted(set(before.points) | set(after.points))
+        xs = _merged(before.points, after.points)
         xs.append(xs[-1] + 1)                              # the last piece runs on forever
         needed = sorted({i for ws in weights for i, _ in ws})
+        exact: dict[int, list] = {}
 
-        def gains(x):
-            va, vb = before.at(x, needed), after.at(x, needed)
-            return [sum(((vb[i] - va[i]) * w for i, w in ws), ZERO) for ws in weights]
+        def gains(i):                                      # exact, at xs[i]
+            if i not in exact:
+                va, vb = before.at(xs[i], needed), after.at(xs[i], needed)
+                exact[i] = [sum(((vb[j] - va[j]) * w for j, w in ws), ZERO) for ws in weights]
+            return exact[i]
 
-        values = [gains(x) for x in xs]
+        # Floats first: a gain's sign is taken from its float only where the float is farther
+        # from zero than ``tol``, about a million times the float's error (each term is at most
+        # the proceeds, each weight at most 1); between two such points of the same sign a
+        # linear gain has no zero. Everywhere else the gains are computed exactly, as before.
+        fweights = [[(j, float(w)) for j, w in ws] for ws in weights]
+        approx, tol = [], []
+        for x in xs:
+            xf = float(x)
+            va, vb = before.at_float(xf, needed), after.at_float(xf, needed)
+            approx.append([math.fsum((vb[j] - va[j]) * w for j, w in ws) for ws in fweights])
+            tol.append([1e-6 + 1e-9 * (abs(xf) + 1) * (len(ws) + 1) for ws in fweights])
+        last = len(xs) - 2
         zeros = set()
         for k in range(len(weights)):
-            for x, g in zip(xs[1:-1], values[1:-1]):          # a zero at a breakpoint
-                if g[k] == 0:
-                    zeros.add(x)
-            for i in range(len(xs) - 1):
-                (x0, d0), (x1, d1) = (xs[i], values[i][k]), (xs[i + 1], values[i + 1][k])
-                if i == len(xs) - 2:                          # beyond the last breakpoint
+            sure = [abs(g[k]) > t[k] for g, t in zip(approx, tol)]
+            for i in range(1, last + 1):                   # a zero at a breakpoint
+                if not sure[i] and gains(i)[k] == 0:
+                    zeros.add(xs[i])
+            for i in range(last + 1):
+                same_sign = sure[i] and sure[i + 1] and (approx[i][k] > 0) == (approx[i + 1][k] > 0)
+                if i == last:                              # beyond the last breakpoint
+                    slope_f = approx[i + 1][k] - approx[i][k]
+                    if same_sign and abs(slope_f) > tol[i][k] + tol[i + 1][k] and (slope_f > 0) == (approx[i][k] > 0):
+                        continue                           # moving away from zero
+                    (x0, d0), d1 = (xs[i], gains(i)[k]), gains(i + 1)[k]
                     slope = d1 - d0
                     if d0 and slope and (d0 > 0) != (slope > 0):
                         zeros.add(x0 - d0 / slope)
-                elif d0 and d1 and (d0 > 0) != (d1 > 0):
-                    zeros.add(x0 + d0 * (x1 - x0) / (d0 - d1))
+                elif not same_sign:
+                    (x0, d0), (x1, d1) = (xs[i], gains(i)[k]), (xs[i + 1], gains(i + 1)[k])
+                    if d0 and d1 and (d0 > 0) != (d1 > 0):
+                        zeros.add(x0 + d0 * (x1 - x0) / (d0 - d1))
         cache[comparison] = sorted(z for z in zeros if z > 0)
         return cache[comparison]
 
@@ -534,6 +555,13 @@ class ExitModel:
                 got[rows], doubt[rows] = who.sweep(self, v, cents[rows], arrays["whole"][s], err, arrays["twin"][s])
         return got, doubt
 
+
+
+def _merged(a: list, b: list) -> list:
+    """Two sorted lists of exact values merged, each value once (floats order them; only
+    values within a float's reach of each other are compared exactly)."""
+    out = sorted(a + b, key=lambda v: (float(v), v))
+    return [v for i, v in enumerate(out) if not i or v != out[i - 1]]
 
 
 def _election_event(cap_table, before: Election, after: Election) -> Breakpoint:

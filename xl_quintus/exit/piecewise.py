@@ -75,17 +75,18 @@ class Piecewise:
         checked against one distribution (``__init__``), which it must equal exactly."""
         w, conv = self.waterfall, self.converting
         col = {c: i for i, c in enumerate(self.classes)}
-        tiers: list[tuple[Fraction, dict]] = []           # (dollars the tier takes, share of each)
+        # (dollars the tier takes, share of each, what each is paid over the whole tier)
+        tiers: list[tuple[Fraction, dict, dict]] = []
         cash = {n: s.cash_owed for n, s in w.series.items() if n in conv and s.cash_owed}
         total = sum(cash.values(), ZERO)
         if total:
-            tiers.append((total, {n: v / total for n, v in cash.items()}))
+            tiers.append((total, {n: v / total for n, v in cash.items()}, cash))
         preference = {}
         for rank in w.ranks:
             tier = {n: s.preference for n, s in w.series.items() if s.seniority == rank and n not in conv}
             owed = sum(tier.values(), ZERO)
             if owed:
-                tiers.append((owed, {n: v / owed for n, v in tier.items()}))
+                tiers.append((owed, {n: v / owed for n, v in tier.items()}, tier))
                 preference.update(tier)
         weight, room = w.participants(conv, preference)
         active = {n: v for n, v in weight.items() if v > 0}
@@ -94,19 +95,19 @@ class Piecewise:
             if r is not None and n in active:
                 levels.setdefault(r / active[n], []).append(n)
         reached = ZERO
+        aw = sum(active.values(), ZERO)
         for level in sorted(levels):
-            aw = sum(active.values(), ZERO)
-            tiers.append(((level - reached) * aw, {n: v / aw for n, v in active.items()}))
+            step = level - reached                          # per as-converted share
+            tiers.append((step * aw, {n: v / aw for n, v in active.items()}, {n: v * step for n, v in active.items()}))
             reached = level
             for n in levels[level]:
-                del active[n]
-        aw = sum(active.values(), ZERO)
+                aw -= active.pop(n)
         last = {n: v / aw for n, v in active.items()} if aw else {UNALLOCATED: Fraction(1)}
         if any(n not in col for t in tiers for n in t[1]) or any(n not in col for n in last):
             return None
         # (points, values at each, slope after each): tier by tier from nothing paid
         points, values, slopes = [ZERO], [[ZERO] * len(self.classes)], []
-        for size, share in tiers + [(None, last)]:
+        for size, share, paid in tiers + [(None, last, None)]:
             slope = [ZERO] * len(self.classes)
             for n, f in share.items():
                 slope[col[n]] = f
@@ -114,8 +115,8 @@ class Piecewise:
             if size is not None:
                 points.append(points[-1] + size)
                 row = list(values[-1])
-                for n, f in share.items():
-                    row[col[n]] += f * size
+                for n, v in paid.items():                   # share x size, exactly
+                    row[col[n]] += v
                 values.append(row)
         return points, values, slopes
 
@@ -204,10 +205,14 @@ class Piecewise:
                                for p, row, srow in zip(self.points, self.values, self.slopes)], dtype=bool).reshape(n, -1),
         }
 
-    def at_float(self, x: float) -> list[float]:
-        """Class totals at ``x`` in floats (for a certified first pass only)."""
+    def at_float(self, x: float, only=None):
+        """Class totals at ``x`` in floats (for a certified first pass only); with ``only``,
+        a dict of just those class indices."""
         points, base, slope = self.float_rows
         i = bisect.bisect_right(points, x) - 1
+        if only is not None:
+            b, s, dx = base[i], slope[i], x - points[i]
+            return {j: b[j] + s[j] * dx for j in only}
         return [b + s * (x - points[i]) for b, s in zip(base[i], slope[i])]
 
     def at(self, x: Fraction, only=None):
