@@ -203,7 +203,7 @@ def ipo_conversion(cap_table: CapTable, offering: Offering,
     offering_price(offering.price_per_share)
     if offering.aggregate < 0:
         raise CharterError(f"the aggregate offering cannot be negative, got {float(offering.aggregate)}",
-                           term="aggregate offering price", clause="IV.B.3(b)")
+                           term="aggregate offering price", clause=charter.clauses.get("automatic_conversion"))
     qualified, reason = qualified_ipo(charter.qualified_ipo_minimum, offering, charter.qualified_ipo_minimum_price,
                                       charter.cite("automatic_conversion"))
     rate = {s.name: ipo_ratchet_rate(s, cps.get(s.name), offering.price_per_share, split_factor)
