@@ -392,6 +392,8 @@ _ANCHORARRAY = re.compile(r"(?<![A-Za-z0-9_.])(?:_xlfn\.)?ANCHORARRAY\(\s*((?:'(
 
 def _anchor_arrays(formula: str) -> str:
     """``_xlfn.ANCHORARRAY(D1)``, as Excel saves ``D1#``, back to ``D1#``."""
+    if "ANCHORARRAY" not in formula.upper():
+        return formula
     parts = re.split(r'("(?:[^"]|"")*")', formula)
     return "".join(p if p.startswith('"') else _ANCHORARRAY.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}#", p)
                    for p in parts)
@@ -798,6 +800,8 @@ _SPILL_REF = re.compile(r"((?:'(?:[^']|'')+'|[A-Za-z_][A-Za-z0-9_.]*)!)?(\$?)([A
 
 def _expand_spill_refs(formula: str, sheet: str, spills: dict) -> str:
     """``A3#`` -> ``A3:I17`` (programs without dynamic arrays do not know ``#``)."""
+    if "#" not in formula:
+        return formula
     def one(m):
         prefix = m.group(1) or ""
         target = prefix[:-1].strip("'").replace("''", "'") if prefix else sheet

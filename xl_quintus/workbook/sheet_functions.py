@@ -1028,7 +1028,7 @@ def MATCH(ev, x, rng, mode=1):
     rng_v = rng if type(rng) in (Ref, Arr) else _deref(ev, rng)
     if type(rng_v) is XlError:
         return rng_v
-    if _vector(ev, rng_v) is None:
+    if type(rng_v) in (Ref, Arr) and min(rng_v.shape) > 1:
         return _e("#N/A", "#N/A: MATCH needs a single row or column")
     mode = 1 if mode is MISSING else _num(_deref(ev, mode))
     if type(mode) is XlError:
