@@ -399,6 +399,20 @@ def test_references_to_a_spill(tmp_path):
     assert [e[0] for e in report.errors] == ["S!N2"] and "ROWS" in report.errors[0][2]
 
 
+def test_a_spill_reference_as_excel_saves_it(tmp_path):
+    # Excel writes D1# into the file as _xlfn.ANCHORARRAY(D1): the same spill, and freeze turns it
+    # into the plain range too.
+    path = tmp_path / "anchor.xlsx"
+    _book(path, {"A1": "Class", "B1": "Shares", "A2": "E", "B2": 3_000_000, "A3": "Common", "B3": 12_000_000,
+                 "D1": "=QWATERFALL(50000000,A1:B3)", "N1": "=SUM(INDEX(_xlfn.ANCHORARRAY(D1),0,8))"},
+          arrays={"D1": "D1:L4"})
+    report = recalc(path, tmp_path / "out.xlsx")
+    assert report.errors == [] and _values(tmp_path / "out.xlsx")["N1"].value == 100_000_000
+    recalc(path, tmp_path / "frozen.xlsx", freeze=True)
+    kept = openpyxl.load_workbook(tmp_path / "frozen.xlsx")["S"]["N1"].value     # xlsxwriter made it an array formula
+    assert getattr(kept, "text", kept) == "=SUM(INDEX(D1:L4,0,8))"
+
+
 def test_a_function_recalc_does_not_evaluate_is_reported_with_its_dependents(tmp_path):
     path = tmp_path / "unknown.xlsx"
     _book(path, {"A1": 5, "B1": "=XIRR(A1,A1)", "C1": "=B1*2", "D1": '=TEXT(A1,"0.00")', "E1": "=A1*2"})

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-# Excel's error values (as xlwings and the ``formulas`` engine pass them: text).
+# Excel's error values (as xlwings passes them: text).
 EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
                           "#GETTING_DATA", "#SPILL!", "#CALC!"})
 

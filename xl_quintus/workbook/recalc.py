@@ -887,8 +887,8 @@ def _patch_sheet(root, sheet: str, values: dict, report: RecalcReport, etree, pl
             c.attrib.pop("cm", None)
             if f.get("t") == "shared" and f.get("ref"):     # its group's other cells lose their master
                 _unshare(root, ns, f.get("si"), addr, text, skip_q=True)
-        elif freeze and spills and "#" in (f.text or ""):
-            f.text = _expand_spill_refs(f.text, sheet, spills)
+        elif freeze and spills and "#" in _anchor_arrays(f.text or ""):
+            f.text = _expand_spill_refs(_anchor_arrays(f.text), sheet, spills)
         changed = True
     return changed
 
