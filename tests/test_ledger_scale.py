@@ -9,6 +9,7 @@ from fractions import Fraction as F
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from xl_quintus.charter import anti_dilution as ad
 from xl_quintus.charter.anti_dilution import CP_DIGITS, Event, kept_price, run_ledger
 from xl_quintus.charter.cap_table import CapTable
 from xl_quintus.charter.terms import quintus
@@ -159,3 +160,164 @@ def test_repeated_splits_stop_at_the_price_limit():
             ["2003-01-01", "Split", 1000, None, None]]
     with pytest.raises(QuintusExcelError, match=r"events row 3: the Split makes Series A's Conversion Price 1e-09, outside"):
         QCONVPRICE("E", rows, [["A", 1_000_000], ["E", 1_000_000], ["Common", 2_000_000]])
+
+
+# -- the whole-number ledger against the ledger in Fractions -------------------------------------
+# The ledger keeps every amount as a whole number of 1/scale dollars (speed, issue 17). This is
+# the same 3(d) arithmetic carried in Fractions, as the ledger computed it before: plugged into
+# the same event loop (replays, rows, limits), every row of every history must be equal.
+
+def _reference_kept(num, den):
+    """CP_DIGITS significant digits, half up, in Fractions (independent of _kept_digits)."""
+    x = F(num, den)
+    e = 0
+    while x >= F(10) ** (e + 1):
+        e += 1
+    while x < F(10) ** e:
+        e -= 1
+    step = F(10) ** (e - CP_DIGITS + 1)
+    return (x / step + F(1, 2)).__floor__() * step
+
+
+class _FractionState:
+    """3(d)(i)(A)-(B), (iii)-(iv) in Fractions of a dollar: scale 1, every amount a Fraction."""
+
+    scale = 1
+
+    def __init__(self, cap_table, purchase):
+        ch = cap_table.charter
+        self.series = {s.name: ad._Series(F(s.original_issue_price), purchase.get(s.name))
+                       for s in ch.series if cap_table.shares(s.name) or s.name in purchase}
+        self.cap_table, self.common, self.split_factor = cap_table, F(cap_table.shares("Common")), F(1)
+
+    def dilute(self, on, shares, consideration):
+        if shares <= 0:
+            return []
+        ch = self.cap_table.charter
+        live = [n for n, s in self.series.items() if s.purchase is None or s.purchase <= on]
+        a_all = self.common + sum(self.cap_table.shares(n) * ch.terms(n).original_issue_price / self.series[n].cp
+                                  for n in live)
+        changed = []
+        for name, s in self.series.items():
+            kind = ch.terms(name).anti_dilution
+            if (s.purchase is not None and not on > s.purchase) or consideration / shares >= s.cp or kind == "none":
+                continue
+            if kind == "full ratchet":
+                if consideration <= 0:
+                    raise CharterError(f"a full ratchet to an issuance for no consideration would make the Conversion "
+                                       f"Price 0 (NVCA 4.4.4); give the consideration of the {float(shares):,g} shares",
+                                       term="event")
+                new = consideration / shares
+            else:
+                a = a_all if kind == "broad-based" else self.common
+                new = s.cp * (a + consideration / s.cp) / (a + shares)          # CP1 x (A + B) / (A + C)
+            new = _reference_kept(new.numerator, new.denominator)
+            due = s.cp - new + s.carried_sum
+            if due < F(1, 100):
+                s.carried.append((s.cp - new, on))
+                s.carried_sum += s.cp - new
+            else:
+                s.cp, s.carried, s.carried_sum = s.cp - due, [], F(0)
+                changed.append(name)
+        self.common += shares
+        return changed
+
+    def anniversaries(self, until, inclusive):
+        ends = sorted({ad._anniversary(w) for s in self.series.values() for _, w in s.carried
+                       if ad._anniversary(w) < until or (inclusive and ad._anniversary(w) == until)})
+        out = []
+        for end in ends:
+            names = []
+            for name, s in self.series.items():
+                made = sum((a for a, w in s.carried if ad._anniversary(w) == end), F(0))
+                if made:
+                    s.cp -= made
+                    s.carried = [(a, w) for a, w in s.carried if ad._anniversary(w) != end]
+                    s.carried_sum -= made
+                    names.append(name)
+            if names:
+                out.append((end, names))
+        return out
+
+    def split(self, ratio):
+        for s in self.series.values():
+            s.cp, s.carried, s.carried_sum = s.cp / ratio, [(a / ratio, w) for a, w in s.carried], s.carried_sum / ratio
+        self.common *= ratio
+        self.split_factor *= ratio
+
+    def prices(self):
+        return {n: s.cp for n, s in self.series.items()}
+
+    def copy(self):
+        other = object.__new__(_FractionState)
+        other.cap_table, other.common, other.split_factor = self.cap_table, self.common, self.split_factor
+        other.series = {n: ad._Series(s.cp, s.purchase, list(s.carried), s.carried_sum) for n, s in self.series.items()}
+        return other
+
+
+@st.composite
+def _histories(draw):
+    """A cap table on terms with every anti-dilution kind and odd prices, and a history of
+    every event kind in a valid order, with gaps that reach 3-year anniversaries."""
+    from dataclasses import replace
+    base = quintus()
+    kinds = ["broad-based", "narrow-based", "full ratchet", "none"]
+    series = []
+    for s in base.series:
+        s = replace(s, anti_dilution=draw(st.sampled_from(kinds[:1] * 3 + kinds)))
+        if draw(st.booleans()):
+            s = replace(s, original_issue_price=F(draw(st.integers(1, 3000)), draw(st.sampled_from([1, 3, 7, 100]))))
+        series.append(s)
+    charter = replace(base, series=tuple(series))
+    held = draw(st.lists(st.sampled_from([s.name for s in series]), min_size=1, max_size=6, unique=True))
+    table = CapTable.of([(n, draw(st.integers(1, 5_000_000))) for n in held] + [("Common", draw(st.integers(0, 20_000_000)))],
+                        charter)
+    events, granted, day = [], {}, dt.date(2000, 1, 1)
+    for k in range(draw(st.integers(1, 24))):
+        day += dt.timedelta(days=draw(st.sampled_from([0, 1, 31, 200, 400, 365 * 3, 1096])))
+        kind = draw(st.sampled_from(["Issue"] * 4 + ["Grant", "Amend", "Expire", "Exercise", "Split", "Combine",
+                                                      "Excluded", "Purchase"]))
+        shares, money, ref = F(draw(st.integers(0, 3_000_000))), F(draw(st.integers(0, 5_000_000)), draw(st.sampled_from([1, 3, 100]))), ""
+        if kind in ("Amend", "Expire", "Exercise") and not granted:
+            kind = "Grant"
+        if kind == "Grant":
+            ref = f"W{k}"
+            granted[ref] = shares
+        elif kind == "Amend":
+            ref = draw(st.sampled_from(sorted(granted)))
+            granted[ref] = shares
+        elif kind in ("Expire", "Exercise"):
+            ref = draw(st.sampled_from(sorted(granted)))
+            shares, money = F(draw(st.integers(0, int(granted[ref])))), F(0)
+            granted[ref] -= shares
+        elif kind in ("Split", "Combine"):
+            shares, money = F(draw(st.sampled_from([2, 3, 7])), draw(st.sampled_from([1, 2]))), F(0)
+        elif kind == "Excluded":
+            ref, money = draw(st.sampled_from("BCDM")), F(0)
+        elif kind == "Purchase":
+            ref, shares, money = draw(st.sampled_from(held)), F(0), F(0)
+        events.append(Event(day, kind, shares, money, ref, k + 1))
+    as_of = draw(st.sampled_from([None, events[-1].date + dt.timedelta(days=draw(st.integers(0, 4000)))]))
+    return table, events, as_of
+
+
+@settings(max_examples=60, deadline=None)
+@given(_histories())
+def test_the_whole_number_ledger_equals_the_ledger_in_fractions(history):
+    table, events, as_of = history
+    try:
+        fast = ad._run_ledger(table, events, as_of)
+    except CharterError as e:
+        fast = str(e)
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(ad, "_State", _FractionState)
+            slow = ad._run_ledger(table, events, as_of)
+    except CharterError as e:
+        slow = str(e)
+    if isinstance(slow, str) or isinstance(fast, str):
+        assert fast == slow
+        return
+    assert fast.cps == slow.cps and fast.split_factor == slow.split_factor
+    assert [(r.date, r.event, r.clause, r.cps, r.carried) for r in fast.rows] == \
+           [(r.date, r.event, r.clause, r.cps, r.carried) for r in slow.rows]

@@ -2,10 +2,10 @@
 
 | clause | rule | here |
 |---|---|---|
-| 3(d)(i)(A) | Additional Stock issued after a series' Purchase Date below its Conversion Price: CP2 = CP1 x (A + B) / (A + C) | ``_dilute`` |
+| 3(d)(i)(A) | Additional Stock issued after a series' Purchase Date below its Conversion Price: CP2 = CP1 x (A + B) / (A + C) | ``_State.dilute`` |
 | NVCA 4.4.4 alternatives | per series (terms ``anti_dilution``): broad-based as 3(d)(i)(A) (default), narrow-based (A = Common outstanding only), full ratchet (the issue price), none | ``adjusted_conversion_price`` |
 | 3(d)(i)(B) | an adjustment under one cent is carried forward: made with the next adjustment within 3 years, or at the end of 3 years | ``proviso_3d_i_b_carry_forward``, ``_State.anniversaries`` |
-| 3(d)(i)(B) | no adjustment raises a Conversion Price, except a recomputation under (E)(3)-(4) | ``_dilute`` |
+| 3(d)(i)(B) | no adjustment raises a Conversion Price, except a recomputation under (E)(3)-(4) | ``_State.dilute`` |
 | 3(d)(i)(C)-(D) | consideration: cash before discounts and expenses; non-cash at the Board's fair value | the Consideration input |
 | 3(d)(i)(E)(1)-(2) | options and convertibles: the maximum shares deemed issued at grant, for premium + minimum exercise price | ``Grant`` |
 | 3(d)(i)(E)(3) | a change of terms recomputes every CP affected; exercise changes nothing further | ``Amend``: replay with new terms; ``Exercise`` |
@@ -29,6 +29,13 @@ series' CP through A at each issuance: the digits multiply by the number of seri
 time (10 series: 9, 84, 916, ... digits), so the ledger's work grew exponentially with the
 events. Twenty significant digits are 10^-19 of a $4.15 price, far below the cent 3(d)(i)(B)
 counts in and below what Excel shows (15 digits); splits and combinations stay exact.
+
+Whole numbers (speed, not a reading): the running state keeps every amount (each CP, every
+amount carried) as a whole number of 1/``scale`` dollars, so the inner loop (A, the formula,
+the one-cent test, the carry) adds and compares integers instead of reducing Fractions; an
+issuance's formula is computed once for every series it dilutes, and a kept price is one long
+division (:func:`_kept_digits`). The values are the same Fractions exactly
+(tests/test_ledger_scale.py runs the same histories through the arithmetic in Fractions).
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .cap_table import CapTable
 from ..errors import CharterError
@@ -55,20 +62,36 @@ CP_DIGITS = 20                       # significant digits kept of an adjusted Co
 def kept_price(x: Fraction) -> Fraction:
     """``x`` (> 0) to ``CP_DIGITS`` significant digits, half up: the Conversion Price kept
     after a 3(d)(i)(A) adjustment (module docstring, "Precision")."""
-    return _kept(x.numerator, x.denominator) if x > 0 else x
+    if x <= 0:
+        return x
+    m, k = _kept_digits(x.numerator, x.denominator)
+    return Fraction(m, 10 ** k) if k >= 0 else Fraction(m * 10 ** -k)
 
 
-def _kept(num: int, den: int) -> Fraction:
-    """``kept_price(num / den)`` in whole numbers (no reduction of the large fraction)."""
+def _kept_digits(num: int, den: int) -> tuple[int, int]:
+    """``kept_price(num / den)`` as ``(m, k)``, the price m / 10^k, in whole numbers (no
+    reduction of the large fraction; ``num``, ``den`` > 0). One long division: t = the first
+    digits of num / den, at least CP_DIGITS + 1 of them; then half up in small numbers
+    (floor(x + 1/2) at the kept digit is floor((t + 5 x 10^(j-1)) / 10^j) for the j extra
+    digits of t, whatever digits follow t)."""
     e = (num.bit_length() - den.bit_length()) * 30103 // 100000          # about log10(num / den)
-    while (num * 10 ** -e < den) if e < 0 else (num < den * 10 ** e):
-        e -= 1
-    while (num * 10 ** -(e + 1) >= den) if e + 1 < 0 else (num >= den * 10 ** (e + 1)):
-        e += 1
-    k = CP_DIGITS - 1 - e                                                 # keep k decimals
-    if k >= 0:
-        return Fraction((2 * num * 10 ** k + den) // (2 * den), 10 ** k)
-    return Fraction((2 * num + den * 10 ** -k) // (2 * den * 10 ** -k) * 10 ** -k)
+    shift = CP_DIGITS + 2 - e                                             # t = floor(num / den x 10^shift)
+    while True:
+        t = num * _pow10(shift) // den if shift >= 0 else num // (den * _pow10(-shift))
+        if t >= _POW10[CP_DIGITS]:                                        # CP_DIGITS + 1 digits or more
+            break
+        shift += 2
+    extra = 1                                                             # digits of t beyond those kept
+    while t >= _pow10(CP_DIGITS + extra):
+        extra += 1
+    return (t + 5 * _POW10[extra - 1]) // _POW10[extra], shift - extra   # keep shift - extra decimals
+
+
+_POW10 = tuple(10 ** i for i in range(4 * CP_DIGITS))
+
+
+def _pow10(n: int) -> int:
+    return _POW10[n] if n < 4 * CP_DIGITS else 10 ** n
 
 
 @dataclass(frozen=True)
@@ -94,10 +117,14 @@ class Event:
 
 @dataclass
 class _Series:
-    cp: Fraction
+    """One series in the ledger. In the ledger's :class:`_State` the amounts (``cp``, each
+    carried amount, ``carried_sum``) are whole numbers of 1/``_State.scale`` dollars; the
+    proviso below works the same on Fractions of a dollar (scale 1)."""
+
+    cp: Fraction | int
     purchase: dt.date | None
     carried: list = field(default_factory=list)      # [(amount, date of the event)], 3(d)(i)(B)
-    carried_sum: Fraction = ZERO                     # the amounts in ``carried`` added up
+    carried_sum: Fraction | int = 0                  # the amounts in ``carried`` added up
 
 
 @dataclass(frozen=True)
@@ -116,14 +143,22 @@ class Ledger:
     """Every Conversion Price after every event.
 
     Attributes:
-        rows: one per event (and per 3-year anniversary that made a carried adjustment).
+        rows: one per event (and per 3-year anniversary that made a carried adjustment),
+            made into Fractions when first read (a waterfall reads only ``cps``).
         cps: the Conversion Prices after the last event processed.
         split_factor: cumulative split ratio (3(b)(ii)-(iii) thresholds are divided by it).
     """
 
-    rows: tuple[LedgerRow, ...]
     cps: dict
     split_factor: Fraction
+    names: tuple = ()
+    states: tuple = field(default=(), repr=False)    # per row: (date, event, clause, scale, cps, carried)
+
+    @cached_property
+    def rows(self) -> tuple[LedgerRow, ...]:
+        return tuple(LedgerRow(date, event, clause, {n: Fraction(c, scale) for n, c in zip(self.names, cps)},
+                               {n: Fraction(c, scale) for n, c in zip(self.names, carried)})
+                     for date, event, clause, scale, cps, carried in self.states)
 
 
 # 3(d)(i)(B): "No adjustment of the Conversion Price for the Series Preferred Stock shall be made
@@ -132,45 +167,53 @@ class Ledger:
 # taken into account in any subsequent adjustment made prior to 3 years from the date of the
 # event giving rise to the adjustment being carried forward, or shall be made at the end of 3
 # years from the date of the event giving rise to the adjustment being carried forward."
-def proviso_3d_i_b_carry_forward(series: _Series, adjustment: Fraction, on: dt.date) -> bool:
+def proviso_3d_i_b_carry_forward(series: _Series, adjustment: Fraction | int, on: dt.date, scale: int = 1) -> bool:
     """Make ``adjustment`` (how much 3(d)(i)(A) lowers the series' Conversion Price) together
     with every amount still carried, or, when that is less than one cent, carry it forward
-    from ``on``. Returns whether the Conversion Price changed. (Carried amounts whose 3 years
-    have run are made first, by ``_State.anniversaries``.)"""
+    from ``on``. Amounts are in 1/``scale`` dollars (the ledger's whole numbers; 1: Fractions
+    of a dollar). Returns whether the Conversion Price changed. (Carried amounts whose 3
+    years have run are made first, by ``_State.anniversaries``.)"""
     due = adjustment + series.carried_sum
-    if due < ONE_CENT:
+    if due * ONE_CENT.denominator < scale:                      # due < ONE_CENT
         series.carried.append((adjustment, on))
         series.carried_sum += adjustment
         return False
     series.cp -= due
-    series.carried, series.carried_sum = [], ZERO
+    series.carried, series.carried_sum = [], 0
     return True
 
 
-def adjusted_conversion_price(kind: str, cp: Fraction, an: int, ad: int, common: Fraction,
-                              shares: Fraction, consideration: Fraction) -> Fraction:
-    """The Conversion Price after an issuance below it, by the series' anti-dilution term.
+def adjusted_conversion_price(kind: str, scale: int, a: tuple[int, int], common: Fraction, shares: Fraction,
+                              consideration: Fraction) -> tuple[int, int, int]:
+    """An issuance's formula for the Conversion Price CP1 = cp / ``scale`` of a series it is
+    below, by the series' anti-dilution term: ``(p, q, r)``, the new price before it is kept
+    (:func:`_kept_digits`) being (cp x p + q) / r, the same for every series of that term.
 
-    - ``broad-based`` (3(d)(i)(A); NVCA 4.4.4): "CP2 = CP1 x (A + B) / (A + C)", A = an / ad,
-      the Common outstanding plus the Common issuable on conversion of all outstanding preferred;
+    - ``broad-based`` (3(d)(i)(A); NVCA 4.4.4): "CP2 = CP1 x (A + B) / (A + C)", A = an / ad
+      (``a``), the Common outstanding plus the Common issuable on conversion of all
+      outstanding preferred, B = consideration / CP1, C = shares;
     - ``narrow-based``: the same formula with A the Common outstanding only (shares deemed
       issued under 3(d)(i)(E) included);
     - ``full ratchet`` (NVCA 4.4.4 alternative): the price per share of the issuance,
-      "consideration ... received ... for such Additional Shares" / shares.
+      "consideration ... received ... for such Additional Shares" / shares (p = 0).
     Each kept to CP_DIGITS significant digits, as every adjusted Conversion Price.
     """
-    if kind == "broad-based":
-        return _diluted(cp, an, ad, consideration, shares)
-    if kind == "narrow-based":
-        return _diluted(cp, common.numerator, common.denominator, consideration, shares)
+    cn, cd = consideration.numerator, consideration.denominator
+    sn, sd = shares.numerator, shares.denominator
+    if kind in ("broad-based", "narrow-based"):
+        an, ad = a if kind == "broad-based" else (common.numerator, common.denominator)
+        # CP1 x (A + B) / (A + C) = (cp/scale x an/ad + cn/cd) / (an/ad + sn/sd): times
+        # scale x ad x cd x sd above and below
+        return an * cd * sd, cn * scale * ad * sd, scale * cd * (an * sd + sn * ad)
     if kind == "full ratchet":
         if consideration <= 0:
             raise CharterError(f"a full ratchet to an issuance for no consideration would make the Conversion Price "
                                f"0 (NVCA 4.4.4); give the consideration of the {float(shares):,g} shares", term="event")
-        return _kept(consideration.numerator * shares.denominator, consideration.denominator * shares.numerator)
+        return 0, cn * sd, cd * sn
     raise CharterError(f'"{kind}" is not an anti-dilution formula the engine knows', term="terms")
 
 
+@lru_cache(maxsize=4096)
 def _anniversary(date: dt.date) -> dt.date:
     try:
         return date.replace(year=date.year + CARRY_YEARS)
@@ -178,60 +221,101 @@ def _anniversary(date: dt.date) -> dt.date:
         return date.replace(year=date.year + CARRY_YEARS, day=28)
 
 
-def _diluted(cp: Fraction, an: int, ad: int, consideration: Fraction, shares: Fraction) -> Fraction:
-    """3(d)(i)(A): CP1 x (A + B) / (A + C) with A = an / ad, B = consideration / CP1, C =
-    ``shares``; that is (CP1 x A + consideration) / (A + C), kept to CP_DIGITS digits."""
-    pn, pd = cp.numerator, cp.denominator
-    cn, cd = consideration.numerator, consideration.denominator
-    sn, sd = shares.numerator, shares.denominator
-    # (pn/pd * an/ad + cn/cd) / (an/ad + sn/sd)
-    return _kept((pn * an * cd + cn * pd * ad) * sd, pd * cd * (an * sd + sn * ad))
-
-
 class _State:
-    """The ledger's running state; copied for replays."""
+    """The ledger's running state; copied for replays.
+
+    Every amount of money in it (each series' Conversion Price, every carried amount) is a
+    whole number of 1/``scale`` dollars: exact, and added and compared without Fractions (the
+    ledger's inner loop). ``scale`` starts as the Original Issue Prices' common denominator
+    and grows (:meth:`rescale`) when a kept price has more decimals or a split divides."""
 
     def __init__(self, cap_table: CapTable, purchase: dict):
         charter = cap_table.charter
         self.cap_table = cap_table
-        self.series = {s.name: _Series(s.original_issue_price, purchase.get(s.name))
-                       for s in charter.series if cap_table.shares(s.name) or s.name in purchase}
+        oip = {s.name: Fraction(s.original_issue_price)
+               for s in charter.series if cap_table.shares(s.name) or s.name in purchase}
+        self.scale = math.lcm(1, *(p.denominator for p in oip.values()))
+        self.series = {n: _Series(p.numerator * (self.scale // p.denominator), purchase.get(n)) for n, p in oip.items()}
         self.common = Fraction(cap_table.shares(COMMON))
         self.split_factor = Fraction(1)
-        # shares x Original Issue Price of each series: its as-converted Common is this / CP
-        self.weight = {n: cap_table.shares(n) * charter.terms(n).original_issue_price for n in self.series}
+        # shares x Original Issue Price of each series, (numerator, denominator): its
+        # as-converted Common is this / CP
+        weight = {n: cap_table.shares(n) * charter.terms(n).original_issue_price for n in self.series}
+        self.weight = {n: (Fraction(w).numerator, Fraction(w).denominator) for n, w in weight.items()}
+        self.kind = {n: charter.terms(n).anti_dilution for n in self.series}
+        self.converted: dict = {}
 
     def outstanding_as_converted(self, on: dt.date) -> tuple[int, int]:
         """A: Common outstanding plus Common issuable on conversion of outstanding preferred,
         as (numerator, denominator), not reduced (this sum is the ledger's inner loop)."""
         num, den = self.common.numerator, self.common.denominator
+        scale, seen = self.scale, self.converted
         for name, s in self.series.items():
             if s.purchase is None or s.purchase <= on:
-                w = self.weight[name]                      # w / CP = (wn * pd) / (wd * pn)
-                xn, xd = w.numerator * s.cp.denominator, w.denominator * s.cp.numerator
-                num, den = num * xd + xn * den, den * xd
+                x = seen.get(name)
+                if x is None or x[0] != s.cp or x[1] != scale:
+                    x = self._as_converted(name, s.cp)
+                num, den = num * x[3] + x[2] * den, den * x[3]
         return num, den
+
+    def _as_converted(self, name: str, cp: int) -> tuple[int, int, int, int]:
+        """(cp, scale, numerator, denominator) of w / CP for the series' weight w and CP = cp /
+        scale in lowest terms (unreduced, the scale's powers of ten would pile up in A); kept
+        in ``converted`` until the CP or the scale changes (copies share it: each entry holds
+        what it was computed from)."""
+        g = math.gcd(cp, self.scale)
+        wn, wd = self.weight[name]
+        out = self.converted[name] = (cp, self.scale, wn * (self.scale // g), wd * (cp // g))
+        return out
 
     def dilute(self, on: dt.date, shares: Fraction, consideration: Fraction) -> list[str]:
         """3(d)(i)(A)-(B): adjust every series the issuance dilutes; return their names."""
         if shares <= 0:
             return []
-        an, ad = self.outstanding_as_converted(on)
-        price = consideration / shares
-        changed = []
+        a = self.outstanding_as_converted(on)
+        # the issue price consideration / shares is below cp / scale when price_n < cp x price_d
+        price_n = consideration.numerator * shares.denominator * self.scale
+        price_d = consideration.denominator * shares.numerator
+        kinds, formulas, new = self.kind, {}, []
         for name, s in self.series.items():
             if s.purchase is not None and not on > s.purchase:        # "after the ... Purchase Date"
                 continue
-            if price >= s.cp:                                          # not below the CP in effect
+            cp = s.cp
+            if price_n >= cp * price_d:                                # not below the CP in effect
                 continue
-            kind = self.cap_table.charter.terms(name).anti_dilution
+            kind = kinds[name]
             if kind == "none":                                         # a series with no price protection
                 continue
-            new_cp = adjusted_conversion_price(kind, s.cp, an, ad, self.common, shares, consideration)
-            if proviso_3d_i_b_carry_forward(s, s.cp - new_cp, on):
+            f = formulas.get(kind)
+            if f is None:
+                f = formulas[kind] = adjusted_conversion_price(kind, self.scale, a, self.common, shares, consideration)
+            new.append((name, s, *_kept_digits(cp * f[0] + f[1], f[2])))
+        if not new:
+            self.common += shares
+            return []
+        self.fit(max(k for *_, k in new))                              # every new price m / 10^k in whole units
+        scale, unit = self.scale, {}                                   # unit[k]: 10^-k dollars in units
+        changed = []
+        for name, s, m, k in new:
+            if k not in unit:
+                unit[k] = scale // 10 ** k if k >= 0 else 10 ** -k * scale
+            if proviso_3d_i_b_carry_forward(s, s.cp - m * unit[k], on, scale):
                 changed.append(name)
         self.common += shares
         return changed
+
+    def fit(self, k: int):
+        """Make 10^-k dollars a whole number of units (a kept price with k decimals)."""
+        if k > 0 and self.scale % 10 ** k:
+            self.rescale(10 ** k // math.gcd(self.scale, 10 ** k))
+
+    def rescale(self, factor: int):
+        """Units ``factor`` times finer: every amount multiplied by it."""
+        self.scale *= factor
+        for s in self.series.values():
+            s.cp *= factor
+            s.carried = [(a * factor, w) for a, w in s.carried]
+            s.carried_sum *= factor
 
     def anniversaries(self, until: dt.date, inclusive: bool) -> list[tuple[dt.date, list[str]]]:
         """(B) "or shall be made at the end of 3 years": carried amounts whose anniversary
@@ -249,7 +333,7 @@ class _State:
             for name in due[end]:
                 s = self.series[name]
                 keep = [(a, w) for a, w in s.carried if _anniversary(w) != end]
-                made = sum((a for a, w in s.carried if _anniversary(w) == end), ZERO)
+                made = sum(a for a, w in s.carried if _anniversary(w) == end)
                 if made:
                     s.cp -= made
                     s.carried = keep
@@ -261,17 +345,28 @@ class _State:
 
     def split(self, ratio: Fraction):
         """3(d)(iii): CPs (and carried amounts) divided by the ratio; Common multiplied."""
+        # x / ratio = x x ratio.denominator / ratio.numerator: amounts times the denominator in
+        # units ratio.numerator times finer; then units as coarse as every amount allows
+        self.rescale(ratio.denominator)
+        self.scale = self.scale // ratio.denominator * ratio.numerator
+        g = math.gcd(self.scale, *(s.cp for s in self.series.values()),
+                     *(a for s in self.series.values() for a, _ in s.carried))
+        self.scale //= g
         for s in self.series.values():
-            s.cp /= ratio
-            s.carried = [(a / ratio, w) for a, w in s.carried]
-            s.carried_sum /= ratio
+            s.cp //= g
+            s.carried = [(a // g, w) for a, w in s.carried]
+            s.carried_sum //= g
         self.common *= ratio
         self.split_factor *= ratio
+
+    def prices(self) -> dict:
+        """Each series' Conversion Price, a Fraction of a dollar."""
+        return {n: Fraction(s.cp, self.scale) for n, s in self.series.items()}
 
     def copy(self) -> "_State":
         other = object.__new__(_State)
         other.cap_table, other.common, other.split_factor = self.cap_table, self.common, self.split_factor
-        other.weight = self.weight
+        other.weight, other.kind, other.scale, other.converted = self.weight, self.kind, self.scale, self.converted
         other.series = {n: _Series(s.cp, s.purchase, list(s.carried), s.carried_sum) for n, s in self.series.items()}
         return other
 
@@ -305,7 +400,7 @@ def _run_ledger(cap_table: CapTable, events: list[Event], as_of: dt.date | None 
     state = _State(cap_table, purchase)
     before: dict[int, _State] = {}               # before[i]: the state just before Grant event i
     grants = set(granted_at.values())
-    rows: list[LedgerRow] = []
+    rows: list[tuple] = []
     for i, e in enumerate(events):
         if as_of is not None and e.date > as_of:
             break
@@ -331,7 +426,7 @@ def _run_ledger(cap_table: CapTable, events: list[Event], as_of: dt.date | None 
         rows.append(_row(state, e.date, label, clause))
     if as_of is not None:
         rows += _anniversary_rows(state, as_of)
-    return Ledger(tuple(rows), {n: s.cp for n, s in state.series.items()}, state.split_factor)
+    return Ledger(state.prices(), state.split_factor, tuple(state.series), tuple(rows))
 
 
 def _apply(state: _State, e: Event, instruments: dict) -> tuple[str, str]:
@@ -396,15 +491,16 @@ def _check_replay(events: list[Event]):
 def _check_prices(state: _State, e: Event):
     """No event may take a Conversion Price outside MIN_PRICE..MAX_PRICE (limits.py)."""
     low, high = MIN_PRICE.denominator, MIN_PRICE.numerator                  # cp >= 1/10^6: cp.n * 10^6 >= cp.d
+    d = state.scale
     for name, s in state.series.items():
-        n, d = s.cp.numerator, s.cp.denominator
+        n = s.cp
         if n * low < d * high or n > MAX_PRICE * d:
             raise CharterError(
-                f"the {e.kind} makes Series {name}'s Conversion Price {float(s.cp):.6g}, outside the limits "
+                f"the {e.kind} makes Series {name}'s Conversion Price {float(Fraction(n, d)):.6g}, outside the limits "
                 f"${float(MIN_PRICE):g} to ${MAX_PRICE:,}", term="event", row=e.row)
 
 
-def _anniversary_rows(state: _State, until: dt.date) -> list[LedgerRow]:
+def _anniversary_rows(state: _State, until: dt.date) -> list[tuple]:
     return [_row(state, end, f"Carried adjustment made at 3 years ({', '.join(names)})",
                  state.cap_table.charter.clause("anti_dilution_carried"))
             for end, names in state.anniversaries(until, inclusive=True)]
@@ -448,9 +544,10 @@ def _validate(cap_table: CapTable, events: list[Event]):
                     used[e.ref] -= e.shares
 
 
-def _row(state: _State, date, label, clause) -> LedgerRow:
-    return LedgerRow(date, label, clause, {n: s.cp for n, s in state.series.items()},
-                     {n: s.carried_sum for n, s in state.series.items()})
+def _row(state: _State, date, label, clause) -> tuple:
+    """A :class:`LedgerRow` in whole numbers (``Ledger.rows`` makes it)."""
+    return (date, label, clause, state.scale, tuple(s.cp for s in state.series.values()),
+            tuple(s.carried_sum for s in state.series.values()))
 
 
 def _adjusted(changed: list[str]) -> str:
