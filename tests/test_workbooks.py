@@ -413,6 +413,37 @@ def test_a_spill_reference_as_excel_saves_it(tmp_path):
     assert getattr(kept, "text", kept) == "=SUM(INDEX(D1:L4,0,8))"
 
 
+def test_defined_names_for_cells_ranges_and_constants(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "names.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    other, ws = wb.add_worksheet("In"), wb.add_worksheet("S")
+    other.write("B1", 0.1)
+    ws.write_column("A1", [100, 200, 300])
+    ws.write("B2", 0.2)
+    wb.define_name("Rate", "=In!$B$1")                 # the workbook's Rate ...
+    wb.define_name("S!Rate", "=S!$B$2")                # ... and sheet S's own, which S's formulas see
+    wb.define_name("Amounts", "=S!$A$1:$A$3")
+    wb.define_name("Fee", "=0.25")
+    wb.define_name("Column", "=S!$A:$A")
+    wb.define_name("Moving", "=S!A1")                  # relative: moves with the cell using it
+    ws.write_formula("C1", "=SUM(Amounts)*Rate")       # 600 x 0.2
+    ws.write_formula("C2", "=In!E1+Fee")
+    ws.write_formula("C3", "=SUM(Column)")
+    ws.write_formula("C4", "=Moving*2")
+    ws.write_formula("C5", "=Nowhere+1")
+    other.write_formula("E1", "=Rate*10")              # In sees the workbook's Rate: 0.1 x 10
+    wb.close()
+    report = recalc(path, tmp_path / "out.xlsx")
+    out = _values(tmp_path / "out.xlsx")
+    assert out["C1"].value == pytest.approx(120) and out["C2"].value == pytest.approx(1.25)
+    assert out["C3"].value == 600
+    where = {w: (v, m) for w, v, m in report.errors}
+    assert set(where) == {"S!C4", "S!C5"}
+    assert "moves with the cell" in where["S!C4"][1] and where["S!C5"][0] == "#NAME?"
+
+
 def test_a_function_recalc_does_not_evaluate_is_reported_with_its_dependents(tmp_path):
     path = tmp_path / "unknown.xlsx"
     _book(path, {"A1": 5, "B1": "=XIRR(A1,A1)", "C1": "=B1*2", "D1": '=TEXT(A1,"0.00")', "E1": "=A1*2"})
@@ -726,6 +757,12 @@ def _mixed_book(path: Path, formulas: list[str]):
     for i, formula in enumerate(formulas):
         f.write_formula(i, 0, formula)
     wb.close()
+
+
+def test_the_engine_evaluates_exactly_the_listed_functions():
+    from xl_quintus.workbook.sheet_functions import FUNCTIONS, LAZY
+
+    assert set(FUNCTIONS) | set(LAZY) == EVALUATED_FUNCTIONS
 
 
 @pytest.mark.filterwarnings("ignore:Cell .* is marked as a date")      # LibreOffice's date for DATE(10000,1,1)

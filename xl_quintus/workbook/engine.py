@@ -370,9 +370,72 @@ _OPERAND_REF = re.compile(rf"(?:(?P<sheet>'(?:[^']|'')+'|[^'!:]+)!)?(?P<a>\$?{SL
                           rf"(?::(?P<b>\$?{SLOT}\d+_|\$?[A-Za-z]{{1,3}}|\$?\d+))?")
 
 
+_NAME_REF = re.compile(r"(?:(?P<sheet>'(?:[^']|'')+'|[^'!:]+)!)?(?P<a>\$?[A-Za-z]{1,3}\$?\d+|\$?[A-Za-z]{1,3}|\$?\d+)"
+                       r"(?::(?P<b>\$?[A-Za-z]{1,3}\$?\d+|\$?[A-Za-z]{1,3}|\$?\d+))?")
+_NAME_CELL = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)")
+
+
+def defined_name(name: str, definition: str, sheets) -> tuple:
+    """The tree of a defined name: a fixed cell or range ($A$1, Sheet!$A$1:$B$9, $B:$B) or a
+    constant; anything else (a formula, a reference that moves with the cell) is refused."""
+    text = definition.strip().lstrip("=")
+    if _NUMBER_TEXT.fullmatch(text):
+        f = float(text)
+        return ("num", int(f) if f.is_integer() and "." not in text and "e" not in text.lower() else f)
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return ("str", text[1:-1].replace('""', '"'))
+    if text.upper() in ("TRUE", "FALSE"):
+        return ("bool", text.upper() == "TRUE")
+    if text.upper() in ERROR_CODES:
+        return ("err", text.upper())
+    m = _NAME_REF.fullmatch(text)
+    if m is None or m.group("sheet") is None:
+        raise FormulaError(f"the name {name} stands for {definition[:60]}, which recalc does not evaluate (only a "
+                           "name for a fixed cell, range or constant)")
+    s = m.group("sheet")
+    sheet = (s[1:-1].replace("''", "'") if s.startswith("'") else s).upper()
+    if sheet not in sheets:
+        return ("err", "#REF!")
+    a, b = m.group("a"), m.group("b") or m.group("a")
+    parts = []
+    for end in (a, b):
+        c = _NAME_CELL.fullmatch(end)
+        if c:
+            if not (c.group(1) and c.group(3)):
+                raise FormulaError(f"the name {name} ({definition[:60]}) moves with the cell that uses it, which recalc "
+                                   "does not evaluate")
+            parts.append((int(c.group(4)), col_number(c.group(2))))
+        elif end.lstrip("$").isdigit() and end.startswith("$"):
+            parts.append((int(end[1:]), None))
+        elif end.lstrip("$").isalpha() and end.startswith("$"):
+            parts.append((None, col_number(end[1:])))
+        else:
+            raise FormulaError(f"the name {name} ({definition[:60]}) moves with the cell that uses it, which recalc "
+                               "does not evaluate")
+    (r0, c0), (r1, c1) = parts
+    if r0 is None and r1 is None:                                  # $B:$C
+        return ("line", sheet, 1, c0, None, c1)
+    if c0 is None and c1 is None:                                  # $3:$5
+        return ("line", sheet, r0, 1, r1, None)
+    if None in (r0, c0, r1, c1):
+        raise FormulaError(f"the name {name} ({definition[:60]}) is not a range recalc reads")
+    return ("line", sheet, min(r0, r1), min(c0, c1), max(r0, r1), max(c0, c1))
+
+
 class Parser:
-    def __init__(self, toks, sheet: str, sheets):
+    def __init__(self, toks, sheet: str, sheets, names=None):
         self.toks, self.i, self.sheet, self.sheets = toks, 0, sheet, sheets
+        self.names = names or {}
+
+    def name(self, text):
+        """A defined name: the sheet's own first, then the workbook's; #NAME? if neither."""
+        scope, _, bare = text.rpartition("!")
+        scope = (scope[1:-1].replace("''", "'") if scope.startswith("'") else scope).upper() or self.sheet
+        key = bare.upper()
+        definition = self.names.get((scope, key)) or (None if "!" in text else self.names.get((None, key)))
+        if definition is None:
+            return ("err", "#NAME?")
+        return defined_name(bare, definition, self.sheets)
 
     def peek(self):
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -517,7 +580,7 @@ class Parser:
         if m is None:
             if "[" in text:
                 raise FormulaError("the engine cannot read this formula (a structured or external reference)")
-            raise FormulaError(f"the name {text} is not evaluated by recalc (defined names are not read)")
+            return self.name(text)
         sheet = self.sheet
         if m.group("sheet"):
             s = m.group("sheet")
@@ -531,8 +594,10 @@ class Parser:
             if sheet not in self.sheets:
                 return ("err", "#REF!")
             return ("ref", sheet, int(sa.group(1)), int(sb.group(1)) if sb else None)
-        if sa or sb or b is None:
-            raise FormulaError(f"the name {text} is not evaluated by recalc (defined names are not read)")
+        if sa or sb:
+            raise FormulaError(f"the engine cannot read this formula (the reference {text})")
+        if b is None:
+            return self.name(text)
         if sheet not in self.sheets:
             return ("err", "#REF!")
         if a.isdigit() and b.isdigit():                       # 3:5, whole rows
@@ -542,8 +607,9 @@ class Parser:
         raise FormulaError(f"the engine cannot read this formula (the reference {text})")
 
 
-def parse(shape: str, sheet: str, sheets) -> tuple:
-    return Parser(tokens(shape), sheet, sheets).parse()
+def parse(shape: str, sheet: str, sheets, names=None) -> tuple:
+    """The tree of a formula's shape on ``sheet``; ``names``: (SHEET or None, NAME) -> definition."""
+    return Parser(tokens(shape), sheet, sheets, names).parse()
 
 
 def static_refs(node, out=None):

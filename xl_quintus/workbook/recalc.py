@@ -407,6 +407,7 @@ def _read_workbook(src: Path, plan: _Plan, max_cells: int):
     cells, extent, formulas, names, spills = {}, {}, [], {}, {}
     with zipfile.ZipFile(src) as z:
         strings = _shared_strings(z, etree)
+        defined = _defined_names(etree.fromstring(z.read("xl/workbook.xml")))
         for sheet, part in _sheet_parts(z).items():
             up = sheet.upper()
             names[up] = sheet
@@ -442,12 +443,28 @@ def _read_workbook(src: Path, plan: _Plan, max_cells: int):
                     rec.fixed = 0 if rec.fixed is None else rec.fixed
                 formulas.append(rec)
             extent[up] = (last_row, last_col)
-    return cells, extent, formulas, names, spills
+    return cells, extent, formulas, names, spills, defined
+
+
+def _defined_names(book) -> dict:
+    """(SHEET or None for the workbook, NAME) -> what the name stands for, from workbook.xml
+    (Excel's own, _xlnm.Print_Area and the like, left out)."""
+    ns = f"{{{MAIN_NS}}}"
+    order = [s.get("name") for s in book.iter(f"{ns}sheet")]
+    out = {}
+    for d in book.iter(f"{ns}definedName"):
+        name = d.get("name") or ""
+        if name.lower().startswith("_xlnm.") or d.text is None:
+            continue
+        local = d.get("localSheetId")
+        scope = order[int(local)].upper() if local is not None and local.isdigit() and int(local) < len(order) else None
+        out[(scope, name.upper())] = d.text
+    return out
 
 
 # -- compiling and evaluating ---------------------------------------------------------------------
 
-def _compile(formulas: list, names: dict, spills: dict, ev, calls: _Calls, bar=None):
+def _compile(formulas: list, names: dict, spills: dict, ev, calls: _Calls, bar=None, defined=None):
     """Each formula's closure (one per shape), its cells and the areas it reads; a formula recalc
     does not evaluate gets its error and reason instead."""
     from . import engine as E
@@ -501,7 +518,7 @@ def _compile(formulas: list, names: dict, spills: dict, ev, calls: _Calls, bar=N
             why = not_evaluated(text)
             if why is None:
                 try:
-                    tree = E.parse(shape, sheet, names)
+                    tree = E.parse(shape, sheet, names, defined)
                     for name in sorted(E.functions_in(tree)):
                         if name not in table and name not in lazy:
                             raise E.FormulaError(f"{name} is not among the functions recalc evaluates (README: "
@@ -687,13 +704,13 @@ def recalc(src, dst=None, in_place: bool = False, progress=None, *, freeze: bool
     say(f"loading {src.name}")
     bar = None
     try:
-        cells, extent, formulas, names, spill_refs = _read_workbook(src, plan, max_formula_cells)
+        cells, extent, formulas, names, spill_refs, defined = _read_workbook(src, plan, max_formula_cells)
         ev = Engine(cells, extent)
         if show_progress:                       # one bar at a time: reading formulas, then calculating
             from tqdm import tqdm
 
             bar = tqdm(total=len(formulas), desc="reading formulas", unit=" cells", file=sys.stderr, leave=False)
-        _compile(formulas, names, spill_refs, ev, calls, bar)
+        _compile(formulas, names, spill_refs, ev, calls, bar, defined)
         for rec in formulas:
             if type(rec.fixed) is XlError:
                 plan.not_evaluated[(rec.key[0], rec.addr.upper())] = rec.fixed.reason

@@ -109,7 +109,7 @@ def _arith(f):
         y = b if (type(b) is int or type(b) is float) else to_number(b)
         if type(y) is XlError:
             return y
-        r = f(x, y)
+        r = f(float(x), float(y))                 # doubles, as Excel computes (no exact big integers)
         if type(r) is float and not math.isfinite(r):
             return _e("#NUM!", "#NUM!: the result is beyond the range of numbers")
         return r
@@ -310,7 +310,7 @@ def SUMPRODUCT(ev, *args):
     terms = []
     for i in range(shape[0]):
         for j in range(shape[1]):
-            p = 1
+            p = 1.0
             for g in grids:
                 v = g[i][j]
                 tv = type(v)
