@@ -259,6 +259,29 @@ class CapTable:
     def holdings_of(self, holder_key: str) -> tuple[Holding, ...]:
         return self._by_holder.get(holder_key, ())
 
+    @cached_property
+    def _memo(self) -> dict:
+        return {}
+
+    def holders_of_classes(self, classes: frozenset) -> tuple[tuple[str, int], ...]:
+        """(holder, shares held of ``classes`` added up) for every holder of any of them, in
+        input order (a 3(a) election's voters); one pass per set of classes, then kept."""
+        key = ("holders of", classes)
+        if key not in self._memo:
+            held: dict[str, int] = {}
+            for h in self.holdings:
+                if h.cls in classes and h.shares:
+                    held[h.holder_key] = held.get(h.holder_key, 0) + h.shares
+            self._memo[key] = tuple(held.items())
+        return self._memo[key]
+
+    def rows_of_holders(self, holder_keys: frozenset) -> tuple[Holding, ...]:
+        """Every row of the holders ``holder_keys``, in input order; one pass per set, then kept."""
+        key = ("rows of", holder_keys)
+        if key not in self._memo:
+            self._memo[key] = tuple(h for h in self.holdings if h.holder_key in holder_keys)
+        return self._memo[key]
+
     def issuable_on_exercise(self, cls: str) -> int:
         """Shares of ``cls`` that the instruments (or, after :meth:`with_exercised`, the
         exercised tranches) can issue."""

@@ -204,8 +204,8 @@ class OptimalElection:
     def _voting_holdings(self) -> list:
         """Every row of every holder who votes in a class election (3(a)), all classes held."""
         if not hasattr(self, "_voting_rows"):
-            voting = {holder for g in self.groups if g.by_majority for holder, _ in self.voters(g)}
-            self._voting_rows = [h for h in self.cap_table.holdings if h.holder_key in voting]
+            voting = frozenset(holder for g in self.groups if g.by_majority for holder, _ in self.voters(g))
+            self._voting_rows = self.cap_table.rows_of_holders(voting)      # kept by the cap table
         return self._voting_rows
 
     def own_payout(self, state: frozenset, group: Group):
@@ -216,12 +216,7 @@ class OptimalElection:
     def voters(self, group: Group) -> list[tuple[str, int]]:
         """(holder, shares of the group held) for every holder of the group, input order."""
         if group.name not in self._voters:
-            held: dict[str, int] = {}
-            members = set(group.members)
-            for h in self.cap_table.holdings:
-                if h.cls in members and h.shares:
-                    held[h.holder_key] = held.get(h.holder_key, 0) + h.shares
-            self._voters[group.name] = list(held.items())
+            self._voters[group.name] = list(self.cap_table.holders_of_classes(frozenset(group.members)))
         return self._voters[group.name]
 
     # -- comparisons (each recorded on the trail) ---------------------------------------------

@@ -180,6 +180,10 @@ def scalar(value, argument: str):
 
 def whole_shares(value, argument: str, where: str = "", noun: str = "shares") -> int:
     """A whole number of at least 0 and below MAX_SHARES (shares, or ``noun``)."""
+    if type(value) is int and 0 <= value < MAX_SHARES:                 # the common cells, as number() reads them
+        return value
+    if type(value) is float and value.is_integer() and 0 <= value < MAX_SHARES:
+        return int(value)
     n = number(value, argument, f"a number of {noun}")
     if n < 0 or n.denominator != 1:
         raise CharterError(f"{where}{noun} must be a whole number of at least 0, got {show(value)}", argument)
@@ -665,6 +669,7 @@ def cap_table(value, charter: Charter, argument: str = "cap_table", unknown: lis
     width = len(header) if header else _cap_table_width(table, charter)
     _no_unnamed_fourth_column(table, width, argument)
     named: list[tuple[str, int]] = []
+    classes: dict[str, str] = {}                    # label text -> class: one resolve per distinct label
     for i, r in enumerate(table, start=1):
         if header is not None and i == first:
             continue
@@ -684,13 +689,17 @@ def cap_table(value, charter: Charter, argument: str = "cap_table", unknown: lis
         if is_blank(shares):
             who = f"holder {holder}" if holder else f"class {show(label)}"
             raise CharterError(f"{who} has no shares", f"{argument} row {i}, Shares")
-        try:
-            cls = charter.resolve(label, f"{argument} row {i}, Class")
-        except CharterError as e:
-            if unknown is None:
-                raise
-            unknown.append((i, label, e))
-            continue
+        cls = classes.get(label) if type(label) is str else None
+        if cls is None:
+            try:
+                cls = charter.resolve(label, f"{argument} row {i}, Class")
+            except CharterError as e:
+                if unknown is None:
+                    raise
+                unknown.append((i, label, e))
+                continue
+            if type(label) is str:
+                classes[label] = cls
         n = whole_shares(shares, f"{argument} row {i}, Shares")
         holdings.append(Holding(holder, cls, n))
         if rows_of is not None:
