@@ -265,7 +265,7 @@ class ExitModel:
         def gains(i):                                      # exact, at xs[i]
             if i not in exact:
                 va, vb = before.at(xs[i], needed), after.at(xs[i], needed)
-                exact[i] = [sum(((vb[j] - va[j]) * w for j, w in ws), ZERO) for ws in weights]
+                exact[i] = [sum(((vb[j] - va[j]) * w for j, w in ws if vb[j] != va[j]), ZERO) for ws in weights]
             return exact[i]
 
         # Floats first: a gain's sign is taken from its float only where the float is farther
@@ -275,7 +275,7 @@ class ExitModel:
         fweights = [[(j, float(w)) for j, w in ws] for ws in weights]
         approx, tol = [], []
         for x in xs:
-            xf = float(x)
+            xf = x.numerator / x.denominator               # float(x)
             va, vb = before.at_float(xf, needed), after.at_float(xf, needed)
             approx.append([math.fsum((vb[j] - va[j]) * w for j, w in ws) for ws in fweights])
             tol.append([1e-6 + 1e-9 * (abs(xf) + 1) * (len(ws) + 1) for ws in fweights])
@@ -283,23 +283,26 @@ class ExitModel:
         zeros = set()
         for k in range(len(weights)):
             sure = [abs(g[k]) > t[k] for g, t in zip(approx, tol)]
+
+            def sign(i):                                   # of the exact gain at xs[i]
+                if sure[i]:
+                    return 1 if approx[i][k] > 0 else -1
+                g = gains(i)[k]
+                return (g > 0) - (g < 0)
+
             for i in range(1, last + 1):                   # a zero at a breakpoint
                 if not sure[i] and gains(i)[k] == 0:
                     zeros.add(xs[i])
-            for i in range(last + 1):
-                same_sign = sure[i] and sure[i + 1] and (approx[i][k] > 0) == (approx[i + 1][k] > 0)
-                if i == last:                              # beyond the last breakpoint
-                    slope_f = approx[i + 1][k] - approx[i][k]
-                    if same_sign and abs(slope_f) > tol[i][k] + tol[i + 1][k] and (slope_f > 0) == (approx[i][k] > 0):
-                        continue                           # moving away from zero
-                    (x0, d0), d1 = (xs[i], gains(i)[k]), gains(i + 1)[k]
-                    slope = d1 - d0
-                    if d0 and slope and (d0 > 0) != (slope > 0):
-                        zeros.add(x0 - d0 / slope)
-                elif not same_sign:
+            for i in range(last):                          # a change of sign between two
+                s0, s1 = sign(i), sign(i + 1)
+                if s0 and s1 and s0 != s1:
                     (x0, d0), (x1, d1) = (xs[i], gains(i)[k]), (xs[i + 1], gains(i + 1)[k])
-                    if d0 and d1 and (d0 > 0) != (d1 > 0):
-                        zeros.add(x0 + d0 * (x1 - x0) / (d0 - d1))
+                    zeros.add(x0 + d0 * (x1 - x0) / (d0 - d1))
+            # beyond the last breakpoint both pieces are on their last segments: the gain
+            # moves by its exact slope there, and crosses zero only moving towards it
+            slope = sum(((after.slopes[-1][j] - before.slopes[-1][j]) * w for j, w in weights[k]), ZERO)
+            if slope and sign(last) == -((slope > 0) - (slope < 0)):
+                zeros.add(xs[last] - gains(last)[k] / slope)
         cache[comparison] = sorted(z for z in zeros if z > 0)
         return cache[comparison]
 
@@ -558,10 +561,22 @@ class ExitModel:
 
 
 def _merged(a: list, b: list) -> list:
-    """Two sorted lists of exact values merged, each value once (floats order them; only
-    values within a float's reach of each other are compared exactly)."""
-    out = sorted(a + b, key=lambda v: (float(v), v))
-    return [v for i, v in enumerate(out) if not i or v != out[i - 1]]
+    """Two strictly increasing lists of exact values merged, each value once."""
+    out = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        x, y = a[i], b[j]
+        if x == y:
+            out.append(x)
+            i += 1
+            j += 1
+        elif x < y:
+            out.append(x)
+            i += 1
+        else:
+            out.append(y)
+            j += 1
+    return out + a[i:] + b[j:]
 
 
 def _election_event(cap_table, before: Election, after: Election) -> Breakpoint:

@@ -222,7 +222,7 @@ class Piecewise:
         idx = range(len(self.classes)) if only is None else only
         dx = x - self.points[i]
         base, slope = self.values[i], self.slopes[i]
-        got = {j: base[j] + slope[j] * dx if dx else base[j] for j in idx}
+        got = {j: base[j] + slope[j] * dx if dx and slope[j] else base[j] for j in idx}
         return list(got.values()) if only is None else got
 
     def slope(self, x: Fraction) -> list[Fraction]:
