@@ -399,6 +399,31 @@ def test_references_to_a_spill(tmp_path):
     assert [e[0] for e in report.errors] == ["S!N2"] and "ROWS" in report.errors[0][2]
 
 
+def test_a_range_ending_in_index_waits_for_every_cell_it_spans(tmp_path):
+    # SUM(A1:INDEX(C1:C3,3)) reads A1:C3, B2 and B3 included, though they are written after E1:
+    # 1 + 2 + 3 + 10 + 20 + 30 + 3 x 100 = 366. A legacy array formula repeats a one-column
+    # result across its area, and is #N/A below the rows its result has (as Excel).
+    import xlsxwriter
+
+    path = tmp_path / "span.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    ws.write_formula("E1", "=SUM(A1:INDEX(C1:C3,3))")
+    for r in (1, 2, 3):
+        ws.write(f"A{r}", r)
+        ws.write_formula(f"B{r}", f"=A{r}*10")
+        ws.write(f"C{r}", 100)
+    ws.write_array_formula("G1:H4", "{=A1:A3*2}")
+    ws.write_formula("J1", "=SUM(G1:G3)+H2")
+    wb.close()
+    report = recalc(path, tmp_path / "out.xlsx")
+    out = _values(tmp_path / "out.xlsx")
+    assert out["E1"].value == 366
+    assert [out[f"G{r}"].value for r in (1, 2, 3, 4)] == [2, 4, 6, "#N/A"] and out["H3"].value == 6
+    assert out["J1"].value == 2 + 4 + 6 + 4
+    assert {w for w, _, _ in report.errors} == {"S!G4", "S!H4"}
+
+
 def test_a_spill_reference_as_excel_saves_it(tmp_path):
     # Excel writes D1# into the file as _xlfn.ANCHORARRAY(D1): the same spill, and freeze turns it
     # into the plain range too.

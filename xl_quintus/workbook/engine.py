@@ -627,9 +627,8 @@ def static_refs(node, out=None):
         static_refs(node[3], out)
     elif kind in ("neg", "pct", "pos"):
         static_refs(node[1], out)
-    elif kind == "range":
-        static_refs(node[1], out)
-        static_refs(node[2], out)
+    elif kind == "range":                  # A1:INDEX(C1:C9,3) can read any cell of A1:C9
+        out.append(("span", static_refs(node[1]) + static_refs(node[2])))
     return out
 
 

@@ -535,15 +535,36 @@ def _compile(formulas: list, names: dict, spills: dict, ev, calls: _Calls, bar=N
             rec.fixed = E.XlError("#N/A", compiled[1])
             continue
         rec.fn, rec.refs = compiled[1], refs
-        for node in compiled[2]:
-            if node[0] == "ref":
-                _, s, a, b = node
-                (r0, c0), (r1, c1) = refs[a], refs[a if b is None else b]
-                rec.areas.append((s, min(r0, r1), min(c0, c1), max(r0, r1), max(c0, c1)))
-            else:
-                x = ev.line(*node[1:])
-                rec.areas.append(x.key)
+        rec.areas = [_static_area(node, refs, ev) for node in compiled[2]]
     return shapes
+
+
+def _static_area(node, refs, ev) -> tuple:
+    """(SHEET, r0, c0, r1, c1) a reference node of a formula can read, at the cell's ``refs``."""
+    if node[0] == "ref":
+        _, s, a, b = node
+        (r0, c0), (r1, c1) = refs[a], refs[a if b is None else b]
+        return s, min(r0, r1), min(c0, c1), max(r0, r1), max(c0, c1)
+    if node[0] == "line":
+        return ev.line(*node[1:]).key
+    areas = [_static_area(n, refs, ev) for n in node[1]]            # a span: the box around its parts
+    return (areas[0][0], min(a[1] for a in areas), min(a[2] for a in areas), max(a[3] for a in areas),
+            max(a[4] for a in areas))
+
+
+def _fill_area(grid, rows: int, cols: int):
+    """An array formula's result over its area: a one-row (one-column) result repeats down
+    (across), a blank is 0, and a cell beyond the result is #N/A, as in Excel."""
+    from .engine import XlError
+
+    n, m = len(grid), len(grid[0])
+
+    def at(i, j):
+        if (n > 1 and i >= n) or (m > 1 and j >= m):
+            return XlError("#N/A", "#N/A: a cell of the array formula's area beyond the array it returns")
+        x = grid[0 if n == 1 else i][0 if m == 1 else j]
+        return 0 if x is None else x
+    return [[at(i, j) for j in range(cols)] for i in range(rows)]
 
 
 def _check_calls(tree, qs, check_arguments):
@@ -635,10 +656,8 @@ def _evaluate(formulas: list, ev, calls: _Calls, names: dict, bar=None) -> dict:
             if rec.is_q:
                 calls.shapes[here] = (len(grid), len(grid[0]))
             resized = rec.is_q and (len(grid), len(grid[0])) != (r1 - r0 + 1, c1 - c0 + 1)
-            if not rec.is_q:
-                if len(grid) == 1 and len(grid[0]) == 1:            # one value fills the area
-                    grid = [[grid[0][0]] * (c1 - c0 + 1) for _ in range(r1 - r0 + 1)]
-                grid = [[0 if x is None else x for x in row] for row in grid]
+            if not rec.is_q:            # an array formula (Excel's legacy kind): one row or column repeats,
+                grid = _fill_area(grid, r1 - r0 + 1, c1 - c0 + 1)  # cells beyond the result are #N/A
             grid = [[x.at(here) if type(x) is XlError else x for x in row] for row in grid]
             for i in range(r1 - r0 + 1):
                 for j in range(c1 - c0 + 1):
