@@ -303,9 +303,14 @@ class Charter:
 
     def __hash__(self):
         # the clauses count: two charters alike but for them print different labels, and
-        # results are cached by charter
-        return hash((self.name, self.series, self.approvals, self.board, frozenset(self.clauses.items()),
-                     self.clauses_within))
+        # results are cached by charter. Worked out once (every cached call hashes the charter;
+        # a hash that went stale could only make a cache miss, never a wrong hit: equality decides)
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash((self.name, self.series, self.approvals, self.board, frozenset(self.clauses.items()),
+                      self.clauses_within))
+            object.__setattr__(self, "_hash", h)
+        return h
 
     @property
     def classes(self) -> tuple[str, ...]:

@@ -195,8 +195,8 @@ def _exit_models(cap_table, conversions, conversion_prices, unpaid_dividends, te
         # cumulative series: Accruing Dividends to the exit date
         return model_for(table, cps, dividends_owed(table, divs, day, exact(years)), conv)
 
-    at(ZERO)            # an error in the arguments (a cumulative series without as_of) shows here
-    return at
+    first = at(ZERO)    # an error in the arguments (a cumulative series without as_of) shows here
+    return lambda years=ZERO: first if years == 0 else at(years)       # (the cache's key hashed once)
 
 
 @func
