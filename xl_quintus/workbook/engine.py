@@ -454,7 +454,7 @@ class Parser:
         return node
 
     def expr(self, min_bp):
-        left = self.prefix()
+        left = self.bounds(self.prefix())
         while True:
             t = self.peek()
             if t is None:
@@ -476,9 +476,26 @@ class Parser:
                 right = self.expr(bp + 1)
                 left = ("op", t.value, left, right)
                 continue
-            if t.type == "OPERAND" and t.subtype == "RANGE" and t.value.startswith(":"):
-                raise FormulaError("INDEX(...) as the start of a range (INDEX(..):A4) is not evaluated by recalc")
             return left
+
+    def bounds(self, left):
+        """``INDEX(..):A4``, ``INDEX(..):INDEX(..)``: a range from the reference INDEX returns."""
+        while True:
+            t = self.peek()
+            if t is None or not t.value.startswith(":"):
+                return left
+            if left[0] not in ("ref", "range") and left[:2] != ("call", "INDEX"):
+                raise FormulaError("the engine cannot read this formula (a range that starts with a value)")
+            self.i += 1
+            if t.type == "OPERAND" and t.subtype == "RANGE":
+                right = self.reference(t.value[1:])
+                if right[0] != "ref" or right[3] is not None:
+                    raise FormulaError(f"the engine cannot read this formula (the range end {t.value[1:]})")
+            elif t.type == "FUNC" and t.subtype == "OPEN" and t.value[1:-1].upper() in ("INDEX", "_XLFN.INDEX"):
+                right = self.call(t.value[1:-1])
+            else:
+                raise FormulaError(f"the engine cannot read this formula (the range end {t.value})")
+            left = ("range", left, right)
 
     def prefix(self):
         t = self.next()
@@ -760,9 +777,10 @@ def compile_node(node, ev: Engine, functions: dict, lazy: dict, ctx: str = "cell
 
         def span(refs):
             a, b = left(refs), right(refs)
-            if type(b) is XlError:
-                return b
-            if type(b) is not Ref or b.sheet != a.sheet:
+            for x in (a, b):
+                if type(x) is XlError:
+                    return x
+            if type(a) is not Ref or type(b) is not Ref or b.sheet != a.sheet:
                 return XlError("#VALUE!", "#VALUE!: a range must end in a reference")
             return Ref(a.sheet, min(a.r0, b.r0), min(a.c0, b.c0), max(a.r1, b.r1), max(a.c1, b.c1))
         return span

@@ -123,29 +123,8 @@ def functions_called(formula: str) -> set[str]:
 
 
 
-_INDEX_OPEN = re.compile(r"(?<![A-Za-z0-9_.])(?:_xlfn\.)?INDEX\s*\(", re.IGNORECASE)
-
-
-def _index_starts_a_range(formula: str) -> bool:
-    bare = _STRING.sub('""', formula)
-    for m in _INDEX_OPEN.finditer(bare):
-        depth, j = 0, m.end() - 1
-        while j < len(bare):
-            depth += bare[j] == "("
-            depth -= bare[j] == ")"
-            if depth == 0:
-                break
-            j += 1
-        if bare[j + 1:].lstrip().startswith(":"):
-            return True
-    return False
-
-
 def not_evaluated(formula: str) -> str | None:
     """Why recalc does not evaluate ``formula``, or None if it does."""
-    if _index_starts_a_range(formula):
-        # a reference computed by INDEX as the *start* of a range is not evaluated (A1:INDEX(..) is)
-        return "INDEX(...) as the start of a range (INDEX(..):A4) is not evaluated by recalc; the cell is left to Excel"
     unknown = sorted(functions_called(formula) - EVALUATED_FUNCTIONS - q_names())
     if unknown:
         return (f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not among the functions recalc "
