@@ -36,22 +36,31 @@ SAMPLE = [["Class", "Shares"]] + [[s.name, s.authorized] for s in quintus().seri
 EVENTS_HEADER = ["Date", "Event", "Shares", "Consideration", "Ref"]
 
 
-def measure(fn, repeat=3):
-    """(median seconds, peak MB) of ``fn`` called cold."""
-    times = []
+def timed(fn, repeat=3, cold=True):
+    """(median CPU seconds, median wall seconds) of ``fn``, each call cold (model and ledger
+    caches cleared) unless ``cold`` is False."""
+    cpu, wall = [], []
     for _ in range(repeat):
-        model_for.cache_clear()
-        _cached_ledger.cache_clear()
-        t = time.process_time()
+        if cold:
+            model_for.cache_clear()
+            _cached_ledger.cache_clear()
+        t, w = time.process_time(), time.perf_counter()
         fn()
-        times.append(time.process_time() - t)
+        cpu.append(time.process_time() - t)
+        wall.append(time.perf_counter() - w)
+    return statistics.median(cpu), statistics.median(wall)
+
+
+def measure(fn, repeat=3):
+    """(median CPU seconds, peak MB) of ``fn`` called cold."""
+    t, _ = timed(fn, repeat)
     model_for.cache_clear()
     _cached_ledger.cache_clear()
     tracemalloc.start()
     fn()
     peak = tracemalloc.get_traced_memory()[1] / 1e6
     tracemalloc.stop()
-    return statistics.median(times), peak
+    return t, peak
 
 
 def curve(title, sizes, make, repeat=3):
@@ -94,23 +103,23 @@ def amend():
 
 def plain():
     print("\nplain: QWATERFALL at $150,000,000 over an N-event ledger against the same prices typed in")
-    print("(warm: the ledger already run for another cell on the same events, as in a workbook)")
-    print(f"{'events':>8} {'prices s':>10} {'ledger s':>10} {'ratio':>7} {'warm s':>10} {'ratio':>7}")
+    print("(cold: model and ledger caches cleared; warm: the ledger already run for another cell on the")
+    print("same events, as in a workbook; ratios to the prices typed in; CPU and wall seconds)")
+    print(f"{'events':>8} {'clock':>5} {'prices s':>10} {'ledger s':>10} {'ratio':>7} {'warm s':>10} {'ratio':>7}")
     for n in (10, 50, 100):
         events = [EVENTS_HEADER] + monthly_issues(n)
         prices = [["Class", "Conversion Price"]] + [[s.name, QCONVPRICE(s.name, events, SAMPLE)] for s in quintus().series]
-        t_plain, _ = measure(lambda: QWATERFALL(150e6, SAMPLE, None, prices), repeat=5)
-        t_ledger, _ = measure(lambda: QWATERFALL(150e6, SAMPLE, None, events), repeat=5)
-        warm = []
-        for _ in range(5):
-            QCONVPRICE("E", events, SAMPLE)
+        t_plain = timed(lambda: QWATERFALL(150e6, SAMPLE, None, prices), repeat=9)
+        t_ledger = timed(lambda: QWATERFALL(150e6, SAMPLE, None, events), repeat=9)
+
+        def warm():
             model_for.cache_clear()
-            t = time.process_time()
             QWATERFALL(150e6, SAMPLE, None, events)
-            warm.append(time.process_time() - t)
-        t_warm = statistics.median(warm)
-        print(f"{n:>8} {t_plain:>10.4f} {t_ledger:>10.4f} {t_ledger / t_plain:>7.2f} {t_warm:>10.4f} "
-              f"{t_warm / t_plain:>7.2f}")
+        QCONVPRICE("E", events, SAMPLE)
+        t_warm = timed(warm, repeat=9, cold=False)
+        for k, clock in enumerate(("CPU", "wall")):
+            print(f"{n:>8} {clock:>5} {t_plain[k]:>10.4f} {t_ledger[k]:>10.4f} {t_ledger[k] / t_plain[k]:>7.2f} "
+                  f"{t_warm[k]:>10.4f} {t_warm[k] / t_plain[k]:>7.2f}")
 
 
 def holders_table(n):

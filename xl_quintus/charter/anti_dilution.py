@@ -293,13 +293,13 @@ class _State:
         if not new:
             self.common += shares
             return []
-        self.fit(max(k for *_, k in new))                              # every new price m / 10^k in whole units
-        scale, unit = self.scale, {}                                   # unit[k]: 10^-k dollars in units
+        k_max = max(k for *_, k in new)
+        self.fit(k_max)                                                # every new price m / 10^k in whole units
+        scale = self.scale
+        unit = scale // 10 ** k_max if k_max >= 0 else scale * 10 ** -k_max    # 10^-k_max dollars, in units
         changed = []
         for name, s, m, k in new:
-            if k not in unit:
-                unit[k] = scale // 10 ** k if k >= 0 else 10 ** -k * scale
-            if proviso_3d_i_b_carry_forward(s, s.cp - m * unit[k], on, scale):
+            if proviso_3d_i_b_carry_forward(s, s.cp - m * unit * _pow10(k_max - k), on, scale):
                 changed.append(name)
         self.common += shares
         return changed
@@ -512,14 +512,14 @@ def _validate(cap_table: CapTable, events: list[Event]):
     stated = cap_table.charter.clauses.get                          # clauses as the terms give them
     for e in events:
         where = {"term": "event", "row": e.row, "clause": stated("anti_dilution")}
-        if e.kind in ("Issue", "Grant", "Excluded", "Amend", "Expire", "Exercise") and (e.shares < 0 or e.shares.denominator != 1):
+        if e.kind in ("Issue", "Grant", "Excluded", "Amend", "Expire", "Exercise") and (e.shares.numerator < 0 or e.shares.denominator != 1):
             raise CharterError(f"{e.kind}: shares must be a whole number of at least 0, got {float(e.shares):g}", **where)
         if e.kind in ("Split", "Combine") and e.shares <= 0:
             raise CharterError(f"{e.kind}: the ratio must be above 0, got {float(e.shares):g}", **where)
         if e.kind in ("Split", "Combine") and not Fraction(1, MAX_RATIO) <= e.shares <= MAX_RATIO:
             raise CharterError(f"{e.kind}: the ratio {float(e.shares):g} is outside the limits 1/{MAX_RATIO:,} "
                                f"to {MAX_RATIO:,}", **where)
-        if e.consideration < 0:
+        if e.consideration.numerator < 0:                          # as Fractions: below 0
             raise CharterError(f"consideration cannot be negative, got {float(e.consideration):g}", **where)
         if e.kind == "Purchase" and not cap_table.charter.is_series(e.ref):
             raise CharterError(f'Purchase: Ref must name a series of Preferred Stock, got "{e.ref}"', **where)

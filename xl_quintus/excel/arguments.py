@@ -106,6 +106,8 @@ def number(value, argument: str, what: str = "a number") -> Fraction:
     truth values, dates, blanks, errors and other text are refused naming ``what``."""
     if type(value) is float and value.is_integer() and -2 ** 53 < value < 2 ** 53:
         return Fraction(int(value))                    # the common case, a whole number cell
+    if type(value) is int:
+        return Fraction(value)                         # as exact() reads it
     _check_cell(value, argument)
     if is_blank(value):
         raise blank_cell(what, argument)
@@ -407,10 +409,10 @@ def events(value, charter: Charter, argument: str = "events"):
         _event_cells_given(kind, r, where)
         shares = ZERO_F if is_blank(r[2]) else number(r[2], f"{where} Shares", "a number")
         consideration = ZERO_F if is_blank(r[3]) else number(r[3], f"{where} Consideration", "an amount")
-        if kind not in ("Split", "Combine") and abs(shares) >= MAX_SHARES:
+        if kind not in ("Split", "Combine") and abs(shares.numerator) >= MAX_SHARES * shares.denominator:
             raise CharterError(f"{show(r[2])} shares is beyond the limit of {MAX_SHARES:,} (15 digits, what Excel "
                                "holds exactly)", f"{where} Shares")
-        if abs(consideration) >= MAX_MONEY:
+        if abs(consideration.numerator) >= MAX_MONEY * consideration.denominator:
             raise CharterError(f"{show(r[3])} is beyond the limit of ${MAX_MONEY:,} (past it Excel's 15 digits "
                                "cannot show cents)", f"{where} Consideration")
         ref = "" if is_blank(r[4]) else (r[4].strip() if isinstance(r[4], str) else show(r[4]))
