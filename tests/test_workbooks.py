@@ -712,7 +712,8 @@ def _generated_formulas() -> list[str]:
     for x in ['"apple"', '"ban*"', '"?herry"', '"zzz"', '"a~*b"', '"delta"', '"d"', '"zulu"', '"Alpha"', '"a"']:
         out += [f"=MATCH({x},In!C1:C12,0)", f"=MATCH({x},In!F1:F12,1)", f"=VLOOKUP({x},In!C1:E12,3,FALSE)",
                 f"=VLOOKUP({x},In!F1:G12,2,TRUE)", f"=HLOOKUP({x},In!C1:E3,2,FALSE)"]
-    out += ["=MATCH(50,In!E12:E1,-1)", "=MATCH(30,{100,50,20,10},-1)", "=MATCH(2,{1,2,3},0)", '=MATCH("b",{"a","b"},0)']
+    out += ["=MATCH(0.1+0.2,{0.1,0.2,0.3},0)", "=MATCH(1/3*3,{1,2},0)", "=VLOOKUP(7.5,In!E1:F12,2,)", "=VLOOKUP(10,In!E1:F12,2,)", "=MATCH(20,In!E1:E12,)", "=MATCH(25,In!E1:E12,)",
+            "=HLOOKUP(2.5,In!A4:C5,2,)", "=MATCH(50,In!E12:E1,-1)", "=MATCH(30,{100,50,20,10},-1)", "=MATCH(2,{1,2,3},0)", '=MATCH("b",{"a","b"},0)']
     for args in ["In!A1:C12,2,3", "In!A1:C12,0,1", "In!A1:A12,5", "In!A1:C1,2", "{1,2;3,4},2,1", "In!E1:E12,4,",
                  "In!A1:C12,-1,1"]:
         out += [f"=SUM(INDEX({args}))", f"=INDEX({args})"]

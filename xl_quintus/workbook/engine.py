@@ -48,7 +48,9 @@ class XlError:
     @property
     def message(self) -> str | None:
         if self.dependent:
-            return f"depends on {self.origin}, which holds {self.code}: {self.reason or generic_reason(self.code)}"
+            reason = self.reason or generic_reason(self.code)
+            return f"depends on {self.origin}: {reason}" if reason.startswith(self.code) else \
+                f"depends on {self.origin} ({self.code}): {reason}"
         return self.reason
 
     def at(self, cell: str) -> XlError:
@@ -434,7 +436,7 @@ class Parser:
         key = bare.upper()
         definition = self.names.get((scope, key)) or (None if "!" in text else self.names.get((None, key)))
         if definition is None:
-            return ("err", "#NAME?")
+            return ("err", "#NAME?", f"#NAME?: the name {bare} is not defined in this workbook")
         return defined_name(bare, definition, self.sheets)
 
     def peek(self):
@@ -760,8 +762,8 @@ def compile_node(node, ev: Engine, functions: dict, lazy: dict, ctx: str = "cell
         v = node[1]
         return lambda refs: v
     if kind == "err":
-        code = node[1]
-        return lambda refs: XlError(code)
+        code, reason = node[1], node[2] if len(node) > 2 else None
+        return lambda refs: XlError(code, reason)
     if kind == "missing":
         return lambda refs: MISSING
     if kind == "array":

@@ -936,6 +936,8 @@ def COUNTIFS(ev, *pairs):
 # -- lookups --------------------------------------------------------------------------------------
 
 def _lookup_key(v):
+    """A value as lookups compare it: numbers exactly (0.1+0.2 does not find 0.3, as in Excel and
+    LibreOffice), text in spreadsheet order without regard to case, TRUE/FALSE after both."""
     tv = type(v)
     if tv is int or tv is float:
         return 0, float(v)
@@ -1030,7 +1032,7 @@ def MATCH(ev, x, rng, mode=1):
         return rng_v
     if type(rng_v) in (Ref, Arr) and min(rng_v.shape) > 1:
         return _e("#N/A", "#N/A: MATCH needs a single row or column")
-    mode = 1 if mode is MISSING else _num(_deref(ev, mode))
+    mode = _num(_deref(ev, mode))              # MATCH(x,r,): an empty argument is 0, an exact match
     if type(mode) is XlError:
         return mode
     p = _position(ev, x, rng_v, (mode > 0) - (mode < 0), "MATCH")
@@ -1043,7 +1045,7 @@ def _table_lookup(ev, x, table, index, approx, name, vertical):
     n = _int_arg(_deref(ev, index))
     if type(n) is XlError:
         return n
-    approx = True if approx is MISSING else to_bool(_deref(ev, approx))
+    approx = to_bool(_deref(ev, approx))       # VLOOKUP(x,t,2,): empty is FALSE, an exact match
     if type(approx) is XlError:
         return approx
     rows, cols = table.shape
@@ -1064,11 +1066,11 @@ def _table_lookup(ev, x, table, index, approx, name, vertical):
     return table.rows[i][j]
 
 
-def VLOOKUP(ev, x, table, col, approx=MISSING):
+def VLOOKUP(ev, x, table, col, approx=True):
     return _table_lookup(ev, x, table, col, approx, "VLOOKUP", True)
 
 
-def HLOOKUP(ev, x, table, row, approx=MISSING):
+def HLOOKUP(ev, x, table, row, approx=True):
     return _table_lookup(ev, x, table, row, approx, "HLOOKUP", False)
 
 
