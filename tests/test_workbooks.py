@@ -424,6 +424,26 @@ def test_a_range_ending_in_index_waits_for_every_cell_it_spans(tmp_path):
     assert {w for w, _, _ in report.errors} == {"S!G4", "S!H4"}
 
 
+def test_a_column_of_conditional_sums_and_lookups_by_row(tmp_path):
+    # Each row sums its region and looks itself up: the same criterion from several rows is one
+    # result, a different one another. Regions East: 100 + 300 + 500 = 900, West: 200 + 400 = 600.
+    path = tmp_path / "by_row.xlsx"
+    rows = [("D1", "East", 100), ("D2", "West", 200), ("D3", "east", 300), ("D4", "West", 400), ("D5", "EAST", 500)]
+    cells = {}
+    for i, (deal, region, amount) in enumerate(rows, start=1):
+        cells.update({f"A{i}": deal, f"B{i}": region, f"C{i}": amount, f"D{i}": f"=SUMIFS($C$1:$C$5,$B$1:$B$5,B{i})",
+                      f"E{i}": f"=COUNTIF($B$1:$B$5,B{i})", f"F{i}": f'=SUMIF($B$1:$B$5,"<>"&B{i},$C$1:$C$5)',
+                      f"G{i}": f"=VLOOKUP(A{i},$A$1:$C$5,3,FALSE)+MATCH(A{i},$A$1:$A$5,0)"})
+    _book(path, cells)
+    report = recalc(path, tmp_path / "out.xlsx")
+    ws = _values(tmp_path / "out.xlsx")
+    assert report.errors == []
+    assert [ws[f"D{i}"].value for i in range(1, 6)] == [900, 600, 900, 600, 900]
+    assert [ws[f"E{i}"].value for i in range(1, 6)] == [3, 2, 3, 2, 3]
+    assert [ws[f"F{i}"].value for i in range(1, 6)] == [600, 900, 600, 900, 600]
+    assert [ws[f"G{i}"].value for i in range(1, 6)] == [101, 202, 303, 404, 505]
+
+
 def test_a_spill_reference_as_excel_saves_it(tmp_path):
     # Excel writes D1# into the file as _xlfn.ANCHORARRAY(D1): the same spill, and freeze turns it
     # into the plain range too.

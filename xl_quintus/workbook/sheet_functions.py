@@ -782,6 +782,8 @@ def criterion(c):
         else:
             low = rest.lower()
             test = lambda v: type(v) is str and v.lower() == low
+            if op == "=":
+                test.text_equal = low            # _matches finds these in one index per range
         return test if op == "=" else (lambda v: not test(v))
     return _order_test(op, text_key(rest), str)
 
@@ -838,6 +840,16 @@ def _matches(ev, rng, crit):
     test = criterion(crit)
     if type(test) is XlError:
         return test
+    low = getattr(test, "text_equal", None)
+    if low is not None and key is not None:     # = text: every distinct text of the range indexed once
+        groups = ev.lookups.get(("text", rng.key))
+        if groups is None:
+            groups = {}
+            for i, v in enumerate(_cells(ev, rng)):
+                if type(v) is str:
+                    groups.setdefault(v.lower(), []).append(i)
+            ev.lookups[("text", rng.key)] = groups
+        return groups.get(low, [])
     got = [i for i, v in enumerate(_cells(ev, rng)) if test(v)]
     if key is not None:
         ev.lookups[key] = got
@@ -895,42 +907,72 @@ def _sum_values(values):
     return nums
 
 
-def SUMIF(ev, rng, crit, target=MISSING):
-    vals = _conditional(ev, rng if target is MISSING else target, [(rng, crit)], "SUMIF")
+def _remembered(ev, name, ranges, crits, compute):
+    """``compute()``, kept per function, ranges and criterion values: a column of SUMIFs over the
+    same ranges with a few distinct criteria computes each sum once (values do not change once
+    computed in a recalculation)."""
+    if not all(type(r) is Ref for r in ranges):
+        return compute()
+    values = [_deref(ev, c) for c in crits]
+    if any(type(v) is Arr for v in values):
+        return compute()
+    key = (name, tuple(r.key for r in ranges), tuple(_criteria_key(v) for v in values))
+    got = ev.lookups.get(key)
+    if got is None:
+        got = ev.lookups[key] = compute()
+    return got
+
+
+def _sum_of(vals):
     nums = vals if type(vals) is XlError else _sum_values(vals)
     return nums if type(nums) is XlError else math.fsum(nums)
+
+
+def _average_of(vals, name):
+    nums = vals if type(vals) is XlError else _sum_values(vals)
+    if type(nums) is XlError:
+        return nums
+    return math.fsum(nums) / len(nums) if nums else _e("#DIV/0!", f"#DIV/0!: {name} matched no numbers")
+
+
+def SUMIF(ev, rng, crit, target=MISSING):
+    t = rng if target is MISSING else target
+    return _remembered(ev, "SUMIF", [rng, t], [crit],
+                       lambda: _sum_of(_conditional(ev, t, [(rng, crit)], "SUMIF")))
 
 
 def SUMIFS(ev, target, *pairs):
-    vals = _conditional(ev, target, list(zip(pairs[::2], pairs[1::2])), "SUMIFS")
-    nums = vals if type(vals) is XlError else _sum_values(vals)
-    return nums if type(nums) is XlError else math.fsum(nums)
+    pairs = list(zip(pairs[::2], pairs[1::2]))
+    return _remembered(ev, "SUMIFS", [target] + [r for r, _ in pairs], [c for _, c in pairs],
+                       lambda: _sum_of(_conditional(ev, target, pairs, "SUMIFS")))
 
 
 def AVERAGEIF(ev, rng, crit, target=MISSING):
-    vals = _conditional(ev, rng if target is MISSING else target, [(rng, crit)], "AVERAGEIF")
-    nums = vals if type(vals) is XlError else _sum_values(vals)
-    if type(nums) is XlError:
-        return nums
-    return math.fsum(nums) / len(nums) if nums else _e("#DIV/0!", "#DIV/0!: AVERAGEIF matched no numbers")
+    t = rng if target is MISSING else target
+    return _remembered(ev, "AVERAGEIF", [rng, t], [crit],
+                       lambda: _average_of(_conditional(ev, t, [(rng, crit)], "AVERAGEIF"), "AVERAGEIF"))
 
 
 def AVERAGEIFS(ev, target, *pairs):
-    vals = _conditional(ev, target, list(zip(pairs[::2], pairs[1::2])), "AVERAGEIFS")
-    nums = vals if type(vals) is XlError else _sum_values(vals)
-    if type(nums) is XlError:
-        return nums
-    return math.fsum(nums) / len(nums) if nums else _e("#DIV/0!", "#DIV/0!: AVERAGEIFS matched no numbers")
+    pairs = list(zip(pairs[::2], pairs[1::2]))
+    return _remembered(ev, "AVERAGEIFS", [target] + [r for r, _ in pairs], [c for _, c in pairs],
+                       lambda: _average_of(_conditional(ev, target, pairs, "AVERAGEIFS"), "AVERAGEIFS"))
 
 
 def COUNTIF(ev, rng, crit):
-    hit = _conditional(ev, None, [(rng, crit)], "COUNTIF")
-    return hit if type(hit) is XlError else len(hit)
+    def count():
+        hit = _conditional(ev, None, [(rng, crit)], "COUNTIF")
+        return hit if type(hit) is XlError else len(hit)
+    return _remembered(ev, "COUNTIF", [rng], [crit], count)
 
 
 def COUNTIFS(ev, *pairs):
-    hit = _conditional(ev, None, list(zip(pairs[::2], pairs[1::2])), "COUNTIFS")
-    return hit if type(hit) is XlError else len(hit)
+    pairs = list(zip(pairs[::2], pairs[1::2]))
+
+    def count():
+        hit = _conditional(ev, None, pairs, "COUNTIFS")
+        return hit if type(hit) is XlError else len(hit)
+    return _remembered(ev, "COUNTIFS", [r for r, _ in pairs], [c for _, c in pairs], count)
 
 
 # -- lookups --------------------------------------------------------------------------------------
