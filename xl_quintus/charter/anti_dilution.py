@@ -273,10 +273,10 @@ class _State:
         if shares <= 0:
             return []
         a = self.outstanding_as_converted(on)
+        scale, kinds, formulas, units, changed = self.scale, self.kind, {}, {}, []
         # the issue price consideration / shares is below cp / scale when price_n < cp x price_d
-        price_n = consideration.numerator * shares.denominator * self.scale
+        price_n = consideration.numerator * shares.denominator * scale
         price_d = consideration.denominator * shares.numerator
-        kinds, formulas, new = self.kind, {}, []
         for name, s in self.series.items():
             if s.purchase is not None and not on > s.purchase:        # "after the ... Purchase Date"
                 continue
@@ -288,18 +288,16 @@ class _State:
                 continue
             f = formulas.get(kind)
             if f is None:
-                f = formulas[kind] = adjusted_conversion_price(kind, self.scale, a, self.common, shares, consideration)
-            new.append((name, s, *_kept_digits(cp * f[0] + f[1], f[2])))
-        if not new:
-            self.common += shares
-            return []
-        k_max = max(k for *_, k in new)
-        self.fit(k_max)                                                # every new price m / 10^k in whole units
-        scale = self.scale
-        unit = scale // 10 ** k_max if k_max >= 0 else scale * 10 ** -k_max    # 10^-k_max dollars, in units
-        changed = []
-        for name, s, m, k in new:
-            if proviso_3d_i_b_carry_forward(s, s.cp - m * unit * _pow10(k_max - k), on, scale):
+                f = formulas[kind] = adjusted_conversion_price(kind, scale, a, self.common, shares, consideration)
+            m, k = _kept_digits(cp * f[0] + f[1], f[2])               # the new price m / 10^k
+            unit = units.get(k)                                        # 10^-k dollars, in units
+            if unit is None:
+                if k > 0 and scale % _pow10(k):                        # finer units first: every amount
+                    self.fit(k)                                        # so far, and the formulas, rescaled
+                    scale, formulas, units = self.scale, {}, {}
+                    price_n = consideration.numerator * shares.denominator * scale
+                unit = units[k] = scale // _pow10(k) if k >= 0 else scale * _pow10(-k)
+            if proviso_3d_i_b_carry_forward(s, s.cp - m * unit, on, scale):
                 changed.append(name)
         self.common += shares
         return changed
@@ -546,8 +544,8 @@ def _validate(cap_table: CapTable, events: list[Event]):
 
 def _row(state: _State, date, label, clause) -> tuple:
     """A :class:`LedgerRow` in whole numbers (``Ledger.rows`` makes it)."""
-    return (date, label, clause, state.scale, tuple(s.cp for s in state.series.values()),
-            tuple(s.carried_sum for s in state.series.values()))
+    series = state.series.values()
+    return date, label, clause, state.scale, tuple([s.cp for s in series]), tuple([s.carried_sum for s in series])
 
 
 def _adjusted(changed: list[str]) -> str:
