@@ -14,20 +14,21 @@ Measured on the 2-core session machine (shared with other jobs), 28 Nov 2026, re
 engine:
 
     formula cells   recalc s  recalc MB  LibreOffice s    LO MB  time x LO
-            1,000        1.9         63            2.7      210        0.7
-           10,000        2.9         96            2.9      210        1.0
-           50,000        9.3        238            9.4      210        1.0
+              998        1.3         63            2.7      210        0.5
+            9,998        2.9         94            3.3      210        0.9
+           50,000        9.5        228           16.2      210        0.6
 
 (The `formulas` engine recalc used before took 14.5 s / 188 MB for 1,000 cells and 344 s /
-702 MB for 10,000, and did not finish 50,000.) Time grows linearly: about 1.5 s to start
-(Python, numpy and the Q-functions' imports) and 0.15 ms per formula cell.
+702 MB for 10,000, and did not finish 50,000.) Time grows linearly: about 1.3 s to start
+(Python, numpy and the Q-functions' imports) and 0.17 ms per formula cell.
 
 Where the time goes (cProfile, 50,000 cells): reading the sheets' XML about a fifth; turning
 each formula into its shape (references replaced by slots: one regular-expression pass per
-cell) and compiling each distinct shape once (here 10 shapes) about a quarter; evaluating in
+cell) and compiling each distinct shape once (here 11 shapes) about a quarter; evaluating in
 dependency order about a quarter (each INDEX/MATCH finds its row in one index built per
-lookup range, not by reading the range again); writing the cached values back into the XML
-about a quarter. Memory grows by about 3.5 KB per formula cell.
+lookup range, not by reading the range again; each SUMIFS by region is computed once per
+region); writing the cached values back into the XML about a quarter. Memory grows by about
+3.5 KB per formula cell.
 """
 
 from __future__ import annotations
@@ -45,11 +46,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 Q_CELLS = 20
-FORMULAS_PER_ROW = 5
+FORMULAS_PER_ROW = 6
 
 
 def build(path: Path, cells: int):
-    """``cells`` formula cells: rows of five formulas over inputs, and QPAYOUT cells."""
+    """``cells`` formula cells: rows of six formulas over inputs, and QPAYOUT cells."""
     import xlsxwriter
 
     from xl_quintus.charter.terms import quintus
@@ -61,7 +62,7 @@ def build(path: Path, cells: int):
     for i, row in enumerate(rows, start=1):
         cap.write_row(i, 0, row)
     ws = wb.add_worksheet("Model")
-    ws.write_row(0, 0, ["Deal", "Region", "Amount", "Rate", "Gross", "Fee", "Net", "Big", "Region total"])
+    ws.write_row(0, 0, ["Deal", "Region", "Amount", "Rate", "Gross", "Fee", "Net", "Big", "Lookup", "Region total"])
     n = (cells - Q_CELLS) // FORMULAS_PER_ROW
     for i in range(n):
         r = i + 2
@@ -71,6 +72,7 @@ def build(path: Path, cells: int):
         ws.write_formula(i + 1, 6, f"=E{r}-F{r}")
         ws.write_formula(i + 1, 7, f'=IF(G{r}>50000,"yes","no")')
         ws.write_formula(i + 1, 8, f"=INDEX($G$2:$G${n + 1},MATCH(A{r},$A$2:$A${n + 1},0))+G{r}")
+        ws.write_formula(i + 1, 9, f"=SUMIFS($G$2:$G${n + 1},$B$2:$B${n + 1},B{r})")
     who = ["A-D", "E", "F", "G", "Common"]
     for i in range(Q_CELLS):
         ws.write_number(i + 1, 11, 10_000_000.0 * (i + 1))

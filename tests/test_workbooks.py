@@ -444,6 +444,20 @@ def test_a_column_of_conditional_sums_and_lookups_by_row(tmp_path):
     assert [ws[f"G{i}"].value for i in range(1, 6)] == [101, 202, 303, 404, 505]
 
 
+def test_q_results_reach_the_engine_as_plain_values():
+    # numpy and exact numbers from a Q-function become floats/ints/bools the formulas around it read
+    # as numbers (a numpy float64 left as it is would be skipped by SUM as "not a number").
+    import decimal
+    import fractions
+
+    import numpy as np
+
+    got = recalc_module._q_result([[np.float64(1.5), np.int64(3), np.bool_(True), decimal.Decimal("2.5"),
+                                     fractions.Fraction(1, 4), dt.date(2026, 1, 1), None, "x"], [1]])
+    assert got.rows == [[1.5, 3, True, 2.5, 0.25, 46_023, None, "x"], [1, "", "", "", "", "", "", ""]]
+    assert [type(v) for v in got.rows[0][:3]] == [float, int, bool]
+
+
 def test_a_spill_reference_as_excel_saves_it(tmp_path):
     # Excel writes D1# into the file as _xlfn.ANCHORARRAY(D1): the same spill, and freeze turns it
     # into the plain range too.

@@ -19,8 +19,10 @@ hold only their values, for spreadsheet programs without the add-in.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import errno
 import math
+import numbers
 import os
 import re
 import sys
@@ -275,10 +277,23 @@ def _q_argument(ev, value):
 def _q_result(result):
     """A Q-function's result as an engine value: a table as an array (short rows padded with ""),
     dates as serial numbers."""
+    import numpy as np
+
     from .engine import Arr
 
     def cell(v):
-        return to_serial(v) if isinstance(v, dt.date) else v
+        t = type(v)
+        if v is None or t is str or t is bool or t is int or t is float:
+            return v
+        if isinstance(v, dt.date):
+            return to_serial(v)
+        if isinstance(v, np.bool_):
+            return bool(v)
+        if isinstance(v, numbers.Integral):                      # numpy's too
+            return int(v)
+        if isinstance(v, (numbers.Real, decimal.Decimal)):
+            return float(v)
+        return str(v)
 
     if isinstance(result, list):
         grid = result if result and isinstance(result[0], list) else [result]
