@@ -128,20 +128,62 @@ class FormulaError(Exception):
     """A formula the engine cannot read: its message is the reason, shown to the user."""
 
 
+class Refusal(Exception):
+    """recalc cannot be sure of Excel's value here: raised, never returned, so no function can
+    catch, test, count, match or skip it (IFERROR, ISERROR, COUNTIF, SUM over a range...). The
+    cell being evaluated is refused with ``reason``; ``origin``: the refused cell it read, if the
+    refusal comes from reading one."""
+
+    def __init__(self, reason: str, origin: str | None = None):
+        super().__init__(reason)
+        self.reason, self.origin = reason, origin
+
+
+class Refused:
+    """What a refused cell holds in the engine: reading it (directly or through a range) raises
+    ``Refusal`` naming it, so every cell that reads it is refused too."""
+
+    __slots__ = ("origin", "reason")
+
+    def __init__(self, reason: str, origin: str):
+        self.reason, self.origin = reason, origin
+
+    def refusal(self) -> Refusal:
+        return Refusal(self.reason, self.origin)
+
+    def __repr__(self):
+        return f"Refused({self.origin!r}, {self.reason!r})"
+
+
+def refuse(reason: str):
+    raise Refusal(reason)
+
+
 # -- numbers, text, truth -----------------------------------------------------------------------
 
-_NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
-_MAYBE_NUMBER_TEXT = re.compile(r"[\s\d.,$%+\-eE/:()]*\d[\s\d.,$%+\-eE/:()]*")
+# Only ASCII digits and spaces: a non-breaking space or an Arabic-Indic digit is not part of a
+# number for Excel ("5"&CHAR(160) + 0 is #VALUE!), where Python's \s and \d would accept them.
+_NUMBER_TEXT = re.compile(r" *[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)? *")
+_MAYBE_NUMBER_TEXT = re.compile(r"[\s0-9.,$%+\-eE/:()]*[0-9][\s0-9.,$%+\-eE/:()]*", re.ASCII)
+
+
+def unreadable_number(s: str) -> str:
+    return (f'the text "{s[:40]}" may be a number, date or time to Excel, which recalc does not read (only plain '
+            "numbers like 12.5 are; thousands separators, currency, percent, dates and other spacing are not)")
 
 
 def text_to_number(s: str):
     """Text that reads as a plain number (``" 12.5 "``, ``"1e3"``, ``"-3"``) as that number;
-    other text is #VALUE! (text Excel might read as a number, "1,000" or "3/15/2026", says so)."""
+    other text is #VALUE!. Text Excel might read as a number ("1,000", "50%", "3/15/2026") is
+    refused (``Refusal``): recalc cannot be sure of Excel's value."""
     if _NUMBER_TEXT.fullmatch(s):
-        return float(s)
+        f = float(s)
+        if not math.isfinite(f):
+            raise Refusal(f'the text "{s[:40]}" is a number beyond the range of doubles: recalc does not claim '
+                          "Excel's value")
+        return f
     if _MAYBE_NUMBER_TEXT.fullmatch(s):
-        return err("#VALUE!", f'the text "{s}" is not read as a number by recalc (only plain numbers like 12.5 '
-                              "are; thousands separators, currency, percent and dates are not)")
+        raise Refusal(unreadable_number(s))
     return err("#VALUE!", f'#VALUE!: the text "{s[:40]}" where a number is needed')
 
 
@@ -639,7 +681,14 @@ def static_refs(node, out=None):
     if kind in ("ref", "line"):
         out.append(node)
     elif kind == "call":
-        for a in node[2]:
+        args = node[2]
+        if node[1] in WIDENED and len(args) == 3 and _plain_ref(args[0]) and _plain_ref(args[2]):
+            # SUMIF(A1:A6,">0",J1) reads J1:J6: Excel widens the sum range to the criteria range's size
+            static_refs(args[0], out)
+            static_refs(args[1], out)
+            out.append(("widen", args[2], args[0]))
+            return out
+        for a in args:
             static_refs(a, out)
     elif kind == "op":
         static_refs(node[2], out)
@@ -647,8 +696,34 @@ def static_refs(node, out=None):
     elif kind in ("neg", "pct", "pos"):
         static_refs(node[1], out)
     elif kind == "range":                  # A1:INDEX(C1:C9,3) can read any cell of A1:C9
-        out.append(("span", static_refs(node[1]) + static_refs(node[2])))
+        box, other = [], []
+        for end in node[1:]:
+            _range_end(end, box, other)
+        out.append(("span", box))
+        out.extend(other)
     return out
+
+
+WIDENED = ("SUMIF", "AVERAGEIF")
+
+
+def _plain_ref(node) -> bool:
+    return node[0] in ("ref", "line")
+
+
+def _range_end(node, box, other):
+    """The references of one end of a range: those that bound the box it spans (a cell, or INDEX's
+    range) into ``box``; those it only reads (INDEX's row and column: C3 in A1:INDEX(A1:A6,C3))
+    into ``other``, so a running total ``SUM($A$1:INDEX($A$1:$A$6,C3))`` in B3 is not circular."""
+    if node[0] == "call" and node[1] == "INDEX" and node[2]:
+        _range_end(node[2][0], box, other)
+        for a in node[2][1:]:
+            static_refs(a, other)
+    elif node[0] == "range":
+        for end in node[1:]:
+            _range_end(end, box, other)
+    else:
+        static_refs(node, box)
 
 
 def functions_in(node, out=None) -> set:
@@ -685,26 +760,48 @@ class Engine:
         self._grids: dict = {}
         self.lookups: dict = {}             # per range and kind of lookup: its index (sheet_functions)
         self.current = None                 # the cell being evaluated, "Sheet!A1"
+        self.refused: dict = {}             # SHEET -> how many refused cells it holds
 
     def grid(self, ref: Ref) -> list:
-        """The values of a range, rows of cells (blank None)."""
+        """The values of a range, rows of cells (blank None); a refused cell in it raises its
+        ``Refusal``."""
         key = ref.key
-        g = self._grids.get(key)
-        if g is not None:
-            return g
-        cells = self.cells.get(ref.sheet, {})
-        get = cells.get
-        cols = range(ref.c0, ref.c1 + 1)
-        g = [[get((r, c)) for c in cols] for r in range(ref.r0, ref.r1 + 1)]
-        if (ref.r1 - ref.r0 + 1) * (ref.c1 - ref.c0 + 1) >= self.BIG:
-            self._grids[key] = g
+        got = self._grids.get(key)
+        if got is not None:
+            g, bad = got
+        else:
+            cells = self.cells.get(ref.sheet, {})
+            get = cells.get
+            cols = range(ref.c0, ref.c1 + 1)
+            g = [[get((r, c)) for c in cols] for r in range(ref.r0, ref.r1 + 1)]
+            bad = None
+            if self.refused.get(ref.sheet):
+                bad = next((v for row in g for v in row if type(v) is Refused), None)
+            if (ref.r1 - ref.r0 + 1) * (ref.c1 - ref.c0 + 1) >= self.BIG:
+                self._grids[key] = (g, bad)
+        if bad is not None:
+            raise bad.refusal()
         return g
+
+    def cell(self, sheet, r, c):
+        """One cell's value; a refused cell raises its ``Refusal``."""
+        v = self.cells.get(sheet, {}).get((r, c))
+        if type(v) is Refused:
+            raise v.refusal()
+        return v
+
+    def refuse_cell(self, sheet, r, c, refused: Refused):
+        self.cells.setdefault(sheet, {})[(r, c)] = refused
+        self.refused[sheet] = self.refused.get(sheet, 0) + 1
 
     def value(self, x):
         """A reference as its value: one cell's value, or an array; other values unchanged."""
         if type(x) is Ref:
             if x.r0 == x.r1 and x.c0 == x.c1:
-                return self.cells.get(x.sheet, {}).get((x.r0, x.c0))
+                v = self.cells.get(x.sheet, {}).get((x.r0, x.c0))
+                if type(v) is Refused:
+                    raise v.refusal()
+                return v
             return Arr(self.grid(x))
         if type(x) is Arr and len(x.rows) == 1 and len(x.rows[0]) == 1:
             return x.rows[0][0]
@@ -739,7 +836,7 @@ def _one_value(f):
     def guarded(refs):
         v = f(refs)
         if type(v) is Ref and (v.r0 != v.r1 or v.c0 != v.c1):
-            return XlError("#VALUE!", IMPLICIT_INTERSECTION)
+            raise Refusal(IMPLICIT_INTERSECTION)
         return v
     return guarded
 

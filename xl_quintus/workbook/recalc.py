@@ -374,6 +374,7 @@ class _Formula:
     area: tuple | None = None       # (r0, c0, r1, c1) of an array formula's cells
     shared: tuple | None = None     # (master address, master text) of a shared formula's cell
     fixed: object = None            # a value not computed: an external link's cached value, an error
+    refusal: bool = False           # fixed is a refusal (not evaluated by recalc): its readers are refused
     is_q: bool = False
     fn: object = None
     refs: list = field(default_factory=list)
@@ -478,6 +479,7 @@ def _compile(formulas: list, names: dict, spills: dict, ev, calls: _Calls, bar=N
         if rec.fixed is not None:
             continue
         if not rec.text:
+            rec.refusal = True
             rec.fixed = E.XlError("#N/A", "the formula has no text (a shared formula whose first cell is missing, or "
                                           "a what-if data table): not evaluated by recalc")
             continue
@@ -504,6 +506,7 @@ def _compile(formulas: list, names: dict, spills: dict, ev, calls: _Calls, bar=N
             got = E.shape_of(text)
         rec.is_q = bool(call.search(text))
         if got is None:
+            rec.refusal = True
             rec.fixed = E.XlError("#N/A", "the engine cannot read this formula (a reference beyond the sheet)")
             continue
         shape, refs = got
@@ -526,6 +529,7 @@ def _compile(formulas: list, names: dict, spills: dict, ev, calls: _Calls, bar=N
                 compiled = ("no", why)
             shapes[(sheet, shape, rec.area is not None)] = compiled
         if compiled[0] == "no":
+            rec.refusal = True
             rec.fixed = E.XlError("#N/A", compiled[1])
             continue
         rec.fn, rec.refs = compiled[1], refs
@@ -541,6 +545,12 @@ def _static_area(node, refs, ev) -> tuple:
         return s, min(r0, r1), min(c0, c1), max(r0, r1), max(c0, c1)
     if node[0] == "line":
         return ev.line(*node[1:]).key
+    if node[0] == "widen":                  # SUMIF's sum range, as wide and tall as its criteria range
+        from .engine import MAX_COL, MAX_ROW
+
+        s, r0, c0, _, _ = _static_area(node[1], refs, ev)
+        _, q0, d0, q1, d1 = _static_area(node[2], refs, ev)
+        return s, r0, c0, min(MAX_ROW, r0 + q1 - q0), min(MAX_COL, c0 + d1 - d0)
     areas = [_static_area(n, refs, ev) for n in node[1]]            # a span: the box around its parts
     return (areas[0][0], min(a[1] for a in areas), min(a[2] for a in areas), max(a[3] for a in areas),
             max(a[4] for a in areas))
@@ -581,7 +591,7 @@ def _evaluate(formulas: list, ev, calls: _Calls, names: dict, bar=None) -> dict:
     fills its area). Returns (SHEET, ADDRESS or AREA) -> value, as the writer wants it."""
     from bisect import insort
 
-    from .engine import MISSING, Arr, Ref, XlError, col_letters, evaluation_order
+    from .engine import MISSING, Arr, Ref, Refusal, Refused, XlError, col_letters, evaluation_order
 
     by_key = {rec.key: rec for rec in formulas}
     owner, columns = {}, {}
@@ -610,6 +620,7 @@ def _evaluate(formulas: list, ev, calls: _Calls, names: dict, bar=None) -> dict:
         for key in cycle:
             rec = by_key[key]
             if rec.fixed is None:
+                rec.refusal = True
                 rec.fixed = XlError("#N/A", f"a circular reference ({path}): recalc does not iterate; the cell is "
                                             "left to Excel")
     values = {}
@@ -617,27 +628,47 @@ def _evaluate(formulas: list, ev, calls: _Calls, names: dict, bar=None) -> dict:
         rec = by_key[key]
         here = f"{rec.sheet}!{rec.addr}"
         ev.current = here
+        refused = None
         if rec.fixed is not None:
             v = rec.fixed
+            if type(v) is XlError and rec.refusal:
+                refused = Refused(v.reason, here)
         else:
             try:
                 v = rec.fn(rec.refs)
+                if type(v) is Ref:
+                    v = ev.value(v)
+            except Refusal as e:                    # recalc cannot be sure of Excel's value: never catchable
+                refused = Refused(e.reason, e.origin or here)
             except RecursionError:
-                v = XlError("#N/A", "the formula is nested too deeply for recalc")
+                refused = Refused("the formula is nested too deeply for recalc", here)
             except (ArithmeticError, ValueError, TypeError, IndexError, KeyError) as e:   # one cell, not the book
-                v = XlError("#N/A", f"recalc could not evaluate this formula ({type(e).__name__}: "
-                                    f"{str(e).splitlines()[0][:200] if str(e) else 'no detail'}); the cell is left to Excel")
-            if type(v) is Ref:
-                v = ev.value(v)
-            if v is MISSING:
+                refused = Refused(f"recalc could not evaluate this formula ({type(e).__name__}: "
+                                  f"{str(e).splitlines()[0][:200] if str(e) else 'no detail'}); the cell is left to "
+                                  "Excel", here)
+            if refused is None and v is MISSING:
                 v = 0
+        if refused is None and rec.area is None and type(v) is Arr and v.shape != (1, 1):
+            n, m = v.shape
+            refused = Refused(f"the formula gives {n} x {m} values in one cell: recalc does not pick one "
+                              "(Excel's implicit intersection); enter it as an array formula", here)
+        if refused is not None:
+            # written as #N/A and listed; in the engine a value that raises when read, so every
+            # cell reading it, directly or through a range, is refused too and names it
+            shown = XlError("#N/A", refused.reason, refused.origin, dependent=refused.origin != here)
+            r0, c0, r1, c1 = rec.area or (key[1], key[2], key[1], key[2])
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    ev.refuse_cell(key[0], r, c, refused)
+            values[(key[0], rec.addr.upper())] = shown if rec.area is None else \
+                [[shown] * (c1 - c0 + 1) for _ in range(r1 - r0 + 1)]
+            if bar is not None:
+                bar.update(1)
+            continue
         cells = ev.cells.setdefault(key[0], {})
         if rec.area is None:
             if type(v) is Arr:
-                n, m = v.shape
-                v = v.rows[0][0] if (n, m) == (1, 1) else XlError(
-                    "#VALUE!", f"the formula gives {n} x {m} values in one cell: recalc does not pick one "
-                               "(Excel's implicit intersection); enter it as an array formula")
+                v = v.rows[0][0]
             if v is None:
                 v = 0
             if type(v) is XlError:
@@ -655,12 +686,13 @@ def _evaluate(formulas: list, ev, calls: _Calls, names: dict, bar=None) -> dict:
             grid = [[x.at(here) if type(x) is XlError else x for x in row] for row in grid]
             for i in range(r1 - r0 + 1):
                 for j in range(c1 - c0 + 1):
-                    if resized:
+                    if resized:         # Excel with the add-in resizes the spill: its cells are not known
                         x = XlError("#VALUE!", f"{_q_name(rec.text)} now returns {len(grid)} x {len(grid[0])} cells "
                                                f"but the saved spill area is {r1 - r0 + 1} x {c1 - c0 + 1}", here)
+                        ev.refuse_cell(key[0], r0 + i, c0 + j, Refused(x.reason, here))
                     else:
                         x = grid[i][j] if i < len(grid) and j < len(grid[i]) else ""
-                    cells[(r0 + i, c0 + j)] = x
+                        cells[(r0 + i, c0 + j)] = x
             values[(key[0], rec.addr.upper())] = grid
         if bar is not None:
             bar.update(1)

@@ -32,6 +32,7 @@ from .engine import (
     Arr,
     FormulaError,
     Ref,
+    Refusal,
     XlError,
     add,
     compare,
@@ -393,7 +394,7 @@ def IFERROR(ev, refs, args):
 def CHOOSE(ev, refs, args):
     i = _deref(ev, args[0](refs))
     if type(i) is Arr:
-        return _e("#VALUE!", "#VALUE!: CHOOSE with an array of indexes is not evaluated by recalc")
+        raise Refusal("CHOOSE with an array of indexes is not evaluated by recalc")
     i = _int_arg(i)
     if type(i) is XlError:
         return i
@@ -757,12 +758,15 @@ def criterion(c):
         if op == "<>":
             return lambda v: v is not None             # a formula's "" is not blank
         return lambda v: False
-    n = text_to_number(rest)
-    if type(n) is not XlError:
+    try:
+        n = text_to_number(rest)
+    except Refusal:
+        n = None
+    if n is not None and type(n) is not XlError:
         return _number_test(op, n)
-    if _DATE_TEXT.fullmatch(rest) or n.reason and "not read as a number" in n.reason:
-        return _e("#VALUE!", f'the criterion "{c}" holds a date, time or formatted number written as text, which '
-                             "recalc does not read: use DATE() or a plain number")
+    if n is None or _DATE_TEXT.fullmatch(rest):
+        raise Refusal(f'the criterion "{c}" holds a date, time or formatted number written as text, which recalc '
+                      "does not read: use DATE() or a plain number")
     up = rest.upper()
     if up in ("TRUE", "FALSE"):
         b = up == "TRUE"
@@ -830,7 +834,7 @@ def _matches(ev, rng, crit):
         return _e("#VALUE!", "#VALUE!: a criteria range must be a range")
     crit = _deref(ev, crit)
     if type(crit) is Arr:
-        return _e("#VALUE!", "#VALUE!: an array of criteria is not evaluated by recalc")
+        raise Refusal("an array of criteria is not evaluated by recalc")
     key = None
     if type(rng) is Ref:
         key = ("crit", rng.key, _criteria_key(crit))
@@ -863,8 +867,8 @@ def _shape(ev, rng):
 def _values_at(ev, rng, positions, width):
     """The values of ``rng`` at row-major positions of a range ``width`` wide."""
     if type(rng) is Ref:
-        get = ev.cells.get(rng.sheet, {}).get
-        return [get((rng.r0 + p // width, rng.c0 + p % width)) for p in positions]
+        cell = ev.cell
+        return [cell(rng.sheet, rng.r0 + p // width, rng.c0 + p % width) for p in positions]
     if type(rng) is Arr:
         return [rng.rows[p // width][p % width] if p // width < len(rng.rows) and p % width < len(rng.rows[0])
                 else None for p in positions]
@@ -1010,7 +1014,7 @@ def _position(ev, x, rng, mode, name):
     if type(x) is XlError:
         return x
     if type(x) is Arr:
-        return _e("#VALUE!", f"#VALUE!: {name} of an array of values is not evaluated by recalc")
+        raise Refusal(f"{name} of an array of values is not evaluated by recalc")
     if x is None or x is MISSING:
         return _e("#N/A", f"#N/A: {name} of a blank cell")
     key = _lookup_key(x)
@@ -1104,7 +1108,7 @@ def _table_lookup(ev, x, table, index, approx, name, vertical):
         return p
     i, j = (p, n - 1) if vertical else (n - 1, p)
     if type(table) is Ref:
-        return ev.cells.get(table.sheet, {}).get((table.r0 + i, table.c0 + j))
+        return ev.cell(table.sheet, table.r0 + i, table.c0 + j)
     return table.rows[i][j]
 
 

@@ -1,0 +1,112 @@
+"""recalc never writes a silent wrong number (review of the formula engine, /work/brief/s3).
+
+A cell recalc refuses is not an ordinary error value: no IFERROR, ISERROR, COUNTIF, SUMIF or
+COUNT can catch, test, count, match or skip it. Every cell reading it, directly or through a
+range, is refused too, written as #N/A and listed with the reason, naming the cell it depends on.
+Each expected value below is worked by hand.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+
+from xl_quintus.workbook.recalc import recalc
+
+
+def _run(tmp_path: Path, cells: dict, sheets: dict | None = None):
+    """Recalculate a book of ``cells`` on sheet S (and ``sheets``: name -> cells): (values of S,
+    {cell: reason} of every listed error)."""
+    import xlsxwriter
+
+    path = tmp_path / "book.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    for name, content in {"S": cells, **(sheets or {})}.items():
+        ws = wb.add_worksheet(name)
+        for addr, v in content.items():
+            if isinstance(v, str) and v.startswith("="):
+                ws.write_formula(addr, v)
+            elif isinstance(v, str):
+                ws.write_string(addr, v)
+            else:
+                ws.write(addr, v)
+    wb.close()
+    report = recalc(path, tmp_path / "out.xlsx")
+    listed = {w: m for w, _, m in report.errors}
+    return openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["S"], listed
+
+
+def _refused(ws, listed, cell, *words):
+    assert ws[cell].value == "#N/A", f"{cell}: {ws[cell].value!r} is not refused"
+    reason = listed.get(f"S!{cell}")
+    assert reason is not None, f"{cell} is refused but not listed"
+    for w in words:
+        assert w in reason, f"{cell}: {w!r} not in {reason!r}"
+
+
+# -- finding 1: a refusal spreads to every reader and cannot be caught ----------------------------
+
+REFUSED_INPUTS = {
+    # A: dates (serials), B: amounts, C: =TEXT (not evaluated), D: =XLOOKUP (not evaluated), E: =YEAR
+    **{f"A{i}": d for i, d in enumerate([46096, 46200, 46400, 45000], start=1)},
+    **{f"B{i}": b for i, b in enumerate([100, 200, 400, 50], start=1)},
+    **{f"C{i}": f'=TEXT(A{i},"yyyy")' for i in range(1, 5)},
+    **{f"D{i}": f"=_xlfn.XLOOKUP(B{i},B1:B4,B1:B4)*1" for i in range(1, 5)},
+    **{f"E{i}": f"=YEAR(A{i})" for i in range(1, 5)},
+}
+
+
+def test_cells_reading_a_refused_cell_are_refused_whatever_catches_it(tmp_path):
+    formulas = ['=SUMIF(C1:C4,"2026",B1:B4)', '=SUMIFS(B1:B4,C1:C4,"<>2026")', "=IFERROR(C1*1,0)",
+                '=IF(ISERROR(C1),"n/a",C1)', '=COUNTIF(C1:C4,"#N/A")', "=COUNT(D1:D4)", "=COUNTA(D1:D4)",
+                "=COUNTBLANK(D1:D4)", '=IFERROR(MATCH("2026",C1:C4,0),0)', "=IFERROR(VLOOKUP(200,D1:D4,1,0),-1)",
+                "=SUMPRODUCT(ISERROR(D1:D4)*1)", "=ISTEXT(C1)", "=LEN(C1)", "=SUMPRODUCT(ISNUMBER(D1:D4)*B1:B4)",
+                "=SUM(H1:H3)", "=IFERROR(H1,7)"]
+    cells = dict(REFUSED_INPUTS)
+    cells.update({f"H{i}": f for i, f in enumerate(formulas, start=1)})
+    ws, listed = _run(tmp_path, cells)
+    for i in range(1, len(formulas) + 1):
+        # H15/H16 read H1, refused itself: the reason names the cell where the refusal arose
+        _refused(ws, listed, f"H{i}", "depends on S!", "not among the functions recalc evaluates")
+    assert "depends on S!C1" in listed["S!H3"] and "TEXT" in listed["S!H3"]
+    assert "depends on S!D" in listed["S!H6"] and "XLOOKUP" in listed["S!H6"]
+
+
+def test_cells_that_do_not_read_a_refused_cell_are_computed(tmp_path):
+    # Only what a formula reads counts: IF's branch not taken, INDEX's other cells, the other
+    # column of a table; SUMIF(E1:E4,2026,B1:B4): E holds YEAR = 2026, 2026, 2027, 2023
+    # (serials 46096 = 2026-03-15, 46200 = 2026-06-27, 46400 = 2027-01-13, 45000 = 2023-03-15).
+    cells = dict(REFUSED_INPUTS)
+    cells.update({"H1": "=IF(B1>0,B1*2,C1)",                 # 200: C1 not read
+                  "H2": "=INDEX(A1:D4,2,2)",                   # 200: only B2 read
+                  "H3": "=SUMIF(E1:E4,2026,B1:B4)",            # 100 + 200 = 300
+                  "H4": "=VLOOKUP(400,B1:B4,1,FALSE)",         # 400
+                  "H5": "=IFERROR(1/0,5)"})                    # an ordinary error is caught: 5
+    ws, listed = _run(tmp_path, cells)
+    assert [ws[f"H{i}"].value for i in range(1, 6)] == [200, 200, 300, 400, 5]
+    assert not any(w.startswith("S!H") for w in listed)
+
+
+def test_refusals_raised_while_a_formula_runs_cannot_be_caught(tmp_path):
+    # implicit intersection, text Excel may read as a number ("1,000", "50%"), and through a chain
+    cells = {"A1": 10, "A2": 20, "A3": 30, "B1": 100, "B2": 200, "B3": 300, "A4": "1,000", "A5": "50%",
+             "H1": "=IFERROR(A1:A3*2,-1)", "H2": "=IFERROR(SUM(A1:A3*B1:B3),0)", "H3": "=IFERROR(A4*1,-1)",
+             "H4": "=ISERROR(A4+0)", "H5": "=IFERROR(A5*1,-1)", "H6": "=IFERROR(H3,0)+1",
+             "H7": "=SUMPRODUCT(A1:A3*B1:B3)"}          # 10x100 + 20x200 + 30x300 = 14,000: computed
+    ws, listed = _run(tmp_path, cells)
+    for cell in ("H1", "H2"):
+        _refused(ws, listed, cell, "implicit intersection")
+    for cell, text in (("H3", "1,000"), ("H4", "1,000"), ("H5", "50%")):
+        _refused(ws, listed, cell, f'"{text}" may be a number')
+    _refused(ws, listed, "H6", "depends on S!H3", "1,000")
+    assert ws["H7"].value == 14_000
+
+
+def test_a_circular_reference_cannot_be_caught(tmp_path):
+    ws, listed = _run(tmp_path, {"C1": "=C2+1", "C2": "=C1+1", "D1": "=IFERROR(C1,-1)", "D2": "=ISERROR(C2)",
+                                 "D3": "=COUNT(C1:C2)"})
+    for cell in ("C1", "C2"):
+        _refused(ws, listed, cell, "a circular reference")
+    for cell in ("D1", "D2", "D3"):
+        _refused(ws, listed, cell, "depends on S!C", "a circular reference")
