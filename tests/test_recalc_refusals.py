@@ -110,3 +110,34 @@ def test_a_circular_reference_cannot_be_caught(tmp_path):
         _refused(ws, listed, cell, "a circular reference")
     for cell in ("D1", "D2", "D3"):
         _refused(ws, listed, cell, "depends on S!C", "a circular reference")
+
+
+# -- finding 2: SUMIF's short sum range is widened, and waits for the cells it widens to ----------
+
+def test_a_short_sum_range_is_widened_and_read_after_its_cells_are_computed(tmp_path):
+    # A1:A6 = 1..6; J1:J6 = A*100 (100..600), formulas computed by recalc; Z!B1:B6 = A*1000.
+    # The formulas in H come first in the file, so without the widened range in the evaluation
+    # order J2:J6 would be read before they are computed.
+    cells = {f"H{i}": f for i, f in enumerate(['=SUMIF(A1:A6,">0",J1)',        # 100+...+600 = 2,100
+                                                '=SUMIF(A1:A6,">0",J2:J3)',     # J2:J7 = 200+...+600 = 2,000
+                                                '=AVERAGEIF(A1:A6,">0",J1)',    # 2,100 / 6 = 350
+                                                '=SUMIF(A1:A6,">3",Z!B1)'],     # 4,000+5,000+6,000 = 15,000
+                                               start=1)}
+    cells.update({f"A{i}": i for i in range(1, 7)})
+    cells.update({f"J{i}": f"=A{i}*100" for i in range(1, 7)})
+    ws, listed = _run(tmp_path, cells, {"Z": {f"B{i}": f"=S!A{i}*1000" for i in range(1, 7)}})
+    assert [ws[f"H{i}"].value for i in range(1, 5)] == [2_100, 2_000, 350, 15_000]
+    assert listed == {}
+
+
+# -- finding 9: A1:INDEX(r, n) spans r's box, not INDEX's row argument ------------------------------
+
+def test_a_running_total_bounded_by_index_is_not_circular(tmp_path):
+    # A1:A6 = 10..60; B3 sums A1:A3 (C3 = 3): 10+20+30 = 60; B4 sums A4:A6 (C4 = 4): 40+50+60 = 150.
+    # The row argument C3 is read, but the box the range spans is A1:A6, which B3 is not in.
+    cells = {f"A{i}": 10 * i for i in range(1, 7)}
+    cells.update({"C3": 3, "C4": 4, "B3": "=SUM($A$1:INDEX($A$1:$A$6,C3))", "B4": "=SUM(INDEX($A$1:$A$6,C4):$A$6)",
+                  "B5": "=SUM($A$1:INDEX($A$1:$A$6,B3/20))"})      # B3/20 = 3: 60 again, after B3
+    ws, listed = _run(tmp_path, cells)
+    assert (ws["B3"].value, ws["B4"].value, ws["B5"].value) == (60, 150, 60)
+    assert listed == {}
