@@ -16,7 +16,6 @@ values). The worksheet functions themselves are in ``sheet_functions``.
 from __future__ import annotations
 
 import functools
-import math
 import re
 
 ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
@@ -252,12 +251,6 @@ def to_bool(v):
 def is_number(v) -> bool:
     t = type(v)
     return t is int or t is float
-
-
-def finite(x):
-    if type(x) is float and not math.isfinite(x):
-        return err("#NUM!", "#NUM!: the result is beyond the range of numbers")
-    return x
 
 
 def _near(x, y):

@@ -212,10 +212,9 @@ def _area(ref: str) -> tuple[int, int, int, int]:
 
 @dataclass
 class _Plan:
-    """What the engine copy changed, per (SHEET, ADDRESS) upper case."""
+    """What reading the workbook found, per (SHEET, ADDRESS) upper case."""
     not_evaluated: dict = field(default_factory=dict)        # -> reason
     external: dict = field(default_factory=dict)             # -> note
-    q_masters: set = field(default_factory=set)              # shared-formula groups calling Q: (sheet, si)
     formula_cells: int = 0
 
 
@@ -233,18 +232,6 @@ def _translate(formula: str, origin: str, dest: str) -> str:
 
     return Translator("=" + formula, origin=origin).translate_formula(dest)[1:]
 
-
-def _cached_constant(c, ns) -> str:
-    v = c.find(f"{ns}v")
-    text = "" if v is None or v.text is None else v.text
-    t = c.get("t")
-    if t == "e":
-        return text or "NA()"
-    if t == "b":
-        return "TRUE" if text == "1" else "FALSE"
-    if t in ("str", "s", "inlineStr"):
-        return '"' + text.replace('"', '""') + '"'
-    return text or '""'
 
 # -- the Q-functions, as the engine calls them ----------------------------------------------------
 
