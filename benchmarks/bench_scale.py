@@ -20,26 +20,29 @@ this process (time.process_time: the machine may be shared, and wall time then m
 neighbours; ``plain`` prints both); peak memory is tracemalloc's peak in a separate call (not
 timed).
 
-Figures (CPU, this shared 2-core machine at load average about 2.6, so they move by a fifth
-from run to run; "before" is the same code without the issue-17 speed commits of
-2026-11-28, measured alternately with "after" in one session; wall time agreed within 5%):
+Figures (CPU seconds on this shared 2-core machine at load average 3-4, where wall time ran
+about twice CPU time, so they move by a fifth from run to run; "before" is the same code
+without the issue-17 speed commits of 2026-11-28, measured alternately with "after" in one
+session):
 
 | | before | after |
 |---|---|---|
-| waterfall over a 50-event ledger, cold, x the prices typed in (target 2x) | 5.7x | 2.8x |
-| the same, warm (the ledger run by another cell) | 1.37x | 1.23x |
-| the same over 100 events, cold | 10.2x | 4.5x |
-| QCONVPRICE over 500 events (target 1 s) | 0.16 s | 0.05 s |
-| QBREAKPOINTS, sample cap table | 0.27 s | 0.21 s |
-| QBREAKPOINTS, 10,000 holders (target 0.5 s) | 0.66 s | 0.37 s |
-| QWATERFALL / QVOTINGPOWER / QIPO, 10,000 holders (target 0.5 s) | 0.16 / 0.23 / 0.17 s | 0.09 / 0.14 / 0.10 s |
-| QBREAKPOINTS, 20 conversion groups (target 2 s) | 1.4 s | 1.3 s |
+| waterfall over a 50-event ledger, cold, x the prices typed in (target 2x) | 5.6x | 2.6x |
+| the same, warm (the ledger run by another cell) | 1.37x | 1.24x |
+| the same over 100 events, cold | 9.9x | 4.1x |
+| QCONVPRICE over 500 events (target 1 s) | 0.12 s | 0.04 s |
+| QBREAKPOINTS, sample cap table | 0.17 s | 0.18 s |
+| QBREAKPOINTS, 10,000 holders (target 0.5 s) | 0.51 s | 0.28 s |
+| QWATERFALL / QVOTINGPOWER / QIPO, 10,000 holders (target 0.5 s) | 0.12 / 0.16 / 0.13 s | 0.06 / 0.12 / 0.08 s |
+| QBREAKPOINTS, 20 conversion groups (target 2 s) | 1.05 s | 1.06 s |
 
-Where the cold ledger's time goes (cProfile, 50 events): 600 series adjustments (12 series
-each diluted by each issue), each a 20-digit rounding of a ~270-digit exact fraction and the
-3(d)(i)(B) one-cent bookkeeping, about 5 us each in whole numbers (60 us in Fractions before);
-reading the 50 event rows about 0.6 ms; the exit model is built once (its key does not differ).
-The 2x target is not met: the ledger alone costs about as much as the typed-in waterfall.
+Where the cold ledger's time goes (cProfile and timings of the parts, 50 events): 600 series
+adjustments (each of the 12 series diluted by each issue), each a 20-digit rounding of a
+~270-digit exact fraction plus the 3(d)(i)(B) one-cent bookkeeping, about 5 us each in whole
+numbers (about 14 us in Fractions before), with A and the row about 15 us an event: about
+3 ms; reading the 50 event rows about 0.5 ms (0.15 ms for the typed-in prices). The exit model
+is built once (its cache key does not differ). The 2x target is not met: the exact ledger
+alone costs about as much as the whole typed-in waterfall (2.3 ms).
 """
 
 import datetime as dt
