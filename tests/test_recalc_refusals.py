@@ -141,3 +141,82 @@ def test_a_running_total_bounded_by_index_is_not_circular(tmp_path):
     ws, listed = _run(tmp_path, cells)
     assert (ws["B3"].value, ws["B4"].value, ws["B5"].value) == (60, 150, 60)
     assert listed == {}
+
+
+# -- findings 3-8, 10: the rules that decide numbers ------------------------------------------------
+
+def test_approximate_lookups_over_unsorted_or_mixed_data_are_refused(tmp_path):
+    # F1:F6 = 30,10,50,20,40,5 (unsorted); G1:G6 = 5,10,20,30,40,50 (sorted); K1:K3 = 1,2,2
+    cells = {**{f"F{i}": v for i, v in enumerate([30, 10, 50, 20, 40, 5], start=1)},
+             **{f"G{i}": v for i, v in enumerate([5, 10, 20, 30, 40, 50], start=1)},
+             **{f"K{i}": v for i, v in enumerate([1, 2, 2], start=1)}, "L1": 1, "L2": "x", "L3": 3,
+             "H1": "=MATCH(25,F1:F6,1)", "H2": "=VLOOKUP(22,F1:F6,1)", "H3": "=IFERROR(MATCH(25,F1:F6),0)",
+             "H4": "=MATCH(25,G1:G6,1)",         # largest <= 25 in the sorted column: 20, position 3
+             "H5": "=VLOOKUP(22,G1:G6,1)",       # 20
+             "H6": "=MATCH(2,K1:K3,1)",          # 2 is held twice: which one Excel's search finds is not claimed
+             "H7": "=MATCH(2.5,L1:L3,1)",        # numbers and text mixed
+             "H8": "=MATCH(25,G1:G6,0)"}         # an exact match needs no order: #N/A, an ordinary error
+    ws, listed = _run(tmp_path, cells)
+    for cell in ("H1", "H2", "H3"):
+        _refused(ws, listed, cell, "not sorted ascending")
+    assert (ws["H4"].value, ws["H5"].value) == (3, 20)
+    _refused(ws, listed, "H6", "more than once")
+    _refused(ws, listed, "H7", "mixing numbers, text")
+    assert ws["H8"].value == "#N/A" and "no exact match" in listed["S!H8"]
+
+
+def test_text_numbers_typed_as_count_arguments(tmp_path):
+    # "12" is a plain number: counted (Excel counts text numbers typed as arguments); "1,000" is a
+    # number to Excel in some locales: refused, never counted as text
+    ws, listed = _run(tmp_path, {"H1": '=COUNT("12",1)', "H2": '=COUNT("1,000",1)', "H3": '=COUNT("abc",1)'})
+    assert (ws["H1"].value, ws["H3"].value) == (2, 1)
+    _refused(ws, listed, "H2", '"1,000" may be a number')
+
+
+def test_text_beyond_ascii_is_not_ordered(tmp_path):
+    cells = {"A1": "é", "A2": "f", "A3": "Ä", "B1": "apple", "B2": "Érable", "B3": "zoo",
+             "H1": "=A1<A2", "H2": '=A3<"B"', "H3": '=COUNTIF(B1:B3,"<m")', "H4": '=MATCH("m",B1:B3,1)',
+             "H5": '=A1="É"',                         # equality without regard to case: TRUE
+             "H6": '=COUNTIF(B1:B1,"<m")',            # only ASCII text: "apple" < "m": 1
+             "H7": '="a"<"B"'}                        # TRUE: without regard to case
+    ws, listed = _run(tmp_path, cells)
+    for cell in ("H1", "H2", "H3", "H4"):
+        _refused(ws, listed, cell, "collation")
+    assert (ws["H5"].value, ws["H6"].value, ws["H7"].value) == (True, 1, True)
+
+
+def test_a_non_breaking_space_or_a_non_ascii_digit_is_not_a_number(tmp_path):
+    cells = {"A1": "5\u00a0", "A2": "\u0665", "A3": " 5 ", "H1": "=A1+0", "H2": "=A2+0", "H3": "=A3+0",
+             "H4": "=IFERROR(A1+0,-1)"}
+    ws, _ = _run(tmp_path, cells)
+    assert [ws[f"H{i}"].value for i in range(1, 5)] == ["#VALUE!", "#VALUE!", 5, -1]
+
+
+def test_numbers_written_as_text_with_fifteen_significant_digits(tmp_path):
+    cells = {"A1": 1234567890123456, "H1": '=A1&""', "H2": "=LEN(A1)", "H3": '=INT(1E+20)&""', "H4": '=1/3&""',
+             "H5": '=0.0001&""', "H6": '=99999999999999.9&""', "H7": '=1E+15&""', "H8": '=0.00001&""'}
+    ws, listed = _run(tmp_path, cells)
+    # 1234567890123456 to 15 significant digits: 1.23456789012346E+15, 20 characters
+    assert [ws[f"H{i}"].value for i in range(1, 8)] == ["1.23456789012346E+15", 20, "1E+20", "0.333333333333333",
+                                                       "0.0001", "99999999999999.9", "1E+15"]
+    _refused(ws, listed, "H8", "below 0.0001")
+
+
+def test_sums_in_doubles_and_only_the_last_cancelling_step_is_zero(tmp_path):
+    cells = {"A1": 0.1, "A2": 0.2, "A3": -0.3,
+             "H1": "=SUM(1E+16,1,-1E+16)",   # 1E+16 + 1 is 1E+16 in doubles; minus 1E+16: 0
+             "H2": "=SUM(A1:A3)",            # 0.1 + 0.2 = 0.30000000000000004; - 0.3 = 5.55E-17
+             "H3": "=0.5-0.4-0.1",           # the last operation cancels: 0
+             "H4": "=(0.5-0.4-0.1)*1",       # 0.5 - 0.4 = 0.09999999999999998; - 0.1 = -2.78E-17, then * 1
+             "H5": "=A1+A2+A3"}              # the last + cancels to the last bits: 0
+    ws, _ = _run(tmp_path, cells)
+    assert ws["H1"].value == 0 and ws["H3"].value == 0 and ws["H5"].value == 0
+    assert ws["H2"].value == 0.1 + 0.2 - 0.3 == 5.551115123125783e-17
+    assert ws["H4"].value == 0.5 - 0.4 - 0.1 == -2.7755575615628914e-17
+
+
+def test_round_of_large_numbers_and_int_of_huge_text(tmp_path):
+    ws, listed = _run(tmp_path, {"H1": "=ROUND(1E+38,2)", "H2": "=ROUNDUP(1E+300,-2)", "H3": '=INT("1e400")',
+                                 "H4": "=ROUND(1234.5678,-2)"})
+    assert (ws["H1"].value, ws["H2"].value, ws["H4"].value) == (1e38, 1e300, 1200)
+    _refused(ws, listed, "H3", "beyond the range of doubles")

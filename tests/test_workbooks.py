@@ -758,6 +758,9 @@ def _generated_formulas() -> list[str]:
             "=SUMPRODUCT(ROUND(In!A1:A12*1.5,0))", "=SUMPRODUCT(LEN(In!F1:F12))", "=SUMPRODUCT({1,2,3},{4,5,6})",
             "=SUMPRODUCT((In!F1:F12>\"d\")*In!G1:G12)", "=SUM({1,2,3}*2)",
             "=MATCH(1,INDEX((In!G1:G12=4)*(In!E1:E12>600),0),0)"]
+    # review of the engine: numbers as text, sums in doubles, ROUND of large numbers (LibreOffice agrees with Excel)
+    out += ['=0.0001&""', '=1/3&""', '=-0.5*0&""', '=LEN(99999999999999.9)', '=SUM(1E+16,1,-1E+16)', '=0.5-0.4-0.1',
+            "=ROUND(1E+38,2)", "=ROUNDDOWN(1E+300,-2)", "=ROUND(-1234.5678,-2)", '="a"<"B"', '="é"="É"']
     return out
 
 
@@ -791,6 +794,12 @@ EXCEL_NOT_LIBREOFFICE = [
     ("=MATCH(5,In!A1:B12,0)", "#N/A"),    # a lookup array of two columns (LibreOffice: #VALUE!)
     ("=VLOOKUP(3,In!G1:H12,3,FALSE)", "#REF!"), ("=INDEX(In!A1:C12,13,1)", "#REF!"),   # LibreOffice: #VALUE!
     ('=AND("TRUE",1)', "#VALUE!"),        # refused as LibreOffice does (Excel's reading of text here varies)
+    # review of the engine: Excel's 15 significant digits in text (LibreOffice writes 16 digits, "1E+020")
+    ('=1234567890123456&""', "1.23456789012346E+15"), ('=INT(1E+20)&""', "1E+20"), ('=2^53&""', "9.00719925474099E+15"),
+    # a non-breaking space or a non-ASCII digit is not part of a number (LibreOffice: 5)
+    ('="5\u00a0"+0', "#VALUE!"), ('="\u0665"+0', "#VALUE!"),
+    # left to right in doubles, and only the formula's last + or - is made 0 (LibreOffice: 0 for each)
+    ("=SUM(0.1,0.2,-0.3)", 0.1 + 0.2 - 0.3), ("=(0.5-0.4-0.1)*1", 0.5 - 0.4 - 0.1), ("=(0.5-0.4-0.1)", 0.5 - 0.4 - 0.1),
 ]
 
 # Not evaluated, refused with the reason (LibreOffice applies implicit intersection or evaluates it).
@@ -800,6 +809,12 @@ REFUSED = [("=INDEX(In!A1:C12,3,0)", "implicit intersection"), ("=INDEX(In!A1:C1
            ("=CHOOSE(2,In!A1:A3,In!E1:E3)", "implicit intersection"), ("=INDEX(In!A1:C12,0,1)", "implicit intersection"),
            ("=SUM(In!A1:A12*In!G1:G12)", "implicit intersection"),
            ('=IFERROR(In!A1:A3*2,-1)', "implicit intersection"), ('=ISERROR(In!A1:A3+0)', "implicit intersection"),
+           # approximate lookups over unsorted data (LibreOffice's binary search answers something)
+           ("=MATCH(25,{30,10,50,20,40,5},1)", "not sorted ascending"), ("=VLOOKUP(22,In!G1:G3,1)", "more than once"),
+           ("=MATCH(3,{5,1,4},-1)", "not sorted descending"), ('=MATCH("b",In!C1:C12,1)', "blank cell between"),
+           ('=COUNT("1,000",1)', '"1,000" may be a number'), ('=IFERROR("50%"*1,-1)', '"50%" may be a number'),
+           ('="é"<"f"', "collation"), ('=COUNTIF(In!C1:C12,"<é")', "collation"), ('=0.00001&""', "below 0.0001"),
+           ('=INT("1e400")', "beyond the range of doubles"),
            ("=XLOOKUP(1,In!A1:A3,In!B1:B3)", "XLOOKUP is not among")]
 
 

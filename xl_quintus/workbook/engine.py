@@ -203,14 +203,21 @@ def to_number(v):
 
 
 def number_text(x) -> str:
-    """A number as Excel writes it into text: up to 15 significant digits, General format."""
-    if type(x) is int:
-        return str(x)
-    if x == int(x) and abs(x) < 1e15:
-        return str(int(x))
+    """A number as Excel writes it into text (``=A1&""``, LEN, LEFT...): the General format's 15
+    significant digits, plain from 0.0001 up to 1E+15 (1/3 is "0.333333333333333"), with an
+    exponent from 1E+15 on (1234567890123456 is "1.23456789012346E+15", 10^20 is "1E+20").
+    A number below 0.0001 is refused: where Excel's text turns to an exponent there ("0.00001"
+    or "1E-05") is not documented, so recalc does not claim it."""
+    x = float(x)
+    if x == 0:
+        return "0"
+    if abs(x) < 1e-4:
+        raise Refusal(f"the text of the number {x!r}: below 0.0001, whether Excel writes it with an exponent is not "
+                      "documented, so recalc does not claim it")
     s = f"{x:.15g}"
-    if "e" in s:
-        mant, exp = s.split("e")
+    if "e" in s:                                  # 1E+15 and above (15 significant digits rounded)
+        mant, exp = f"{x:.14e}".split("e")
+        mant = mant.rstrip("0").rstrip(".")
         s = f"{mant}E{exp[0]}{exp[1:].lstrip('0').rjust(2, '0')}"
     return s
 
@@ -488,7 +495,26 @@ class Parser:
         node = self.expr(0)
         if self.peek() is not None:
             raise FormulaError(f"the engine cannot read this formula (unexpected {self.peek().value!r})")
+        if node[0] == "op" and node[1] in ("+", "-") and not self.wrapped():
+            # Excel makes a + or - 0 when its operands cancel to the last bits of a double only if
+            # it is the formula's last operation: =0.5-0.4-0.1 is 0, but =(0.5-0.4-0.1) and
+            # =1*(0.5-0.4-0.1) are -2.78E-17 (Microsoft, "Floating-point arithmetic may give
+            # inaccurate results in Excel": the example 1*(.5-.4-.1))
+            node = ("op", node[1] + "!", node[2], node[3])
         return node
+
+    def wrapped(self) -> bool:
+        """The whole formula is in one pair of parentheses."""
+        toks = self.toks
+        if not toks or toks[0].type != "PAREN" or toks[0].subtype != "OPEN":
+            return False
+        depth = 0
+        for i, t in enumerate(toks):
+            if t.type == "PAREN" or (t.type == "FUNC" and t.subtype in ("OPEN", "CLOSE")):
+                depth += 1 if t.subtype == "OPEN" else -1
+                if depth == 0:
+                    return i == len(toks) - 1
+        return False
 
     def expr(self, min_bp):
         left = self.bounds(self.prefix())

@@ -145,6 +145,14 @@ def _pow(x, y):
         return _e("#NUM!", "#NUM!: the result is beyond the range of numbers")
 
 
+def _plus(x, y):
+    return x + y
+
+
+def _minus(x, y):
+    return x - y
+
+
 def _mul(x, y):
     return x * y
 
@@ -163,11 +171,21 @@ def _concat_op(ev, a, b):
     return scalar(a, b)
 
 
-def _comparison(test):
+def _collation(a, b):
+    """Refuse to order two texts with letters beyond ASCII: Excel orders them by the locale's
+    collation ("é" < "f", "Ä" < "B"), which recalc does not claim."""
+    if type(a) is str and type(b) is str and not (a.isascii() and b.isascii()) and a.lower() != b.lower():
+        raise Refusal(f'the order of "{a[:20]}" and "{b[:20]}": Excel orders letters beyond ASCII by its locale\'s '
+                      "collation, which recalc does not claim")
+
+
+def _comparison(test, ordering=True):
     def scalar(a, b):
         c = compare(a, b)
         if type(c) is XlError:
             return c
+        if ordering and c != 0:
+            _collation(a, b)
         return test(c)
 
     def op(ev, a, b):
@@ -194,9 +212,9 @@ def _unary(f):
 
 
 OPERATORS = {
-    "+": _arith(add), "-": _arith(sub), "*": _arith(_mul), "/": _arith(_div), "^": _arith(_pow),
+    "+": _arith(_plus), "-": _arith(_minus), "+!": _arith(add), "-!": _arith(sub), "*": _arith(_mul), "/": _arith(_div), "^": _arith(_pow),
     "&": _concat_op,
-    "=": _comparison(lambda c: c == 0), "<>": _comparison(lambda c: c != 0), "<": _comparison(lambda c: c < 0),
+    "=": _comparison(lambda c: c == 0, False), "<>": _comparison(lambda c: c != 0, False), "<": _comparison(lambda c: c < 0),
     ">": _comparison(lambda c: c > 0), "<=": _comparison(lambda c: c <= 0), ">=": _comparison(lambda c: c >= 0),
     "#neg": _unary(lambda x: -x), "#pos": lambda ev, a: _deref(ev, a), "#pct": _unary(lambda x: x / 100),
 }
@@ -231,11 +249,21 @@ def _numbers(ev, args):
     return out
 
 
+def total(nums) -> float:
+    """Numbers added left to right in doubles, as Excel's SUM does: SUM(1E+16,1,-1E+16) is 0 and
+    SUM(0.1,0.2,-0.3) is 5.55E-17 (0.1+0.2 is 0.30000000000000004), never an exact sum; no
+    step is snapped to 0 (that is only the formula's last + or -, ``engine.add``)."""
+    t = 0.0
+    for x in nums:
+        t += x
+    return t
+
+
 def SUM(ev, *args):
     nums = _numbers(ev, args)
     if type(nums) is XlError:
         return nums
-    return math.fsum(nums)
+    return total(nums)
 
 
 def AVERAGE(ev, *args):
@@ -244,7 +272,7 @@ def AVERAGE(ev, *args):
         return nums
     if not nums:
         return _e("#DIV/0!", "#DIV/0!: AVERAGE of no numbers")
-    return math.fsum(nums) / len(nums)
+    return total(nums) / len(nums)
 
 
 def MAX(ev, *args):
@@ -319,7 +347,7 @@ def SUMPRODUCT(ev, *args):
                     return v
                 p = p * v if (tv is int or tv is float) else 0
             terms.append(p)
-    return math.fsum(terms)
+    return total(terms)
 
 
 def _logicals(ev, args, name):
@@ -418,7 +446,7 @@ def ABS(x):
 @lifted
 def INT(x):
     x = _num(x)
-    return x if type(x) is XlError else math.floor(x)
+    return x if type(x) is XlError else float(math.floor(x))       # a double, as every Excel number
 
 
 @lifted
@@ -491,6 +519,8 @@ def _round(x, digits, mode):
         return x
     digits = min(digits, 15)
     d = Decimal(f"{x:.15g}")                     # the number's 15 significant digits, as shown
+    if d.as_tuple().exponent >= -digits:         # no digit below the one kept: ROUND(1E+38,2) is 1E+38
+        return float(d)
     q = d.quantize(Decimal(1).scaleb(-digits), rounding=mode, context=_CONTEXT)
     return float(q)
 
@@ -789,7 +819,7 @@ def criterion(c):
             if op == "=":
                 test.text_equal = low            # _matches finds these in one index per range
         return test if op == "=" else (lambda v: not test(v))
-    return _order_test(op, text_key(rest), str)
+    return _order_test(op, text_key(rest), str, rest)
 
 
 def _number_test(op, n):
@@ -814,10 +844,18 @@ def _number_test(op, n):
     return lambda v: (x := num(v)) is not None and t(x)
 
 
-def _order_test(op, value, kind):
+def _order_test(op, value, kind, text=None):
+    if text is not None and not text.isascii():
+        raise Refusal(f'the criterion "{op}{text[:40]}": Excel orders letters beyond ASCII by its locale\'s collation, '
+                      "which recalc does not claim")
+
     def key(v):
         if kind is str:
-            return text_key(v) if type(v) is str else None
+            if type(v) is not str:
+                return None
+            if not v.isascii():
+                _collation(v, text)
+            return text_key(v)
         return v if type(v) is kind else None
     tests = {"<": lambda x: x < value, ">": lambda x: x > value, "<=": lambda x: x <= value, ">=": lambda x: x >= value}
     t = tests[op]
@@ -929,14 +967,14 @@ def _remembered(ev, name, ranges, crits, compute):
 
 def _sum_of(vals):
     nums = vals if type(vals) is XlError else _sum_values(vals)
-    return nums if type(nums) is XlError else math.fsum(nums)
+    return nums if type(nums) is XlError else total(nums)
 
 
 def _average_of(vals, name):
     nums = vals if type(vals) is XlError else _sum_values(vals)
     if type(nums) is XlError:
         return nums
-    return math.fsum(nums) / len(nums) if nums else _e("#DIV/0!", f"#DIV/0!: {name} matched no numbers")
+    return total(nums) / len(nums) if nums else _e("#DIV/0!", f"#DIV/0!: {name} matched no numbers")
 
 
 def SUMIF(ev, rng, crit, target=MISSING):
@@ -1040,36 +1078,62 @@ def _position(ev, x, rng, mode, name):
                 cache[("exact",) + ident[1:]] = index
         got = index.get(key)
         if got is None:
-            return _e("#N/A", f"#N/A: {name} found no exact match for {to_text(x)!r}")
+            return _e("#N/A", f"#N/A: {name} found no exact match for {x!r}")
         return got
+    if type(x) is str and not x.isascii():
+        raise Refusal(f'an approximate {name} of the text "{x[:40]}": Excel orders letters beyond ASCII by its '
+                      "locale's collation, which recalc does not claim")
+    ikey = ("sorted", mode) + (ident[1:] if ident else ())
+    got = cache.get(ikey) if ident else None
+    if got is None:
+        got = _ordered(_vector(ev, rng), mode)
+        if ident:
+            cache[ikey] = got
+    if type(got) is str:
+        raise Refusal(f"an approximate {name} (match type {mode}) over {got}: Excel's binary search may answer "
+                      "otherwise than a scan, so recalc does not claim its result; sort the range or use an exact "
+                      "match")
+    kind, keys = got
+    if kind != key[0]:
+        return _e("#N/A", f"#N/A: {name}: {x!r} is not of the kind of the values looked in")
     if mode > 0:
-        ikey = ("sorted", key[0]) + (ident[1:] if ident else ())
-        got = cache.get(ikey) if ident else None
-        if got is None:
-            vec = _vector(ev, rng)
-            pos = [i for i, v in enumerate(vec) if (k := _lookup_key(v)) is not None and k[0] == key[0]]
-            keys = [_lookup_key(vec[i])[1] for i in pos]
-            got = (keys, pos)
-            if ident:
-                cache[ikey] = got
-        keys, pos = got
         at = bisect_right(keys, key[1]) - 1
         if at < 0:
-            return _e("#N/A", f"#N/A: {name}: {to_text(x)!r} is below the first value")
-        return pos[at]
-    vec = _vector(ev, rng)                         # -1: data sorted descending, smallest >= x
-    best = None
-    for i, v in enumerate(vec):
+            return _e("#N/A", f"#N/A: {name}: {x!r} is below the first value")
+    else:                                          # -1: data sorted descending, smallest >= x
+        at = sum(1 for k in keys if k >= key[1]) - 1     # the values >= x come first
+        if at < 0:
+            return _e("#N/A", f"#N/A: {name}: {x!r} is above the first value")
+    if (at > 0 and keys[at - 1] == keys[at]) or (at + 1 < len(keys) and keys[at + 1] == keys[at]):
+        raise Refusal(f"an approximate {name} lands on a value the range holds more than once: which of them "
+                      "Excel's binary search finds is not claimed by recalc; use an exact match")
+    return at
+
+
+def _ordered(vec, mode):
+    """(kind, keys) of the vector of an approximate lookup, or why it is refused (a text): values
+    of more than one kind (numbers, text, TRUE/FALSE, errors), a blank before the last value,
+    text beyond ASCII, or values not in order (ascending for mode 1, descending for -1)."""
+    last = max((i for i, v in enumerate(vec) if v is not None), default=-1)
+    kinds, keys = set(), []
+    for i in range(last + 1):
+        v = vec[i]
+        if v is None:
+            return f"a range with a blank cell between its values (position {i + 1})"
         k = _lookup_key(v)
-        if k is None or k[0] != key[0]:
-            continue
-        if k[1] >= key[1]:
-            best = i
-        else:
-            break
-    if best is None:
-        return _e("#N/A", f"#N/A: {name}: {to_text(x)!r} is above the first value")
-    return best
+        if k is None:
+            return f"a range holding the error {v}"
+        if type(v) is str and not v.isascii():
+            return f'text with letters beyond ASCII ("{v[:40]}"), ordered by a collation recalc does not claim'
+        kinds.add(k[0])
+        keys.append(k[1])
+    if len(kinds) > 1:
+        return "a range mixing numbers, text and TRUE/FALSE"
+    for i in range(1, len(keys)):
+        if (keys[i] < keys[i - 1]) if mode > 0 else (keys[i] > keys[i - 1]):
+            return (f"a range not sorted {'ascending' if mode > 0 else 'descending'} (position {i + 1} is "
+                    f"{'below' if mode > 0 else 'above'} position {i})")
+    return (kinds.pop() if kinds else None), keys
 
 
 def MATCH(ev, x, rng, mode=1):
