@@ -16,6 +16,7 @@ values). The worksheet functions themselves are in ``sheet_functions``.
 from __future__ import annotations
 
 import functools
+import math
 import re
 
 ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
