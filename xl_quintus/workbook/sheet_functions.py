@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Context, Decimal
 
 from .engine import (
@@ -37,6 +37,7 @@ from .engine import (
     add,
     compare,
     is_number,
+    number_text,
     sub,
     text_key,
     text_to_number,
@@ -822,6 +823,11 @@ def criterion(c):
     return _order_test(op, text_key(rest), str, rest)
 
 
+def same_number_as_text(text, n) -> str:
+    return (f'the text "{text[:40]}" in a criteria range reads as the criterion\'s number {number_text(n)}: '
+            "whether it counts as equal differs between spreadsheet programs; recalc does not claim either")
+
+
 def _number_test(op, n):
     from .engine import approx_equal
 
@@ -829,13 +835,16 @@ def _number_test(op, n):
         tv = type(v)
         if tv is int or tv is float:
             return v
-        if tv is str and op in ("=", "<>"):             # "1" matches 1 for = and <> (Excel)
+        if tv is str and op in ("=", "<>"):
             x = text_to_number(v)
-            return None if type(x) is XlError else x
+            if type(x) is not XlError and approx_equal(x, n):
+                raise Refusal(same_number_as_text(v, n))
         return None
 
     if op == "=":
-        return lambda v: (x := num(v)) is not None and approx_equal(x, n)
+        test = lambda v: (x := num(v)) is not None and approx_equal(x, n)   # noqa: E731
+        test.number_equal = n                    # _matches finds these in one sorted index per range
+        return test
     if op == "<>":
         return lambda v: not ((x := num(v)) is not None and approx_equal(x, n))
     tests = {"<": lambda x: x < n and not approx_equal(x, n), ">": lambda x: x > n and not approx_equal(x, n),
@@ -892,10 +901,51 @@ def _matches(ev, rng, crit):
                     groups.setdefault(v.lower(), []).append(i)
             ev.lookups[("text", rng.key)] = groups
         return groups.get(low, [])
-    got = [i for i, v in enumerate(_cells(ev, rng)) if test(v)]
+    n = getattr(test, "number_equal", None)
+    if n is not None and key is not None:
+        got = _numbers_equal(ev, rng, n)
+    else:
+        got = [i for i, v in enumerate(_cells(ev, rng)) if test(v)]
     if key is not None:
         ev.lookups[key] = got
     return got
+
+
+def _numbers_equal(ev, rng, n):
+    """The positions of ``rng`` equal to the number ``n`` as "=n" matches (numbers, and text that
+    is a plain number, equal to the last bits of a double), from one sorted index of the range:
+    a column of SUMIFS by a numeric id reads the range once, not once per row."""
+    from .engine import approx_equal
+
+    index = ev.lookups.get(("numbers", rng.key))
+    if index is None:
+        pairs, texts, refusal = [], [], None
+        for i, v in enumerate(_cells(ev, rng)):
+            tv = type(v)
+            if tv is int or tv is float:
+                pairs.append((float(v), i))
+            elif tv is str:
+                try:
+                    x = text_to_number(v)
+                except Refusal as e:             # the plain scan would meet it too: refused alike
+                    refusal = refusal or e
+                    continue
+                if type(x) is not XlError:
+                    texts.append((x, v))
+        pairs.sort()
+        texts.sort()
+        index = ev.lookups[("numbers", rng.key)] = ([x for x, _ in pairs], [i for _, i in pairs], texts, refusal)
+    values, positions, texts, refusal = index
+    if refusal is not None:
+        raise refusal
+    d = abs(n) * 2.0 ** -46
+    k = bisect_left(texts, (n - d,))
+    while k < len(texts) and texts[k][0] <= n + d:
+        if approx_equal(texts[k][0], n):
+            raise Refusal(same_number_as_text(texts[k][1], n))
+        k += 1
+    lo, hi = bisect_left(values, n - d), bisect_right(values, n + d)
+    return sorted(positions[k] for k in range(lo, hi) if approx_equal(values[k], n))
 
 
 def _shape(ev, rng):
