@@ -7,7 +7,8 @@ for an array, ``None`` blank, ``MISSING`` an omitted argument, ``XlError`` an er
 
 The rules that decide numbers:
 - Arithmetic reads a blank as 0, TRUE as 1 and text that is a plain number ("12.5") as that
-  number; other text is #VALUE!. ``a - b`` is 0 when a and b cancel to the last bits of a double.
+  number; other text is #VALUE!. The formula's last ``a - b`` (``+!``/``-!``) is 0 when a and b
+  cancel to the last bits of a double; other + and - are plain doubles.
 - SUM, AVERAGE, COUNT, MAX, MIN, MEDIAN skip text, TRUE/FALSE and blanks in ranges and arrays, but
   read them when given directly (``SUM("3", TRUE)`` is 4).
 - The first error met (left to right, row by row) is the result.
@@ -16,7 +17,12 @@ The rules that decide numbers:
 - Criteria (">1000", "<>x", "=...", wildcards * ? ~) as Excel's *IF/*IFS read them; a criterion
   written as date or formatted-number text ("3/15/2026", "1,000") is refused, not guessed.
 - Lookups (MATCH, VLOOKUP, HLOOKUP) ignore case; exact ones build one index per range, used by
-  every lookup into it; approximate ones assume sorted data, as Excel does.
+  every lookup into it; approximate ones are refused (``Refusal``) over data that is not sorted,
+  mixes kinds of value, has a blank between its values or holds the value found twice: Excel's
+  binary search could answer otherwise than a scan.
+- SUM, AVERAGE, SUMPRODUCT and the *IF(S) add left to right in doubles, as Excel does.
+- Whatever recalc cannot be sure of is raised as ``Refusal``, never returned as an error value,
+  so IFERROR, ISERROR, COUNTIF... cannot catch, test or count it.
 """
 
 from __future__ import annotations
