@@ -321,3 +321,15 @@ def test_the_whole_number_ledger_equals_the_ledger_in_fractions(history):
     assert fast.cps == slow.cps and fast.split_factor == slow.split_factor
     assert [(r.date, r.event, r.clause, r.cps, r.carried) for r in fast.rows] == \
            [(r.date, r.event, r.clause, r.cps, r.carried) for r in slow.rows]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 10 ** 60), st.integers(1, 10 ** 60), st.integers(10 ** (CP_DIGITS - 1), 10 ** CP_DIGITS - 1),
+       st.integers(-30, 30))
+def test_kept_digits_round_half_up_as_the_fractions_do(num, den, digits, power):
+    # any fraction, and an exact tie: digits.5 x 10^power (the half must go up)
+    assert kept_price(F(num, den)) == _reference_kept(num, den)
+    tie = (2 * F(digits) + 1) / 2 * F(10) ** power
+    assert kept_price(tie) == _reference_kept(tie.numerator, tie.denominator) == (digits + 1) * F(10) ** power
+    m, k = ad._kept_digits(tie.numerator * 7, tie.denominator * 7)            # unreduced, the same
+    assert F(m) / F(10) ** k == (digits + 1) * F(10) ** power

@@ -84,7 +84,7 @@ def _kept_digits(num: int, den: int) -> tuple[int, int]:
     extra = 1                                                             # digits of t beyond those kept
     while t >= _pow10(CP_DIGITS + extra):
         extra += 1
-    return (t + 5 * _POW10[extra - 1]) // _POW10[extra], shift - extra   # keep shift - extra decimals
+    return (t + 5 * _pow10(extra - 1)) // _pow10(extra), shift - extra   # keep shift - extra decimals
 
 
 _POW10 = tuple(10 ** i for i in range(4 * CP_DIGITS))
