@@ -14,13 +14,14 @@ Measured on the 2-core session machine (shared with other jobs), 28 Nov 2026, re
 engine:
 
     formula cells   recalc s  recalc MB  LibreOffice s    LO MB  time x LO
-              998        1.3         63            2.7      210        0.5
-            9,998        2.9         94            3.3      210        0.9
-           50,000        9.5        228           16.2      210        0.6
+              998        1.8         63            2.6      210        0.7
+            9,998        3.7         95            3.1      210        1.2
+           50,000       10.7        229           19.8      210        0.5
 
 (The `formulas` engine recalc used before took 14.5 s / 188 MB for 1,000 cells and 344 s /
-702 MB for 10,000, and did not finish 50,000.) Time grows linearly: about 1.3 s to start
-(Python, numpy and the Q-functions' imports) and 0.17 ms per formula cell.
+702 MB for 10,000, and did not finish 50,000.) Time grows linearly: about 1.7 s to start
+(Python, numpy and the Q-functions' imports) and 0.18 ms per formula cell. Times vary by
+about a fifth from run to run on this shared machine (an earlier run: 2.9 s and 9.5 s).
 
 Where the time goes (cProfile, 50,000 cells): reading the sheets' XML about a fifth; turning
 each formula into its shape (references replaced by slots: one regular-expression pass per
