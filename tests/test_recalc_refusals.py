@@ -220,3 +220,12 @@ def test_round_of_large_numbers_and_int_of_huge_text(tmp_path):
                                  "H4": "=ROUND(1234.5678,-2)"})
     assert (ws["H1"].value, ws["H2"].value, ws["H4"].value) == (1e38, 1e300, 1200)
     _refused(ws, listed, "H3", "beyond the range of doubles")
+
+
+def test_mod_with_a_huge_quotient_is_refused(tmp_path):
+    # 10^20 mod 7 is 2 (10^6 = 1 mod 7, so 10^20 = 10^2 = 2 mod 7); doubles give 0
+    ws, listed = _run(tmp_path, {"H1": "=MOD(1E+20,7)", "H2": "=MOD(2^28,2)", "H3": "=MOD(134217727,1)",
+                                 "H4": "=MOD(-7,3)"})
+    for cell in ("H1", "H2"):
+        _refused(ws, listed, cell, "quotient of 2^27 or more")
+    assert (ws["H3"].value, ws["H4"].value) == (0, 2)      # -7 - 3 x floor(-7/3) = -7 + 9 = 2

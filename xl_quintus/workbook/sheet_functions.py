@@ -509,6 +509,12 @@ def MOD(x, y):
         return y
     if y == 0:
         return _e("#DIV/0!", "#DIV/0!: MOD by 0")
+    if abs(x) >= abs(y) * 2.0 ** 27:
+        # Excel 97-2003 give #NUM! once the quotient reaches 2^27 (Microsoft KB 119083), later
+        # versions a number, and beyond 2^53 the double quotient loses the remainder (MOD(1E+20,7)
+        # is 2, not 0): recalc does not claim which
+        raise Refusal(f"MOD({x!r}, {y!r}): a quotient of 2^27 or more, where Excel versions and double "
+                      "precision disagree; recalc does not claim Excel's value")
     r = x - y * math.floor(x / y)                # the sign of the divisor, as Excel
     return 0.0 if r != 0 and abs(r) < abs(y) * 2.0 ** -48 else r
 
