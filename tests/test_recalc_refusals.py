@@ -229,3 +229,14 @@ def test_mod_with_a_huge_quotient_is_refused(tmp_path):
     for cell in ("H1", "H2"):
         _refused(ws, listed, cell, "quotient of 2^27 or more")
     assert (ws["H3"].value, ws["H4"].value) == (0, 2)      # -7 - 3 x floor(-7/3) = -7 + 9 = 2
+
+
+def test_a_read_the_evaluation_order_did_not_foresee_is_refused_not_stale(tmp_path):
+    # INDEX(J1:J2,1) is J1, widened by SUMIF to J1:J6: the order knows J1:J2 only, so J3:J6 may
+    # not be computed yet when it is read. Refused, never read as blank (a silent 300 instead of 2,100).
+    cells = {f"A{i}": i for i in range(1, 7)}
+    cells.update({"H1": '=SUMIF(A1:A6,">0",INDEX(J1:J2,1))'})
+    cells.update({f"J{i}": f"=A{i}*100" for i in range(1, 7)})
+    ws, listed = _run(tmp_path, cells)
+    _refused(ws, listed, "H1", "read before recalc computed it")     # H1 comes first in the file
+    assert [ws[f"J{i}"].value for i in range(1, 7)] == [100, 200, 300, 400, 500, 600]

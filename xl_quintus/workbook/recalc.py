@@ -582,6 +582,10 @@ def _evaluate(formulas: list, ev, calls: _Calls, names: dict, bar=None) -> dict:
 
     by_key = {rec.key: rec for rec in formulas}
     owner, columns = {}, {}
+
+    def name(key):
+        return f"{names[key[0]]}!{col_letters(key[2])}{key[1]}"
+
     for rec in formulas:
         sheet, row, col = rec.key
         if rec.area:
@@ -596,11 +600,15 @@ def _evaluate(formulas: list, ev, calls: _Calls, names: dict, bar=None) -> dict:
             owner[rec.key] = rec.key
             insort(columns.setdefault(sheet, {}).setdefault(col, []), row)
 
+    # Until its formula is computed, every cell a formula fills holds a refusal: a read the
+    # evaluation order did not foresee (a reference computed at run time) is refused, never a
+    # stale or blank value
+    for (sheet, r, c), key in owner.items():
+        ev.refuse_cell(sheet, r, c, Refused("read before recalc computed it (a reference the evaluation order did "
+                                            "not foresee): the cell is left to Excel", name(key)))
+
     order, cycles = evaluation_order([rec.key for rec in formulas], owner, columns, ev.extent,
                                      lambda key: by_key[key].areas)
-
-    def name(key):
-        return f"{names[key[0]]}!{col_letters(key[2])}{key[1]}"
 
     for cycle in cycles:
         path = " -> ".join(name(k) for k in cycle + cycle[:1])
