@@ -694,6 +694,8 @@ MIXED_INPUTS = {
     "F": ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima"],
     "G": [1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5],
     "H": [True, False, True, True, False, None, True, False, True, False, True, True],
+    # formulas recalc refuses (not evaluated): their readers are refused, whatever catches them
+    "I": ['=_xlfn.XLOOKUP(1,A1:A3,B1:B3)', '=TEXT(A1,"0")', 5],
 }
 
 
@@ -820,6 +822,11 @@ REFUSED = [("=INDEX(In!A1:C12,3,0)", "implicit intersection"), ("=INDEX(In!A1:C1
            ('=COUNT("1,000",1)', '"1,000" may be a number'), ('=IFERROR("50%"*1,-1)', '"50%" may be a number'),
            ('="é"<"f"', "collation"), ('=COUNTIF(In!C1:C12,"<é")', "collation"), ('=0.00001&""', "below 0.0001"),
            ('=INT("1e400")', "beyond the range of doubles"),
+           # reading a refused cell, directly or through a range, is refused, whatever would catch or skip it
+           # (LibreOffice: 0, FALSE/TRUE, 1, 5, 1, 10)
+           ("=IFERROR(In!I1,0)", "depends on In!I1"), ("=ISERROR(In!I2)", "depends on In!I2"),
+           ("=COUNT(In!I1:I3)", "depends on In!I1"), ('=SUMIF(In!I1:I3,">0")', "depends on In!I1"),
+           ('=COUNTIF(In!I1:I3,"#N/A")', "depends on In!I1"), ("=IFERROR(In!I2*1,In!A1)", "TEXT is not among"),
            ("=XLOOKUP(1,In!A1:A3,In!B1:B3)", "XLOOKUP is not among"),
            # a text that reads as the criterion's number: LibreOffice counts "12" for "12" but not "10" for 10
            ('=COUNTIF(In!B1:B12,"12")', "differs between spreadsheet programs"),
