@@ -185,11 +185,15 @@ def test_text_beyond_ascii_is_not_ordered(tmp_path):
     assert (ws["H5"].value, ws["H6"].value, ws["H7"].value) == (True, 1, True)
 
 
-def test_a_non_breaking_space_or_a_non_ascii_digit_is_not_a_number(tmp_path):
-    cells = {"A1": "5\u00a0", "A2": "\u0665", "A3": " 5 ", "H1": "=A1+0", "H2": "=A2+0", "H3": "=A3+0",
-             "H4": "=IFERROR(A1+0,-1)"}
-    ws, _ = _run(tmp_path, cells)
-    assert [ws[f"H{i}"].value for i in range(1, 5)] == ["#VALUE!", "#VALUE!", 5, -1]
+def test_a_non_breaking_space_is_not_part_of_a_number_and_other_digits_are_refused(tmp_path):
+    # "5"&CHAR(160) is not a number to Excel: #VALUE!, an ordinary error IFERROR catches; an
+    # Arabic-Indic or full-width 5 is a number in some locales: refused
+    cells = {"A1": "5\u00a0", "A2": "\u0665", "A3": " 5 ", "A4": "\uff15", "H1": "=A1+0", "H2": "=A3+0",
+             "H3": "=IFERROR(A1+0,-1)", "H4": "=IFERROR(A2+0,-1)", "H5": "=A4*2"}
+    ws, listed = _run(tmp_path, cells)
+    assert [ws[f"H{i}"].value for i in range(1, 4)] == ["#VALUE!", 5, -1]
+    for cell in ("H4", "H5"):
+        _refused(ws, listed, cell, "digits beyond ASCII")
 
 
 def test_numbers_written_as_text_with_fifteen_significant_digits(tmp_path):

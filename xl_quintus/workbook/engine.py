@@ -161,8 +161,8 @@ def refuse(reason: str):
 
 # -- numbers, text, truth -----------------------------------------------------------------------
 
-# Only ASCII digits and spaces: a non-breaking space or an Arabic-Indic digit is not part of a
-# number for Excel ("5"&CHAR(160) + 0 is #VALUE!), where Python's \s and \d would accept them.
+# Only ASCII digits and spaces: a non-breaking space is not part of a number for Excel
+# ("5"&CHAR(160) + 0 is #VALUE!), where Python's \s would accept it (and \d other digits).
 _NUMBER_TEXT = re.compile(r" *[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)? *")
 _MAYBE_NUMBER_TEXT = re.compile(r"[\s0-9.,$%+\-eE/:()]*[0-9][\s0-9.,$%+\-eE/:()]*", re.ASCII)
 
@@ -184,6 +184,9 @@ def text_to_number(s: str):
         return f
     if _MAYBE_NUMBER_TEXT.fullmatch(s):
         raise Refusal(unreadable_number(s))
+    if not s.isascii() and any(ch.isdigit() and not ch.isascii() for ch in s):
+        raise Refusal(f'the text "{s[:40]}" holds digits beyond ASCII (full-width, Arabic-Indic...), which Excel '
+                      "reads as a number in some locales: recalc does not claim which")
     return err("#VALUE!", f'#VALUE!: the text "{s[:40]}" where a number is needed')
 
 
