@@ -578,7 +578,16 @@ def _evaluate(formulas: list, ev, calls: _Calls, names: dict, bar=None) -> dict:
     fills its area). Returns (SHEET, ADDRESS or AREA) -> value, as the writer wants it."""
     from bisect import insort
 
-    from .engine import MISSING, Arr, Ref, Refusal, Refused, XlError, col_letters, evaluation_order
+    from .engine import (
+        MISSING,
+        Arr,
+        Ref,
+        Refusal,
+        Refused,
+        XlError,
+        col_letters,
+        evaluation_order,
+    )
 
     by_key = {rec.key: rec for rec in formulas}
     owner, columns = {}, {}
