@@ -244,3 +244,44 @@ def test_a_read_the_evaluation_order_did_not_foresee_is_refused_not_stale(tmp_pa
     ws, listed = _run(tmp_path, cells)
     _refused(ws, listed, "H1", "read before recalc computed it")     # H1 comes first in the file
     assert [ws[f"J{i}"].value for i in range(1, 7)] == [100, 200, 300, 400, 500, 600]
+
+
+# -- second review: whole numbers near a double's last bits, TRUE as text in criteria ranges --------
+
+def test_int_mod_and_whole_number_arguments_near_a_whole_number_are_refused(tmp_path):
+    # 0.29*100 is 28.999999999999996 in doubles: floor 28, but 29 shown to 15 digits (and Excel's INT
+    # is reported to round to 15 digits first: INT(123456789-0.0000004) is 123456789). Which one
+    # Excel takes is not documented: refused. LibreOffice gives 29 for INT, 0 for MOD(0.3,0.1).
+    ws, listed = _run(tmp_path, {
+        "A1": 0.29, "H1": "=INT(A1*100)", "H2": "=INT(0.29*100)", "H3": "=MOD(0.3,0.1)",
+        "H4": '=LEFT("abcdefghijklmnopqrstuvwxyz0123",A1*100)', "H5": '=CHOOSE(0.3/0.1,"a","b","c")',
+        "A2": 46022.99999999999, "H6": "=YEAR(A2)",        # 31 Dec 2025 23:59:59.999999, or 1 Jan 2026 shown
+        # far from a whole number, or exactly one: computed as before
+        "H7": "=INT(28.5)", "H8": "=INT(-0.5)", "H9": "=INT(29)", "H10": "=MOD(10,3.3)", "H11": "=MOD(1,0.2)",
+        "H12": "=ROUNDDOWN(A1*100,0)", "H13": '=LEFT("abcdef",2.9)', "H14": "=YEAR(DATE(2026,1,1)-0.25)",
+    })
+    for cell in ("H1", "H2", "H4"):
+        _refused(ws, listed, cell, "28.999999999999996", "29", "28")
+    _refused(ws, listed, "H3", "MOD(0.3, 0.1)", "2.9999999999999996")
+    _refused(ws, listed, "H5", "2.9999999999999996")
+    _refused(ws, listed, "H6", "day of a date serial")
+    assert (ws["H7"].value, ws["H8"].value, ws["H9"].value) == (28, -1, 29)
+    assert ws["H10"].value == 10 - 3.3 * 3          # 10/3.3 = 3.03..., floor 3: 0.1000000000000014
+    assert ws["H11"].value == 0                     # 1/0.2 is exactly 5.0
+    assert ws["H12"].value == 29                    # ROUNDDOWN rounds to 15 digits first: 29.0000000000000
+    assert ws["H13"].value == "ab"                  # 2.9 truncated to 2
+    assert ws["H14"].value == 2025                  # 31 Dec 2025, 18:00
+
+
+def test_the_text_true_in_a_criteria_range_against_a_logical_criterion_is_refused(tmp_path):
+    # B: TRUE, FALSE, 1, 0, "TRUE"; C: 100..500. LibreOffice (no logical values) gives 400/900/2.
+    cells = {"B1": True, "B2": False, "B3": 1, "B4": 0, "B5": "TRUE",
+             **{f"C{i}": 100 * i for i in range(1, 6)},
+             "H1": "=SUMIFS(C1:C5,B1:B5,TRUE)", "H2": '=SUMIF(B1:B5,"TRUE",C1:C5)', "H3": '=COUNTIF(B1:B5,"<>FALSE")',
+             "H4": "=SUMIFS(C1:C4,B1:B4,TRUE)", "H5": '=COUNTIF(B1:B4,"<>FALSE")', "H6": "=SUMIFS(C1:C5,B1:B5,1)"}
+    ws, listed = _run(tmp_path, cells)
+    for cell in ("H1", "H2", "H3"):
+        _refused(ws, listed, cell, '"TRUE" in a criteria range')
+    assert ws["H4"].value == 100          # only the logical TRUE in B1 (1 in B3 is a number, not TRUE)
+    assert ws["H5"].value == 3            # TRUE, 1, 0: all but the logical FALSE
+    assert ws["H6"].value == 300          # the number 1 in B3 only; TRUE is not 1 in a criterion

@@ -822,6 +822,8 @@ REFUSED = [("=INDEX(In!A1:C12,3,0)", "implicit intersection"), ("=INDEX(In!A1:C1
            ('=COUNT("1,000",1)', '"1,000" may be a number'), ('=IFERROR("50%"*1,-1)', '"50%" may be a number'),
            ('="é"<"f"', "collation"), ('=COUNTIF(In!C1:C12,"<é")', "collation"), ('=0.00001&""', "below 0.0001"),
            ('=INT("1e400")', "beyond the range of doubles"),
+           # near a whole number: floor, or the 15 digits shown (LibreOffice: 29 and 0)
+           ("=INT(0.29*100)", "whole number 28 or 29"), ("=MOD(0.3,0.1)", "INT of the quotient"),
            ('="\u0665"+0', "digits beyond ASCII"), ('="\uff15"+0', "digits beyond ASCII"),
            # reading a refused cell, directly or through a range, is refused, whatever would catch or skip it
            # (LibreOffice: 0, FALSE/TRUE, 1, 5, 1, 10)

@@ -31,7 +31,7 @@ import datetime as dt
 import math
 import re
 from bisect import bisect_left, bisect_right
-from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Context, Decimal
+from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, Context, Decimal
 
 from .engine import (
     MISSING,
@@ -100,11 +100,28 @@ def _num(v):
     return to_number(v)
 
 
-def _int_arg(v):
+def whole(x, floor: bool, what: str):
+    """``x`` floored (or truncated toward zero) to a whole number. Excel first rounds to the 15
+    significant digits it shows (INT(0.29*100) is 29 where 0.29*100 is 28.999999999999996, and
+    INT(123456789-0.0000004) is 123456789: Microsoft's forums, not its documentation), so where
+    the two readings give different whole numbers the cell is refused: recalc does not claim
+    which one Excel gives. Far from a whole number they agree, so only near ones are checked."""
+    n = math.floor(x) if floor else math.trunc(x)
+    r = round(x)
+    if r != x and abs(x - r) <= 1e-9 * max(1.0, abs(x)) and abs(x) < 2.0 ** 53:
+        d = Decimal(f"{x:.15g}")
+        m = int(d.to_integral_value(rounding=ROUND_FLOOR if floor else ROUND_DOWN))
+        if m != n:
+            raise Refusal(f"{what} of {x!r}: shown to 15 digits it is {d}, and whether Excel takes the whole "
+                          f"number {n} or {m} is not documented; recalc does not claim which")
+    return n
+
+
+def _int_arg(v, what="a whole-number argument"):
     n = to_number(v)
     if type(n) is XlError:
         return n
-    return int(n) if n >= 0 else -int(-n)
+    return whole(n, False, what)
 
 
 # -- operators ------------------------------------------------------------------------------------
@@ -453,7 +470,7 @@ def ABS(x):
 @lifted
 def INT(x):
     x = _num(x)
-    return x if type(x) is XlError else float(math.floor(x))       # a double, as every Excel number
+    return x if type(x) is XlError else float(whole(x, True, "INT"))       # a double, as every Excel number
 
 
 @lifted
@@ -515,7 +532,9 @@ def MOD(x, y):
         # is 2, not 0): recalc does not claim which
         raise Refusal(f"MOD({x!r}, {y!r}): a quotient of 2^27 or more, where Excel versions and double "
                       "precision disagree; recalc does not claim Excel's value")
-    r = x - y * math.floor(x / y)                # the sign of the divisor, as Excel
+    # "MOD(n, d) = n - d*INT(n/d)" (Microsoft's MOD page): INT of a quotient near a whole number
+    # is refused as INT's is (MOD(0.3,0.1): 0.3/0.1 is 2.9999999999999996)
+    r = x - y * whole(x / y, True, f"MOD({x!r}, {y!r}): INT of the quotient")   # the sign of the divisor
     return 0.0 if r != 0 and abs(r) < abs(y) * 2.0 ** -48 else r
 
 
@@ -678,7 +697,7 @@ def serial_date(serial):
     n = _num(serial)
     if type(n) is XlError:
         return n
-    n = math.floor(n)
+    n = whole(n, True, "the day of a date serial")
     if n < 0 or n > 2_958_465:
         return _e("#NUM!", f"#NUM!: {serial} is not a date serial number")
     if n == 60:
@@ -789,7 +808,7 @@ def criterion(c):
     if c is None or c is MISSING:
         c = 0                               # an empty criterion cell is 0 (Excel's COUNTIFS)
     if type(c) is bool:
-        return lambda v: type(v) is bool and v == c
+        return _boolean_test("=", c)
     if is_number(c):
         return _number_test("=", c)
     c = str(c)
@@ -814,7 +833,7 @@ def criterion(c):
     if up in ("TRUE", "FALSE"):
         b = up == "TRUE"
         if op in ("=", "<>"):
-            return (lambda v: type(v) is bool and v == b) if op == "=" else (lambda v: not (type(v) is bool and v == b))
+            return _boolean_test(op, b)
         return _order_test(op, b, bool)
     if up in ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"):
         if op == "=":
@@ -833,6 +852,18 @@ def criterion(c):
                 test.text_equal = low            # _matches finds these in one index per range
         return test if op == "=" else (lambda v: not test(v))
     return _order_test(op, text_key(rest), str, rest)
+
+
+def _boolean_test(op, b):
+    """TRUE or FALSE as a criterion matches that logical value. A cell holding the text "TRUE" or
+    "FALSE" is refused: whether Excel's criterion matches the text too is not documented (LibreOffice
+    has no logical values to tell them apart), so recalc does not claim either count."""
+    def equal(v):
+        if type(v) is str and v.strip().upper() in ("TRUE", "FALSE"):
+            raise Refusal(f'the text "{v[:40]}" in a criteria range, against the criterion {op}{b!s}: whether Excel '
+                          "counts text as the logical value is not documented; recalc does not claim either")
+        return type(v) is bool and v == b
+    return equal if op == "=" else (lambda v: not equal(v))
 
 
 def same_number_as_text(text, n) -> str:
