@@ -285,3 +285,27 @@ def test_the_text_true_in_a_criteria_range_against_a_logical_criterion_is_refuse
     assert ws["H4"].value == 100          # only the logical TRUE in B1 (1 in B3 is a number, not TRUE)
     assert ws["H5"].value == 3            # TRUE, 1, 0: all but the logical FALSE
     assert ws["H6"].value == 300          # the number 1 in B3 only; TRUE is not 1 in a criterion
+
+
+def test_text_whose_order_excel_documents_otherwise_than_ascii_is_refused(tmp_path):
+    # Excel's "Default sort orders": digits, then (space) ! " # $ % & ( ) * , . / : ; ? @ [ \ ] ^ _ ` { | } ~ + < = >,
+    # then letters; apostrophes and hyphens are ignored. recalc (and LibreOffice) order signs as ASCII,
+    # before digits: "a+b"<"a_b" is TRUE in ASCII (+ is 43, _ is 95), FALSE in Excel's list.
+    cells = {"A1": "a+b", "A2": "a_b", "A3": "co-op", "A4": "coop", "A5": "Series A", "A6": "Series B",
+             "B1": "a", "B2": "ab", "B3": "b",
+             "H1": "=A1<A2", "H2": "=A3<A4", "H3": '="1"<" 2"', "H4": '=COUNTIF(A1:A4,"<a_c")', "H5": '=MATCH("a-b",B1:B3,1)',
+             "H6": "=A5<A6", "H7": '="a.b"<"a,b"', "H8": '="x#"<"x$"', "H9": '=COUNTIF(A5:A6,">Series A")',
+             "H10": '=MATCH("abc",B1:B3,1)', "H11": "=A3=A4", "H12": '="a b"<"ab"'}
+    ws, listed = _run(tmp_path, cells)
+    _refused(ws, listed, "H1", "order of signs")
+    _refused(ws, listed, "H2", "skips apostrophes and hyphens")
+    _refused(ws, listed, "H3", "digits before spaces")
+    _refused(ws, listed, "H4", '"a+b"', "order of signs")       # a+b against a_c decides on + against _
+    _refused(ws, listed, "H5", "skips")
+    assert ws["H6"].value is True                     # differ at A/B: letters agree in both orders
+    assert ws["H7"].value is False                    # "." after "," in both orders (ASCII 46 > 44)
+    assert ws["H8"].value is True                     # "#" before "$" in both
+    assert ws["H9"].value == 1                        # "Series B" only
+    assert ws["H10"].value == 2                       # "ab" <= "abc" < "b"
+    assert ws["H11"].value is False                   # equality is not ordering: different texts
+    assert ws["H12"].value is True                    # a space before a letter in both orders

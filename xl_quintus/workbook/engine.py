@@ -325,6 +325,55 @@ def text_key(s: str) -> str:
     return "".join(ch if not ch.isalnum() else chr(0x20000 + ord(ch)) for ch in s.lower())
 
 
+# Excel's documented order of text ("Default sort orders", Excel help): digits, then
+# (space) ! " # $ % & ( ) * , . / : ; ? @ [ \ ] ^ _ ` { | } ~ + < = >, then letters; apostrophes and
+# hyphens are ignored. text_key puts spaces and signs in ASCII order before digits, as LibreOffice
+# does. Where the two orders disagree about which text comes first, recalc does not claim Excel's.
+_EXCEL_SIGNS = " !\"#$%&()*,./:;?@[\\]^_`{|}~+<=>"
+_SIGN_RANK = {ch: i for i, ch in enumerate(_EXCEL_SIGNS)}
+
+
+def _key_char(k: str) -> str:
+    o = ord(k)
+    return chr(o - 0x20000) if o >= 0x20000 else k
+
+
+def order_in_doubt(ka: str, kb: str) -> str | None:
+    """Why the order of two texts (as ``text_key`` gives them) is not sure in Excel, or None: the
+    first character where they differ is an apostrophe or hyphen (Excel skips them), a digit
+    against a space or sign (Excel's documentation puts digits first, LibreOffice after), or two
+    signs Excel ranks otherwise than ASCII (``+ < = >`` come after ``~``)."""
+    if ka == kb:
+        return None
+    n = min(len(ka), len(kb))
+    i = 0
+    while i < n and ka[i] == kb[i]:
+        i += 1
+    if i == n:                                   # one text begins the other: the shorter first
+        extra = _key_char((ka if len(ka) > n else kb)[n])
+        return None if extra not in "'-" else f"the {extra!r} after the shorter text, which Excel skips"
+    a, b = _key_char(ka[i]), _key_char(kb[i])
+    for ch in (a, b):
+        if ch in "'-":
+            return f"{ch!r} against {b if ch == a else a!r}: Excel skips apostrophes and hyphens in the order of text"
+    if a.isalnum() and b.isalnum():
+        return None
+    if a.isalpha() or b.isalpha():               # a sign before a letter in both orders
+        return None if (a in _SIGN_RANK or b in _SIGN_RANK) else f"{a!r} against {b!r}"
+    if a.isdigit() or b.isdigit():
+        return f"{a!r} against {b!r}: Excel's documented order puts digits before spaces and signs, LibreOffice after"
+    if a in _SIGN_RANK and b in _SIGN_RANK and (_SIGN_RANK[a] < _SIGN_RANK[b]) == (a < b):
+        return None
+    return f"{a!r} against {b!r}: Excel's documented order of signs is not ASCII's"
+
+
+def check_text_order(a: str, b: str):
+    """Refuse to order the texts ``a`` and ``b`` where Excel's order of them is in doubt."""
+    why = order_in_doubt(text_key(a), text_key(b))
+    if why is not None:
+        raise Refusal(f'the order of "{a[:20]}" and "{b[:20]}" in Excel: {why}; recalc does not claim it')
+
+
 # -- formulas: slots, shapes, parsing -------------------------------------------------------------
 
 # A cell reference (A1, $B$7) outside string literals and quoted sheet names; not a function

@@ -41,9 +41,11 @@ from .engine import (
     Refusal,
     XlError,
     add,
+    check_text_order,
     compare,
     is_number,
     number_text,
+    order_in_doubt,
     sub,
     text_key,
     text_to_number,
@@ -201,6 +203,8 @@ def _collation(a, b):
     if type(a) is str and type(b) is str and not (a.isascii() and b.isascii()) and a.lower() != b.lower():
         raise Refusal(f'the order of "{a[:20]}" and "{b[:20]}": Excel orders letters beyond ASCII by its locale\'s '
                       "collation, which recalc does not claim")
+    if type(a) is str and type(b) is str:
+        check_text_order(a, b)
 
 
 def _comparison(test, ordering=True):
@@ -907,7 +911,10 @@ def _order_test(op, value, kind, text=None):
                 return None
             if not v.isascii():
                 _collation(v, text)
-            return text_key(v)
+            k = text_key(v)
+            if k != value and order_in_doubt(k, value) is not None:
+                check_text_order(v, text)
+            return k
         return v if type(v) is kind else None
     tests = {"<": lambda x: x < value, ">": lambda x: x > value, "<=": lambda x: x <= value, ">=": lambda x: x >= value}
     t = tests[op]
@@ -1197,6 +1204,11 @@ def _position(ev, x, rng, mode, name):
         at = sum(1 for k in keys if k >= key[1]) - 1     # the values >= x come first
         if at < 0:
             return _e("#N/A", f"#N/A: {name}: {x!r} is above the first value")
+    if key[0] == 1:                                # x between the text it lands on and the next one
+        for k in (keys[at], keys[at + 1] if at + 1 < len(keys) else None):
+            if k is not None and (why := order_in_doubt(key[1], k)) is not None:
+                raise Refusal(f'an approximate {name} of the text "{x[:40]}": its order in Excel against the range '
+                              f"is in doubt ({why}); recalc does not claim it")
     if (at > 0 and keys[at - 1] == keys[at]) or (at + 1 < len(keys) and keys[at + 1] == keys[at]):
         raise Refusal(f"an approximate {name} lands on a value the range holds more than once: which of them "
                       "Excel's binary search finds is not claimed by recalc; use an exact match")
@@ -1223,6 +1235,8 @@ def _ordered(vec, mode):
     if len(kinds) > 1:
         return "a range mixing numbers, text and TRUE/FALSE"
     for i in range(1, len(keys)):
+        if type(keys[i]) is str and (why := order_in_doubt(keys[i - 1], keys[i])) is not None:
+            return f"text whose order in Excel is in doubt (positions {i} and {i + 1}: {why})"
         if (keys[i] < keys[i - 1]) if mode > 0 else (keys[i] > keys[i - 1]):
             return (f"a range not sorted {'ascending' if mode > 0 else 'descending'} (position {i + 1} is "
                     f"{'below' if mode > 0 else 'above'} position {i})")
