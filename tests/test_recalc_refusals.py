@@ -309,3 +309,18 @@ def test_text_whose_order_excel_documents_otherwise_than_ascii_is_refused(tmp_pa
     assert ws["H10"].value == 2                       # "ab" <= "abc" < "b"
     assert ws["H11"].value is False                   # equality is not ordering: different texts
     assert ws["H12"].value is True                    # a space before a letter in both orders
+
+
+def test_text_escaped_in_the_file_is_read_and_written_as_excel_does(tmp_path):
+    # The file holds a carriage return as _x000D_ and a literal "_x0041_" as "_x005F_x0041_"
+    # (ECMA-376 ST_Xstring, as Excel and XlsxWriter write them). Read raw, LEN("a"+CR+"b") was 9.
+    import zipfile
+
+    ws, listed = _run(tmp_path, {"A1": "a\rb", "A2": "x_x0041_y", "A3": "line1\r\nline2", "H1": "=LEN(A1)",
+                                 "H2": "=LEN(A2)", "H3": '=A2="x_x0041_y"', "H4": "=LEN(A3)", "H5": '=A1&"|"',
+                                 "H6": "=MID(A2,2,7)"})
+    assert (ws["H1"].value, ws["H2"].value, ws["H3"].value, ws["H4"].value) == (3, 9, True, 12)   # 1+1+1; 9; 5+2+5
+    sheet = zipfile.ZipFile(tmp_path / "out.xlsx").read("xl/worksheets/sheet1.xml").decode()
+    assert "<v>a_x000D_b|</v>" in sheet                       # written back escaped, not a raw CR
+    assert "<v>_x005F_x0041_</v>" in sheet                    # the text "_x0041_", not "A"
+    assert not listed

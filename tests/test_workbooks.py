@@ -696,6 +696,8 @@ MIXED_INPUTS = {
     "H": [True, False, True, True, False, None, True, False, True, False, True, True],
     # formulas recalc refuses (not evaluated): their readers are refused, whatever catches them
     "I": ['=_xlfn.XLOOKUP(1,A1:A3,B1:B3)', '=TEXT(A1,"0")', 5],
+    # text the file holds escaped (_x000D_, _x005F_x0041_): read as the characters they stand for
+    "J": ["a\rb", "x_x0041_y"],
 }
 
 
@@ -768,7 +770,8 @@ def _generated_formulas() -> list[str]:
             "=MATCH(1,INDEX((In!G1:G12=4)*(In!E1:E12>600),0),0)"]
     # review of the engine: numbers as text, sums in doubles, ROUND of large numbers (LibreOffice agrees with Excel)
     out += ['=0.0001&""', '=1/3&""', '=-0.5*0&""', '=LEN(99999999999999.9)', '=SUM(1E+16,1,-1E+16)', '=0.5-0.4-0.1',
-            "=ROUND(1E+38,2)", "=ROUNDDOWN(1E+300,-2)", "=ROUND(-1234.5678,-2)", '="a"<"B"', '="é"="É"']
+            "=ROUND(1E+38,2)", "=ROUNDDOWN(1E+300,-2)", "=ROUND(-1234.5678,-2)", '="a"<"B"', '="é"="É"',
+            "=LEN(In!J1)", "=LEN(In!J2)", '=In!J2="x_x0041_y"', '=MID(In!J1,2,1)="b"']
     return out
 
 

@@ -310,6 +310,23 @@ def _q_functions(calls: _Calls) -> dict:
 
 # -- reading the workbook -----------------------------------------------------------------------
 
+# ECMA-376 ST_Xstring (22.9.2.19): a character XML cannot hold (a carriage return, control
+# characters) is written _xHHHH_, and a literal "_x0041_" has its underscore written _x005F_.
+# Read as written, "a"&CHAR(13)&"b" would be 9 characters long, not 3 (LEN, =, MID all wrong).
+_XSTRING = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_NOT_XML = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _from_xstring(text: str) -> str:
+    return _XSTRING.sub(lambda m: chr(int(m[1], 16)), text) if "_x" in text else text
+
+
+def _to_xstring(text: str) -> str:
+    if "_x" in text:
+        text = re.sub(r"_(?=x[0-9A-Fa-f]{4}_)", "_x005F_", text)
+    return _NOT_XML.sub(lambda m: f"_x{ord(m[0]):04X}_", text)
+
+
 def _shared_strings(z: zipfile.ZipFile, etree) -> list[str]:
     ns = f"{{{MAIN_NS}}}"
     rels = etree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
@@ -322,7 +339,7 @@ def _shared_strings(z: zipfile.ZipFile, etree) -> list[str]:
         return []
     out = []
     for si in etree.fromstring(z.read(part)).iter(f"{ns}si"):
-        out.append("".join(t.text or "" for t in si.iter(f"{ns}t") if t.getparent().tag != f"{ns}rPh"))
+        out.append(_from_xstring("".join(t.text or "" for t in si.iter(f"{ns}t") if t.getparent().tag != f"{ns}rPh")))
     return out
 
 
@@ -332,7 +349,8 @@ def _constant(c, t, ns, strings):
 
     if t == "inlineStr":
         el = c.find(f"{ns}is")
-        return "".join(x.text or "" for x in el.iter(f"{ns}t")) if el is not None else ""
+        return _from_xstring("".join(x.text or "" for x in el.iter(f"{ns}t") if x.getparent().tag != f"{ns}rPh")) \
+            if el is not None else ""
     v = c.find(f"{ns}v")
     if v is None or v.text is None:
         return "" if t == "str" else None
@@ -340,7 +358,7 @@ def _constant(c, t, ns, strings):
     if t == "s":
         return strings[int(text)]
     if t == "str":
-        return text
+        return _from_xstring(text)
     if t == "b":
         return text.strip() in ("1", "true")
     if t == "e":
@@ -1056,10 +1074,10 @@ def _set_value(c, v, ns, etree, has_formula: bool):
         etree.SubElement(c, f"{ns}v").text = str(v).upper()
     elif has_formula:
         c.set("t", "str")
-        etree.SubElement(c, f"{ns}v").text = str(v)
+        etree.SubElement(c, f"{ns}v").text = _to_xstring(str(v))
     elif v == "":
         pass                            # an empty cell of a spill: no value at all
     else:
         c.set("t", "inlineStr")
         inline = etree.SubElement(c, f"{ns}is")
-        etree.SubElement(inline, f"{ns}t").text = str(v)
+        etree.SubElement(inline, f"{ns}t").text = _to_xstring(str(v))
