@@ -647,7 +647,7 @@ def _differential_book(path: Path, out_of: Path):
         "=EDATE(Paste!B21,18)", "=EOMONTH(Paste!B21,6)", "=LEFT(Paste!A14,3)&RIGHT(Paste!A10,1)&MID(Paste!A1,2,3)",
         "=LEN(TRIM(Paste!A22))", "=UPPER(Paste!A22)&LOWER(Paste!A2)", "=CONCATENATE(Paste!A2,\"-\",Paste!A3)",
         "=IFERROR(MATCH(\"Z\",Paste!A2:A14,0),\"none\")", "=Paste!H15-SUM(Paste!H2:H14)",
-        "=SUMPRODUCT((Paste!C2:C14=TRUE)*Paste!D2:D14)",
+        "=SUMPRODUCT((Paste!C2:C14=TRUE)*Paste!D2:D14)", "=COUNTIF(Paste!C2:C14,TRUE())+AND(TRUE(),NOT(FALSE()))",
     ]
     for i, formula in enumerate(formulas):
         f.write_formula(i, 0, formula)
@@ -771,7 +771,7 @@ def _generated_formulas() -> list[str]:
     # review of the engine: numbers as text, sums in doubles, ROUND of large numbers (LibreOffice agrees with Excel)
     out += ['=0.0001&""', '=1/3&""', '=-0.5*0&""', '=LEN(99999999999999.9)', '=SUM(1E+16,1,-1E+16)', '=0.5-0.4-0.1',
             "=ROUND(1E+38,2)", "=ROUNDDOWN(1E+300,-2)", "=ROUND(-1234.5678,-2)", '="a"<"B"', '="é"="É"',
-            "=LEN(In!J1)", "=LEN(In!J2)", '=In!J2="x_x0041_y"', '=MID(In!J1,2,1)="b"']
+            "=LEN(In!J1)", "=LEN(In!J2)", "=IF(TRUE(),1,2)", "=FALSE()", "=TRUE()+1", '=In!J2="x_x0041_y"', '=MID(In!J1,2,1)="b"']
     return out
 
 

@@ -463,6 +463,15 @@ def NA(ev):
     return _e("#N/A", "#N/A: NA()")
 
 
+def TRUE(ev):
+    """TRUE(): the logical value, as LibreOffice writes a typed TRUE into the files it saves."""
+    return True
+
+
+def FALSE(ev):
+    return False
+
+
 # -- scalar functions -----------------------------------------------------------------------------
 
 @lifted
@@ -1336,7 +1345,7 @@ FUNCTIONS = {
     "AVERAGEIFS": (AVERAGEIFS, 3, None), "CONCATENATE": (CONCATENATE, 1, None), "COUNT": (COUNT, 1, None),
     "COUNTA": (COUNTA, 1, None), "COUNTBLANK": (COUNTBLANK, 1, 1), "COUNTIF": (COUNTIF, 2, 2),
     "COUNTIFS": (COUNTIFS, 2, None), "DATE": (DATE, 3, 3), "DAY": (DAY, 1, 1), "EDATE": (EDATE, 2, 2),
-    "EOMONTH": (EOMONTH, 2, 2), "EXP": (EXP, 1, 1), "HLOOKUP": (HLOOKUP, 3, 4), "INDEX": (INDEX, 2, 4),
+    "EOMONTH": (EOMONTH, 2, 2), "EXP": (EXP, 1, 1), "FALSE": (FALSE, 0, 0), "HLOOKUP": (HLOOKUP, 3, 4), "INDEX": (INDEX, 2, 4),
     "INT": (INT, 1, 1), "ISBLANK": (ISBLANK, 1, 1), "ISERROR": (ISERROR, 1, 1), "ISNUMBER": (ISNUMBER, 1, 1),
     "ISTEXT": (ISTEXT, 1, 1), "LEFT": (LEFT, 1, 2), "LEN": (LEN, 1, 1), "LN": (LN, 1, 1), "LOWER": (LOWER, 1, 1),
     "MATCH": (MATCH, 2, 3), "MAX": (MAX, 1, None), "MEDIAN": (MEDIAN, 1, None), "MID": (MID, 3, 3),
@@ -1344,7 +1353,7 @@ FUNCTIONS = {
     "OR": (OR, 1, None), "POWER": (POWER, 2, 2), "RIGHT": (RIGHT, 1, 2), "ROUND": (ROUND, 2, 2),
     "ROUNDDOWN": (ROUNDDOWN, 2, 2), "ROUNDUP": (ROUNDUP, 2, 2), "SIGN": (SIGN, 1, 1), "SQRT": (SQRT, 1, 1),
     "SUM": (SUM, 1, None), "SUMIF": (SUMIF, 2, 3), "SUMIFS": (SUMIFS, 3, None), "SUMPRODUCT": (SUMPRODUCT, 1, None),
-    "TRIM": (TRIM, 1, 1), "UPPER": (UPPER, 1, 1), "VLOOKUP": (VLOOKUP, 3, 4), "YEAR": (YEAR, 1, 1),
+    "TRIM": (TRIM, 1, 1), "TRUE": (TRUE, 0, 0), "UPPER": (UPPER, 1, 1), "VLOOKUP": (VLOOKUP, 3, 4), "YEAR": (YEAR, 1, 1),
 }
 LAZY = {"IF": (IF, 2, 3), "IFERROR": (IFERROR, 2, 2), "CHOOSE": (CHOOSE, 2, None)}
 PAIRED = {"SUMIFS": 1, "AVERAGEIFS": 1, "COUNTIFS": 0}      # (range, criterion) pairs after this many
