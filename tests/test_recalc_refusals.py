@@ -324,3 +324,26 @@ def test_text_escaped_in_the_file_is_read_and_written_as_excel_does(tmp_path):
     assert "<v>a_x000D_b|</v>" in sheet                       # written back escaped, not a raw CR
     assert "<v>_x005F_x0041_</v>" in sheet                    # the text "_x0041_", not "A"
     assert not listed
+
+
+def test_an_array_where_a_function_takes_one_value_is_refused_not_value_error(tmp_path):
+    # {=INDEX(B1:B4,A1:A2)} over U1:U2: Excel (and LibreOffice) take each row number in turn,
+    # 10 and 20. recalc wrote #VALUE!, which =IFERROR(U1,0) turned into a silent 0.
+    import xlsxwriter
+
+    path = tmp_path / "cse.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    for i, (a, b) in enumerate([(1, 10), (2, 20), (3, 30), (4, 40)]):
+        ws.write_row(i, 0, [a, b])
+    ws.write_array_formula("U1:U2", "{=INDEX(B1:B4,A1:A2)}")
+    ws.write_formula("H1", "=IFERROR(U1,0)")
+    ws.write_array_formula("O1", "{=SUM(IF(A1:A4>2,B1:B4))}")      # 30 + 40, computed
+    wb.close()
+    report = recalc(path, tmp_path / "out.xlsx")
+    out = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["S"]
+    listed = {w: m for w, _, m in report.errors}
+    assert out["U1"].value == out["U2"].value == "#N/A"
+    assert "an array where the function takes one value" in listed["S!U1:U2"]      # the array formula's cells
+    _refused(out, listed, "H1", "depends on S!U1", "an array where the function takes one value")
+    assert out["O1"].value == 70

@@ -190,6 +190,15 @@ def text_to_number(s: str):
     return err("#VALUE!", f'#VALUE!: the text "{s[:40]}" where a number is needed')
 
 
+def _not_scalar(v):
+    """An array (or range) where one value is needed: in an array formula Excel takes each of its
+    values in turn (``{=INDEX(B1:B4,A1:A2)}`` is B1 and B2), not #VALUE!; recalc does not."""
+    if type(v) is Arr or type(v) is Ref:
+        raise Refusal("an array where the function takes one value (Excel would take each value in turn): "
+                      "not evaluated by recalc")
+    return err("#VALUE!")
+
+
 def to_number(v):
     """A scalar as a number for arithmetic: blank 0, TRUE 1, text that reads as a number."""
     t = type(v)
@@ -203,7 +212,7 @@ def to_number(v):
         return text_to_number(v)
     if t is XlError:
         return v
-    return err("#VALUE!")
+    return _not_scalar(v)
 
 
 def number_text(x) -> str:
@@ -238,7 +247,7 @@ def to_text(v):
         return number_text(v)
     if t is XlError:
         return v
-    return err("#VALUE!")
+    return _not_scalar(v)
 
 
 def to_bool(v):
@@ -256,7 +265,7 @@ def to_bool(v):
         return err("#VALUE!", f'#VALUE!: the text "{v[:40]}" where TRUE or FALSE is needed')
     if t is XlError:
         return v
-    return err("#VALUE!")
+    return _not_scalar(v)
 
 
 def is_number(v) -> bool:
