@@ -347,3 +347,28 @@ def test_an_array_where_a_function_takes_one_value_is_refused_not_value_error(tm
     assert "an array where the function takes one value" in listed["S!U1:U2"]      # the array formula's cells
     _refused(out, listed, "H1", "depends on S!U1", "an array where the function takes one value")
     assert out["O1"].value == 70
+
+
+def test_if_inside_sumproduct_of_an_ordinary_formula_is_refused(tmp_path):
+    # Before Excel 365, =SUMPRODUCT(IF(A1:A4>2,B1:B4,0)) needs Ctrl+Shift+Enter: in an ordinary
+    # formula IF takes one value of each range (implicit intersection), so Excel does not give
+    # 30 + 40 = 70 (recalc and LibreOffice did). As an array formula it is 70.
+    import xlsxwriter
+
+    path = tmp_path / "sp.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    for i, (a, b) in enumerate([(1, 10), (2, 20), (3, 30), (4, 40)]):
+        ws.write_row(i, 0, [a, b])
+    ws.write_formula("H1", "=SUMPRODUCT(IF(A1:A4>2,B1:B4,0))")
+    ws.write_formula("H2", "=SUMPRODUCT(IFERROR(B1:B4/(A1:A4-2),0))")
+    ws.write_array_formula("H3", "{=SUMPRODUCT(IF(A1:A4>2,B1:B4,0))}")
+    ws.write_formula("H4", "=SUMPRODUCT((A1:A4>2)*B1:B4)")                 # no IF: 70 in an ordinary formula
+    ws.write_formula("H5", "=SUM(CHOOSE(2,A1:A4,B1:B4))")                   # CHOOSE picks a range: 100
+    wb.close()
+    report = recalc(path, tmp_path / "out.xlsx")
+    out = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["S"]
+    listed = {w: m for w, _, m in report.errors}
+    for cell in ("H1", "H2"):
+        _refused(out, listed, cell, "implicit intersection")
+    assert (out["H3"].value, out["H4"].value, out["H5"].value) == (70, 70, 100)

@@ -968,7 +968,11 @@ def compile_node(node, ev: Engine, functions: dict, lazy: dict, ctx: str = "cell
         name, args = node[1], node[2]
         if name in lazy:
             fn = lazy[name]
-            compiled = [sub(a, one=(i == 0 and ctx != "array")) for i, a in enumerate(args)]
+            # IF, IFERROR and CHOOSE inside SUMPRODUCT (or INDEX's array) of an ordinary formula
+            # take one value of a range, as in a cell: Excel computes them cell by cell only in an
+            # array formula (=SUMPRODUCT(IF(A1:A4>2,B1:B4,0)) needs Ctrl+Shift+Enter before Excel 365)
+            inner = "cell" if ctx == "sumproduct" else ctx
+            compiled = [sub(a, inner, one=(i == 0 and inner != "array")) for i, a in enumerate(args)]
             return lambda refs: fn(ev, refs, compiled)
         fn = functions[name]
         if name == "SUMPRODUCT" or name == "INDEX":
