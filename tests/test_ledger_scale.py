@@ -170,6 +170,8 @@ def test_repeated_splits_stop_at_the_price_limit():
 def _reference_kept(num, den):
     """CP_DIGITS significant digits, half up, in Fractions (independent of _kept_digits)."""
     x = F(num, den)
+    if not x:
+        return x
     e = 0
     while x >= F(10) ** (e + 1):
         e += 1
@@ -333,3 +335,16 @@ def test_kept_digits_round_half_up_as_the_fractions_do(num, den, digits, power):
     assert kept_price(tie) == _reference_kept(tie.numerator, tie.denominator) == (digits + 1) * F(10) ** power
     m, k = ad._kept_digits(tie.numerator * 7, tie.denominator * 7)            # unreduced, the same
     assert F(m) / F(10) ** k == (digits + 1) * F(10) ** power
+
+
+def test_a_free_issuance_that_takes_a_price_to_zero_is_refused_not_a_hang():
+    # narrow-based (A = Common outstanding only) with no Common outstanding: an issue of 1,000
+    # shares for $0 gives CP2 = CP1 x (0 + 0 / CP1) / (0 + 1,000) = 0. Kept as 0 (the rounding
+    # looked for a first digit of 0 forever before), then refused: below MIN_PRICE.
+    from dataclasses import replace
+    base = quintus()
+    charter = replace(base, series=tuple(replace(s, anti_dilution="narrow-based") for s in base.series))
+    table = CapTable.of([("E", 1_000), ("Common", 0)], charter)
+    with pytest.raises(CharterError, match="the Issue makes Series E's Conversion Price 0, outside the limits"):
+        run_ledger(table, [Event(DAY, "Issue", F(1_000), F(0), "", 1)])
+    assert ad._kept_digits(0, 7) == (0, 0) and kept_price(F(0)) == 0

@@ -74,6 +74,8 @@ def _kept_digits(num: int, den: int) -> tuple[int, int]:
     digits of num / den, at least CP_DIGITS + 1 of them; then half up in small numbers
     (floor(x + 1/2) at the kept digit is floor((t + 5 x 10^(j-1)) / 10^j) for the j extra
     digits of t, whatever digits follow t)."""
+    if not num:                                                           # a price of 0 (a free issuance
+        return 0, 0                                                       # when A is 0): kept as 0, not a hang
     e = (num.bit_length() - den.bit_length()) * 30103 // 100000          # about log10(num / den)
     shift = CP_DIGITS + 2 - e                                             # t = floor(num / den x 10^shift)
     while True:
