@@ -258,9 +258,10 @@ class _FractionState:
 
 
 @st.composite
-def _histories(draw):
+def _histories(draw, n_events=(1, 24), n_held=(1, 6)):
     """A cap table on terms with every anti-dilution kind and odd prices, and a history of
-    every event kind in a valid order, with gaps that reach 3-year anniversaries."""
+    every event kind in a valid order, with gaps that reach 3-year anniversaries; ``n_events``
+    and ``n_held`` (series in the cap table): (fewest, most)."""
     from dataclasses import replace
     base = quintus()
     kinds = ["broad-based", "narrow-based", "full ratchet", "none"]
@@ -271,11 +272,11 @@ def _histories(draw):
             s = replace(s, original_issue_price=F(draw(st.integers(1, 3000)), draw(st.sampled_from([1, 3, 7, 100]))))
         series.append(s)
     charter = replace(base, series=tuple(series))
-    held = draw(st.lists(st.sampled_from([s.name for s in series]), min_size=1, max_size=6, unique=True))
+    held = draw(st.lists(st.sampled_from([s.name for s in series]), min_size=n_held[0], max_size=n_held[1], unique=True))
     table = CapTable.of([(n, draw(st.integers(1, 5_000_000))) for n in held] + [("Common", draw(st.integers(0, 20_000_000)))],
                         charter)
     events, granted, day = [], {}, dt.date(2000, 1, 1)
-    for k in range(draw(st.integers(1, 24))):
+    for k in range(draw(st.integers(*n_events))):
         day += dt.timedelta(days=draw(st.sampled_from([0, 1, 31, 200, 400, 365 * 3, 1096])))
         kind = draw(st.sampled_from(["Issue"] * 4 + ["Grant", "Amend", "Expire", "Exercise", "Split", "Combine",
                                                       "Excluded", "Purchase"]))
@@ -348,3 +349,141 @@ def test_a_free_issuance_that_takes_a_price_to_zero_is_refused_not_a_hang():
     with pytest.raises(CharterError, match="the Issue makes Series E's Conversion Price 0, outside the limits"):
         run_ledger(table, [Event(DAY, "Issue", F(1_000), F(0), "", 1)])
     assert ad._kept_digits(0, 7) == (0, 0) and kept_price(F(0)) == 0
+
+
+# -- the kept digits from brackets, and the exact division where they do not decide ---------------
+# The ledger takes each new price's kept digits from whole-number brackets lo <= price x 10^FIX
+# <= hi (A bracketed once per issuance) and divides exactly only where they cannot decide
+# (_kept_digits_between returns None): near a tie, or at a power of ten.
+
+def _exact_only(mp):
+    """The ledger with the brackets never deciding: every kept price by the exact division."""
+    mp.setattr(ad, "_kept_digits_between", lambda lo, hi: None)
+
+
+def _rows(ledger):
+    return [(r.date, r.event, r.clause, r.cps, r.carried) for r in ledger.rows]
+
+
+@st.composite
+def _deal_histories(draw):
+    """A deal's history at size: every series of the sample held (1-5 million shares each,
+    mostly broad-based, some narrow-based, full ratchet or none), 40-60 events: Issues and
+    Grants at $0.05-$12 a share, Amends and Expires of them, Excluded issuances, Purchase
+    Dates, now and then a split or a combination."""
+    from dataclasses import replace
+    base = quintus()
+    kinds = ["broad-based"] * 5 + ["narrow-based", "full ratchet", "none"]
+    charter = replace(base, series=tuple(replace(s, anti_dilution=draw(st.sampled_from(kinds))) for s in base.series))
+    table = CapTable.of([(s.name, draw(st.integers(1_000_000, 5_000_000))) for s in base.series]
+                        + [("Common", draw(st.integers(5_000_000, 40_000_000)))], charter)
+    events, granted, day = [], {}, dt.date(2000, 1, 1)
+    for k in range(draw(st.integers(40, 60))):
+        day += dt.timedelta(days=draw(st.sampled_from([0, 14, 31, 90, 365, 1096])))
+        kind = draw(st.sampled_from(["Issue"] * 6 + ["Grant"] * 2 + ["Amend", "Expire", "Excluded", "Purchase",
+                                                                     "Split", "Combine"]))
+        shares = draw(st.integers(10_000, 2_000_000))
+        money, ref = shares * F(draw(st.integers(5, 1200)), 100), ""
+        if kind in ("Amend", "Expire") and not granted:
+            kind = "Grant"
+        if kind == "Grant":
+            ref = f"W{k}"
+            granted[ref] = shares
+        elif kind == "Amend":
+            ref = draw(st.sampled_from(sorted(granted)))
+            granted[ref] = shares
+        elif kind == "Expire":
+            ref = draw(st.sampled_from(sorted(granted)))
+            shares, money = F(draw(st.integers(0, granted[ref]))), F(0)
+            granted[ref] -= int(shares)
+        elif kind in ("Split", "Combine"):
+            shares, money = draw(st.sampled_from([F(2), F(3, 2), F(3)])), F(0)
+        elif kind == "Excluded":
+            ref, money = draw(st.sampled_from("BDM")), F(0)
+        elif kind == "Purchase":
+            ref, shares, money = draw(st.sampled_from([s.name for s in base.series])), F(0), F(0)
+        events.append(Event(day, kind, F(shares), money, ref, k + 1))
+    return table, events, None
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.one_of(_deal_histories(), _histories(n_events=(40, 60), n_held=(10, 12))))
+def test_fifty_event_histories_agree_bracketed_exact_and_in_fractions(history):
+    # realistic sizes: 40-60 events on 10-12 series; the bracketed ledger, the ledger dividing
+    # exactly every time, and the ledger in Fractions give the same rows (or the same refusal)
+    table, events, as_of = history
+    answers = []
+    for patch in (None, _exact_only, lambda mp: mp.setattr(ad, "_State", _FractionState)):
+        with pytest.MonkeyPatch.context() as mp:
+            if patch:
+                patch(mp)
+            try:
+                ledger = ad._run_ledger(table, events, as_of)
+                answers.append((ledger.cps, ledger.split_factor, _rows(ledger)))
+            except CharterError as e:
+                answers.append(str(e))
+    assert answers[0] == answers[1] == answers[2]
+
+
+def _count_exact_divisions(mp):
+    calls = []
+    exact = ad._kept_digits
+    mp.setattr(ad, "_kept_digits", lambda num, den: calls.append((num, den)) or exact(num, den))
+    return calls
+
+
+def test_an_exact_tie_is_divided_exactly_and_rounds_half_up():
+    # Full ratchet (NVCA 4.4.4): 2^20 = 1,048,576 shares for $1,572,865: the price is
+    # 1,572,865 / 2^20 = 1.5 + 1 / 2^20 = 1.50000095367431640625, 21 significant digits ending
+    # in 5: a tie at the 20th, kept half up,
+    # 1.5000009536743164063 (E's CP falls from 4.15: more than a cent, made). The price's
+    # brackets are exact here (2^20 divides 1,572,865 x 10^FIX), so they decide it: half up too.
+    from dataclasses import replace
+    base = quintus()
+    charter = replace(base, series=tuple(replace(s, anti_dilution="full ratchet") if s.name == "E" else s
+                                         for s in base.series))
+    table = CapTable.of([("E", 1_000_000), ("Common", 1_000_000)], charter)
+    events = [Event(DAY, "Issue", F(2 ** 20), F(1_572_865), "", 1)]
+    assert F(1_572_865, 2 ** 20) == F(150000095367431640625, 10 ** 20)
+    assert ad._run_ledger(table, events).cps["E"] == F(15000009536743164063, 10 ** 19)
+    with pytest.MonkeyPatch.context() as mp:
+        _exact_only(mp)
+        assert ad._run_ledger(table, events).cps["E"] == F(15000009536743164063, 10 ** 19)
+
+
+def test_a_broad_based_tie_is_divided_exactly():
+    # Broad-based 3(d)(i)(A) with A = 524,288 Common (Series E purchased, none of it in the cap
+    # table, so its as-converted Common is 0): 524,288 shares for $824,205.80 (below $4.15):
+    # CP2 = 4.15 x (524,288 + 824,205.80 / 4.15) / (524,288 + 524,288)
+    #     = (2,175,795.20 + 824,205.80) / 1,048,576 = 3,000,001 / 2^20 = 2.86102390289306640625,
+    # a tie at the 20th digit: exactly divided, half up: 2.8610239028930664063.
+    table = CapTable.of([("Common", 524_288)])
+    events = [Event(DAY, "Purchase", F(0), F(0), "E", 1),
+              Event(DAY + dt.timedelta(days=1), "Issue", F(524_288), F(8_242_058, 10), "", 2)]
+    with pytest.MonkeyPatch.context() as mp:
+        calls = _count_exact_divisions(mp)
+        ledger = ad._run_ledger(table, events)
+    assert ledger.cps["E"] == F(28610239028930664063, 10 ** 19)
+    assert len(calls) == 1
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ad, "_State", _FractionState)
+        assert ad._run_ledger(table, events).cps == ledger.cps
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 10 ** 50), st.integers(1, 10 ** 50), st.integers(0, 10 ** 45), st.integers(0, 10 ** 45),
+       st.integers(10 ** (CP_DIGITS - 1), 10 ** CP_DIGITS - 1), st.integers(-40, 0), st.integers(0, 3))
+def test_brackets_decide_only_what_every_price_between_them_rounds_to(num, den, below, above, digits, power, near):
+    # Any price num / den bracketed at widths up to 10^45 (of 10^-FIX dollars): an answer is the
+    # exact division's; and a tie digits.5 x 10^power bracketed within ``near`` units either
+    # side is never decided by the brackets (its digits.5 or digits.4999.. sit between them).
+    one = 10 ** ad.FIX
+    lo, hi = num * one // den - below, -(-num * one // den) + above
+    if lo > 0:
+        got = ad._kept_digits_between(lo, hi)
+        assert got is None or got == ad._kept_digits(num, den)
+    tie = (2 * F(digits) + 1) / 2 * F(10) ** power * one                     # a whole number: power >= -40
+    assert tie.denominator == 1
+    assert ad._kept_digits_between(int(tie) - 1 - near, int(tie) + near) is None
+    # a price next to a power of ten: lo a digit shorter than hi
+    assert ad._kept_digits_between(10 ** 45 - 1 - near, 10 ** 45 + near) is None

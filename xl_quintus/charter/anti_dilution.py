@@ -36,6 +36,14 @@ the one-cent test, the carry) adds and compares integers instead of reducing Fra
 issuance's formula is computed once for every series it dilutes, and a kept price is one long
 division (:func:`_kept_digits`). The values are the same Fractions exactly
 (tests/test_ledger_scale.py runs the same histories through the arithmetic in Fractions).
+
+Brackets (speed, not a reading): the exact new price has hundreds of digits (A adds every
+series' shares x OIP / CP), but its kept 20 are nearly always decided by the first 40 or so.
+A is bracketed once per issuance in whole numbers of 10^-``FIX`` shares, each new price between
+two whole numbers from it (:func:`bracketed_conversion_price`), and the kept digits are taken
+from them when both round to the same (:func:`_kept_digits_between`); otherwise (a price within
+the brackets' width of a tie, or of a power of ten) the exact division decides, as before.
+Tests compare every row with and without the brackets, and with the ledger in Fractions.
 """
 
 from __future__ import annotations
@@ -94,6 +102,34 @@ _POW10 = tuple(10 ** i for i in range(4 * CP_DIGITS))
 
 def _pow10(n: int) -> int:
     return _POW10[n] if n < 4 * CP_DIGITS else 10 ** n
+
+
+# -- the kept price from bounds (speed; the same numbers) -----------------------------------------
+# An adjustment's exact price has hundreds of digits (A sums every series' shares x OIP / CP), but
+# its kept CP_DIGITS digits are nearly always decided by far fewer. So each price is first
+# bracketed: whole numbers lo <= price x 10^FIX <= hi, from A bracketed once per issuance (each
+# term of A rounded down to 10^-FIX shares: A x 10^FIX within the number of terms below their
+# sum). Where lo and hi round to the same kept digits, so does every number between them, the
+# price among them (rounding half up never decreases); otherwise (a near-tie, or a price at a
+# power of ten) the exact whole-number division is made (:func:`_kept_digits`).
+FIX = 60
+
+
+def _kept_digits_between(lo: int, hi: int) -> tuple[int, int] | None:
+    """``_kept_digits`` of every price in [lo, hi] x 10^-FIX as ``(m, k)``, or None when they
+    differ or lo has too few digits to tell (0 < lo <= hi)."""
+    e = (lo.bit_length() - 1) * 30102 // 100000                          # <= log10(lo)
+    while lo >= _pow10(e + 1):
+        e += 1                                                            # lo has e + 1 digits
+    extra = e + 1 - CP_DIGITS                                             # digits beyond the kept ones
+    if extra < 1 or hi >= _pow10(e + 1):                                  # hi a digit longer: fall back
+        return None
+    unit = _pow10(extra)
+    half = unit >> 1                                                      # 5 x 10^(extra - 1)
+    m = (lo + half) // unit                                               # floor(lo / unit + 1/2)
+    if (hi + half) // unit != m:
+        return None
+    return m, FIX - extra
 
 
 @dataclass(frozen=True)
@@ -215,6 +251,39 @@ def adjusted_conversion_price(kind: str, scale: int, a: tuple[int, int], common:
     raise CharterError(f'"{kind}" is not an anti-dilution formula the engine knows', term="terms")
 
 
+def bracketed_conversion_price(kind: str, scale: int, a: tuple[int, int], common: Fraction, shares: Fraction,
+                               consideration: Fraction) -> tuple[int, int, int, int] | None:
+    """:func:`adjusted_conversion_price` bracketed, for :func:`_kept_digits_between`:
+    ``(alpha_lo, beta_lo, alpha_hi, beta_hi)``, the new price of CP1 = cp / ``scale`` x 10^FIX
+    being between cp x alpha_lo + beta_lo and cp x alpha_hi + beta_hi; None when A + C is too
+    small to bracket. ``a``: (lo, hi), A x 10^FIX between them (``_State.bracket_a``).
+
+    The same formulas: CP1 x (A + B) / (A + C) = CP1 x A / (A + C) + consideration / (A + C);
+    A / (A + C) grows with A and falls with C, consideration / (A + C) falls with both; each
+    bound rounded outwards. Full ratchet: alpha = 0, beta = consideration / shares."""
+    cn, cd = consideration.numerator, consideration.denominator
+    sn, sd = shares.numerator, shares.denominator
+    if kind in ("broad-based", "narrow-based"):
+        if kind == "broad-based":
+            a_lo, a_hi = a
+        else:
+            a_lo = common.numerator * _pow10(FIX) // common.denominator
+            a_hi = a_lo + (common.denominator != 1)
+        c_lo = sn * _pow10(FIX) // sd
+        c_hi = c_lo + (sd != 1)
+        if a_lo + c_lo <= 0:
+            return None
+        one = _pow10(FIX)
+        return (a_lo * one // (scale * (a_lo + c_hi)), cn * one * one // (cd * (a_hi + c_hi)),
+                -(-a_hi * one // (scale * (a_hi + c_lo))), -(-cn * one * one // (cd * (a_lo + c_lo))))
+    if kind == "full ratchet":
+        if consideration <= 0:
+            return None                                                   # the exact formula refuses it
+        lo = cn * sd * _pow10(FIX) // (cd * sn)
+        return 0, lo, 0, lo + 1
+    return None
+
+
 @lru_cache(maxsize=4096)
 def _anniversary(date: dt.date) -> dt.date:
     try:
@@ -246,6 +315,7 @@ class _State:
         self.weight = {n: (Fraction(w).numerator, Fraction(w).denominator) for n, w in weight.items()}
         self.kind = {n: charter.terms(n).anti_dilution for n in self.series}
         self.converted: dict = {}
+        self.bracketed: dict = {}
 
     def outstanding_as_converted(self, on: dt.date) -> tuple[int, int]:
         """A: Common outstanding plus Common issuable on conversion of outstanding preferred,
@@ -270,12 +340,29 @@ class _State:
         out = self.converted[name] = (cp, self.scale, wn * (self.scale // g), wd * (cp // g))
         return out
 
+    def bracket_a(self, on: dt.date) -> tuple[int, int]:
+        """A as :meth:`outstanding_as_converted`, bracketed: (lo, hi), lo <= A x 10^FIX <= hi,
+        each term rounded down (so hi = lo + the number of terms). Each series' term is kept in
+        ``bracketed`` until its CP or the scale changes."""
+        one, scale, seen = _pow10(FIX), self.scale, self.bracketed
+        lo, n = self.common.numerator * one // self.common.denominator, 1
+        for name, s in self.series.items():
+            if s.purchase is None or s.purchase <= on:
+                x = seen.get(name)
+                if x is None or x[0] != s.cp or x[1] != scale:
+                    wn, wd = self.weight[name]
+                    x = seen[name] = (s.cp, scale, wn * scale * one // (wd * s.cp))      # w / (cp / scale)
+                lo, n = lo + x[2], n + 1
+        return lo, lo + n
+
     def dilute(self, on: dt.date, shares: Fraction, consideration: Fraction) -> list[str]:
-        """3(d)(i)(A)-(B): adjust every series the issuance dilutes; return their names."""
+        """3(d)(i)(A)-(B): adjust every series the issuance dilutes; return their names. Each
+        new price's kept digits come from its brackets where they decide them, else from the
+        exact formula (A exact computed then, once)."""
         if shares <= 0:
             return []
-        a = self.outstanding_as_converted(on)
-        scale, kinds, formulas, units, changed = self.scale, self.kind, {}, {}, []
+        a, near = None, self.bracket_a(on)
+        scale, kinds, formulas, brackets, units, changed = self.scale, self.kind, {}, {}, {}, []
         # the issue price consideration / shares is below cp / scale when price_n < cp x price_d
         price_n = consideration.numerator * shares.denominator * scale
         price_d = consideration.denominator * shares.numerator
@@ -288,15 +375,27 @@ class _State:
             kind = kinds[name]
             if kind == "none":                                         # a series with no price protection
                 continue
-            f = formulas.get(kind)
-            if f is None:
-                f = formulas[kind] = adjusted_conversion_price(kind, scale, a, self.common, shares, consideration)
-            m, k = _kept_digits(cp * f[0] + f[1], f[2])               # the new price m / 10^k
+            b = brackets.get(kind, False)
+            if b is False:
+                b = brackets[kind] = bracketed_conversion_price(kind, scale, near, self.common, shares, consideration)
+            kept = None
+            if b is not None:
+                lo = cp * b[0] + b[1]
+                if lo:
+                    kept = _kept_digits_between(lo, cp * b[2] + b[3])
+            if kept is None:                                           # a near-tie: exactly
+                f = formulas.get(kind)
+                if f is None:
+                    if a is None:
+                        a = self.outstanding_as_converted(on)
+                    f = formulas[kind] = adjusted_conversion_price(kind, scale, a, self.common, shares, consideration)
+                kept = _kept_digits(cp * f[0] + f[1], f[2])
+            m, k = kept                                                # the new price m / 10^k
             unit = units.get(k)                                        # 10^-k dollars, in units
             if unit is None:
                 if k > 0 and scale % _pow10(k):                        # finer units first: every amount
                     self.fit(k)                                        # so far, and the formulas, rescaled
-                    scale, formulas, units = self.scale, {}, {}
+                    scale, formulas, brackets, units = self.scale, {}, {}, {}
                     price_n = consideration.numerator * shares.denominator * scale
                 unit = units[k] = scale // _pow10(k) if k >= 0 else scale * _pow10(-k)
             if proviso_3d_i_b_carry_forward(s, s.cp - m * unit, on, scale):
@@ -367,6 +466,7 @@ class _State:
         other = object.__new__(_State)
         other.cap_table, other.common, other.split_factor = self.cap_table, self.common, self.split_factor
         other.weight, other.kind, other.scale, other.converted = self.weight, self.kind, self.scale, self.converted
+        other.bracketed = self.bracketed
         other.series = {n: _Series(s.cp, s.purchase, list(s.carried), s.carried_sum) for n, s in self.series.items()}
         return other
 
