@@ -25,24 +25,37 @@ about twice CPU time, so they move by a fifth from run to run; "before" is the s
 without the issue-17 speed commits of 2026-11-28, measured alternately with "after" in one
 session):
 
-| | before | after |
-|---|---|---|
-| waterfall over a 50-event ledger, cold, x the prices typed in (target 2x) | 5.6x | 2.6x |
-| the same, warm (the ledger run by another cell) | 1.37x | 1.24x |
-| the same over 100 events, cold | 9.9x | 4.1x |
-| QCONVPRICE over 500 events (target 1 s) | 0.12 s | 0.04 s |
+| | before | after | + brackets |
+|---|---|---|---|
+| waterfall over a 50-event ledger, cold, x the prices typed in (target 2x) | 5.6x | 2.6x | 2.4x |
+| the same, warm (the ledger run by another cell) | 1.37x | 1.24x | 1.2x |
+| the same over 100 events, cold | 9.9x | 4.1x | 3.6x |
+| QCONVPRICE over 500 events (target 1 s) | 0.12 s | 0.04 s | 0.03 s |
 | QBREAKPOINTS, sample cap table | 0.17 s | 0.18 s |
 | QBREAKPOINTS, 10,000 holders (target 0.5 s) | 0.51 s | 0.28 s |
 | QWATERFALL / QVOTINGPOWER / QIPO, 10,000 holders (target 0.5 s) | 0.12 / 0.16 / 0.13 s | 0.06 / 0.12 / 0.08 s |
 | QBREAKPOINTS, 20 conversion groups (target 2 s) | 1.05 s | 1.06 s |
 
-Where the cold ledger's time goes (cProfile and timings of the parts, 50 events): 600 series
-adjustments (each of the 12 series diluted by each issue), each a 20-digit rounding of a
-~270-digit exact fraction plus the 3(d)(i)(B) one-cent bookkeeping, about 5 us each in whole
-numbers (about 14 us in Fractions before), with A and the row about 15 us an event: about
-3 ms; reading the 50 event rows about 0.5 ms (0.15 ms for the typed-in prices). The exit model
-is built once (its cache key does not differ). The 2x target is not met: the exact ledger
-alone costs about as much as the whole typed-in waterfall (2.3 ms).
+"+ brackets": each adjusted price's kept 20 digits taken from whole-number brackets of the
+exact price (anti_dilution.py, "Brackets"), measured alternately with the code just before it
+in one session (two rounds each, CPU; wall alike): a cold waterfall over 50 events 2.36-2.40x
+the typed-in prices against 2.65-2.69x, over 100 events 3.59-3.62x against 4.07-4.16x; the
+ledger alone (the two versions alternating in one process, 40 rounds) 2.4 ms against 3.0 ms
+over 50 events (0.80x), 27 against 33 ms over 500, 87 against 106 ms over 1,000. A version in
+the decimal module first (40 digits, C-accelerated, the error bounded by counting roundings)
+was 6% slower than the exact whole numbers it was to replace: each decimal Context operation
+cost 0.3-0.8 us here, and the exact rounding of a ~270-digit fraction only about 1.1 us.
+
+Where the cold waterfall's time goes now (50 events; line profile of the ledger, shares of
+its time): the typed-in waterfall about 2.0 ms, the ledger about 2.4 ms, reading the 50 event
+rows about 0.4 ms (xl_quintus/excel/arguments.py). In the ledger, 600 series adjustments (each
+of the 12 series diluted by each issue): the kept digits from the brackets about a quarter, the
+3(d)(i)(B) one-cent bookkeeping about a seventh, the loop itself (dates, the below-the-CP test,
+units) about a fifth; A's brackets (12 divisions an issue) about a tenth; outside the
+arithmetic, each event's row, label, the price limits and the 3-year anniversaries about a
+fifth. The exit model is built once (its cache key does not differ). The 2x target is not met:
+it needs the cold call about 0.9 ms faster, more than all the rounding costs now; what is left
+is Python's cost per series per event, spread evenly (no single part above a third).
 """
 
 import datetime as dt

@@ -113,18 +113,22 @@ def _pow10(n: int) -> int:
 # price among them (rounding half up never decreases); otherwise (a near-tie, or a price at a
 # power of ten) the exact whole-number division is made (:func:`_kept_digits`).
 FIX = 60
+_LONGEST = len(_POW10) - 3                 # lo's digits looked up in _POW10 below this
 
 
 def _kept_digits_between(lo: int, hi: int) -> tuple[int, int] | None:
     """``_kept_digits`` of every price in [lo, hi] x 10^-FIX as ``(m, k)``, or None when they
     differ or lo has too few digits to tell (0 < lo <= hi)."""
-    e = (lo.bit_length() - 1) * 30102 // 100000                          # <= log10(lo)
-    while lo >= _pow10(e + 1):
-        e += 1                                                            # lo has e + 1 digits
-    extra = e + 1 - CP_DIGITS                                             # digits beyond the kept ones
-    if extra < 1 or hi >= _pow10(e + 1):                                  # hi a digit longer: fall back
+    e = (lo.bit_length() - 1) * 30102 // 100000 + 1                      # <= lo's number of digits
+    if e >= _LONGEST:
+        return None                                                       # (beyond any price: > $10^19)
+    pow10 = _POW10
+    while lo >= pow10[e]:
+        e += 1                                                            # lo has e digits
+    extra = e - CP_DIGITS                                                 # digits beyond the kept ones
+    if extra < 1 or hi >= pow10[e]:                                       # hi a digit longer: fall back
         return None
-    unit = _pow10(extra)
+    unit = pow10[extra]
     half = unit >> 1                                                      # 5 x 10^(extra - 1)
     m = (lo + half) // unit                                               # floor(lo / unit + 1/2)
     if (hi + half) // unit != m:
