@@ -349,6 +349,17 @@ def test_a_free_issuance_that_takes_a_price_to_zero_is_refused_not_a_hang():
     with pytest.raises(CharterError, match="the Issue makes Series E's Conversion Price 0, outside the limits"):
         run_ledger(table, [Event(DAY, "Issue", F(1_000), F(0), "", 1)])
     assert ad._kept_digits(0, 7) == (0, 0) and kept_price(F(0)) == 0
+    # the same price of 0 reached inside an (E)(3) replay (the Grant amended to no consideration;
+    # the Issue after it would divide by that price): refused naming the Amend's row
+    history = [Event(DAY, "Grant", F(1_000), F(5_000), "W", 1),
+               Event(DAY + dt.timedelta(days=1), "Issue", F(10), F(1), "", 2),
+               Event(DAY + dt.timedelta(days=2), "Amend", F(1_000), F(0), "W", 3)]
+    for state in (ad._State, _FractionState):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(ad, "_State", state)
+            with pytest.raises(CharterError, match="the Amend makes Series E's Conversion Price 0, outside") as info:
+                ad._run_ledger(table, history)
+        assert info.value.row == 3
 
 
 # -- the kept digits from brackets, and the exact division where they do not decide ---------------

@@ -524,6 +524,8 @@ def _run_ledger(cap_table: CapTable, events: list[Event], as_of: dt.date | None 
                     before[j] = state.copy()
                 state.anniversaries(events[j].date, inclusive=True)
                 _apply(state, events[j], instruments)
+                if not all(s.cp for s in state.series.values()):    # a price of 0 (the replay's terms
+                    _check_prices(state, e)                          # give a free issuance, A = 0): refused
             state.anniversaries(e.date, inclusive=True)
         label, clause = _apply(state, e, instruments)
         _check_prices(state, e)
