@@ -100,3 +100,19 @@ def test_a_value_exactly_at_a_map_point_takes_the_election_there():
     for label in ["A", "C", "E", "F", "A-D"]:
         who = Who(table, label)
         assert m.sweep_cents(values, who) == [m.payout_cents(v, who) for v in values], label
+
+
+def test_the_table_of_regions_answers_as_a_binary_search():
+    # _region_of looks most values up in a table of equal buckets of cents; it must give what
+    # np.searchsorted gives, for values at, next to and beyond every region's first cent,
+    # repeated starts (an empty region) and starts up to the $10^13 limit
+    import numpy as np
+    from xl_quintus.exit.model import _region_of
+    rnd = random.Random(5)
+    for top in (5, 100, 10**6, 10**11, 10**15):
+        for _ in range(20):
+            starts = sorted({0} | {rnd.randint(0, top) for _ in range(rnd.randint(1, 60))})
+            starts = np.array(sorted(starts + starts[:rnd.randint(0, 2)]), dtype=np.int64)
+            cents = np.array([rnd.randint(0, 2 * top + 2) for _ in range(500)]
+                             + [int(s) + d for s in starts for d in (-1, 0, 1) if s + d >= 0], dtype=np.int64)
+            assert (_region_of(starts, cents) == np.searchsorted(starts, cents, side="right") - 1).all()
