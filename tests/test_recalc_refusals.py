@@ -372,3 +372,13 @@ def test_if_inside_sumproduct_of_an_ordinary_formula_is_refused(tmp_path):
     for cell in ("H1", "H2"):
         _refused(out, listed, cell, "implicit intersection")
     assert (out["H3"].value, out["H4"].value, out["H5"].value) == (70, 70, 100)
+
+
+def test_a_count_of_characters_between_minus_one_and_zero_is_refused(tmp_path):
+    # LEFT("abc",-0.5): cut toward 0 it is "" (recalc's silent answer); LibreOffice gives #VALUE!.
+    ws, listed = _run(tmp_path, {"H1": '=LEFT("abc",-0.5)', "H2": '=RIGHT("abc",-0.5)', "H3": '=MID("abc",1,-0.5)',
+                                 "H4": '=LEFT("abc",2.9)', "H5": '=LEFT("abc",-1)', "H6": '=MID("abcdef",2,0.5)'})
+    for cell, name in (("H1", "LEFT"), ("H2", "RIGHT"), ("H3", "MID")):
+        _refused(ws, listed, cell, f"{name} of -0.5 characters")
+    assert ws["H4"].value == "ab" and ws["H5"].value == "#VALUE!"
+    assert ws["H6"].value is None                   # 0.5 cut to 0 characters: "" (an empty text)

@@ -820,7 +820,8 @@ REFUSED = [("=INDEX(In!A1:C12,3,0)", "implicit intersection"), ("=INDEX(In!A1:C1
            ("=CHOOSE(2,In!A1:A3,In!E1:E3)", "implicit intersection"), ("=INDEX(In!A1:C12,0,1)", "implicit intersection"),
            ("=SUM(In!A1:A12*In!G1:G12)", "implicit intersection"),
            ('=IFERROR(In!A1:A3*2,-1)', "implicit intersection"),
-           ("=SUMPRODUCT(IF(In!G1:G12>2,In!E1:E12,0))", "implicit intersection"),   # IF needs an array formula ('=ISERROR(In!A1:A3+0)', "implicit intersection"),
+           ("=SUMPRODUCT(IF(In!G1:G12>2,In!E1:E12,0))", "implicit intersection"),   # IF needs an array formula
+           ('=LEFT(In!C1,-0.5)', "LEFT of -0.5 characters"),       # LibreOffice: #VALUE!; cut toward 0: "" ('=ISERROR(In!A1:A3+0)', "implicit intersection"),
            # approximate lookups over unsorted data (LibreOffice's binary search answers something)
            ("=MATCH(25,{30,10,50,20,40,5},1)", "not sorted ascending"), ("=VLOOKUP(22,In!G1:G3,1)", "more than once"),
            ("=MATCH(3,{5,1,4},-1)", "not sorted descending"), ('=MATCH("b",In!C1:C12,1)', "blank cell between"),

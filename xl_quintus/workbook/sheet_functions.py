@@ -589,9 +589,19 @@ def _text(v):
     return to_text(v)
 
 
+def _count_arg(v, name):
+    """A number of characters: a fraction is cut toward 0, but one between -1 and 0 is refused:
+    LibreOffice rejects it (#VALUE!) before cutting, and Excel's order is not documented."""
+    n = to_number(v)
+    if type(n) is not XlError and -1 < n < 0:
+        raise Refusal(f"{name} of {n!r} characters: whether Excel cuts it to 0 or rejects it as negative is not "
+                      "documented; recalc does not claim which")
+    return _int_arg(n)
+
+
 @lifted
 def LEFT(s, n=1):
-    s, n = _text(s), _int_arg(n)
+    s, n = _text(s), _count_arg(n, "LEFT")
     if type(s) is XlError:
         return s
     if type(n) is XlError:
@@ -601,7 +611,7 @@ def LEFT(s, n=1):
 
 @lifted
 def RIGHT(s, n=1):
-    s, n = _text(s), _int_arg(n)
+    s, n = _text(s), _count_arg(n, "RIGHT")
     if type(s) is XlError:
         return s
     if type(n) is XlError:
@@ -613,7 +623,7 @@ def RIGHT(s, n=1):
 
 @lifted
 def MID(s, start, n):
-    s, start, n = _text(s), _int_arg(start), _int_arg(n)
+    s, start, n = _text(s), _int_arg(start), _count_arg(n, "MID")
     for v in (s, start, n):
         if type(v) is XlError:
             return v
