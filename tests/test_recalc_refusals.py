@@ -382,3 +382,12 @@ def test_a_count_of_characters_between_minus_one_and_zero_is_refused(tmp_path):
         _refused(ws, listed, cell, f"{name} of -0.5 characters")
     assert ws["H4"].value == "ab" and ws["H5"].value == "#VALUE!"
     assert ws["H6"].value is None                   # 0.5 cut to 0 characters: "" (an empty text)
+
+
+def test_upper_and_lower_of_letters_without_a_one_for_one_case_are_refused(tmp_path):
+    # Python: UPPER("straße") is "STRASSE" (7 letters; LibreOffice "STRAẞE", 6): LEN was a silent 7.
+    ws, listed = _run(tmp_path, {"A1": "straße", "A2": "İstanbul", "A3": "Série B", "H1": "=LEN(UPPER(A1))",
+                                 "H2": "=LOWER(A2)", "H3": "=UPPER(A3)", "H4": '=LOWER("ÉTÉ")'})
+    _refused(ws, listed, "H1", 'UPPER of "straße"')
+    _refused(ws, listed, "H2", "not one letter for one")
+    assert ws["H3"].value == "SÉRIE B" and ws["H4"].value == "été"      # one letter for one: computed

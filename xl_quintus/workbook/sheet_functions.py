@@ -638,16 +638,28 @@ def LEN(s):
     return s if type(s) is XlError else len(s)
 
 
+def _case(s, upper: bool, name: str):
+    """Letters beyond ASCII whose case Python maps to other lengths or by context ("ß" to "SS",
+    "İ" to "i̇", a final "Σ" to "ς") are refused: Excel maps letter by letter by the system's
+    tables, which recalc does not claim (UPPER("straße") would be 7 letters, not 6)."""
+    s = _text(s)
+    if type(s) is XlError:
+        return s
+    out = s.upper() if upper else s.lower()
+    if not s.isascii() and (len(out) != len(s) or out != "".join(c.upper() if upper else c.lower() for c in s)):
+        raise Refusal(f'{name} of "{s[:40]}": a letter whose case is not one letter for one, which recalc does not '
+                      "claim as Excel maps it")
+    return out
+
+
 @lifted
 def LOWER(s):
-    s = _text(s)
-    return s if type(s) is XlError else s.lower()
+    return _case(s, False, "LOWER")
 
 
 @lifted
 def UPPER(s):
-    s = _text(s)
-    return s if type(s) is XlError else s.upper()
+    return _case(s, True, "UPPER")
 
 
 @lifted
