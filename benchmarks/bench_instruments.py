@@ -14,6 +14,11 @@ import random
 import statistics
 import time
 
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))   # run from a checkout, installed or not
+
 from xl_quintus.charter.terms import quintus
 from xl_quintus.excel import QBREAKPOINTS, QPAYOUT, QWATERFALL
 from xl_quintus.exit.model import model_for

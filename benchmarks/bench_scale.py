@@ -64,6 +64,11 @@ import sys
 import time
 import tracemalloc
 
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))   # run from a checkout, installed or not
+
 from xl_quintus.charter.anti_dilution import _cached_ledger
 from xl_quintus.charter.terms import quintus
 from xl_quintus.excel import (QBREAKPOINTS, QCONVPRICE, QIPO, QPAYOUT, QVOTINGPOWER, QWATERFALL, QuintusExcelError)

@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
-from xl_quintus.charter.terms import quintus  # noqa: E402
-from xl_quintus.excel import functions as F  # noqa: E402
-from xl_quintus.server.client import RunningServer, body, reply  # noqa: E402
+from xl_quintus.charter.terms import quintus
+from xl_quintus.excel import functions as F
+from xl_quintus.server.client import RunningServer, body, reply
 
 LEVELS = (1, 4, 16, 64)
 CALL = "/xlwings/custom-functions-call"

@@ -13,6 +13,11 @@ Targets (issue 15): QOPM under 50 ms warm, QBACKSOLVE under 500 ms.
 import statistics
 import time
 
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))   # run from a checkout, installed or not
+
 from xl_quintus.charter.terms import quintus
 from xl_quintus.excel import QBACKSOLVE, QDLOM, QOPM, QPWERM, QWATERFALL
 from xl_quintus.excel.functions import _model

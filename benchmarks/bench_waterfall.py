@@ -40,6 +40,11 @@ from fractions import Fraction
 
 import numpy as np
 
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))   # run from a checkout, installed or not
+
 from xl_quintus.charter.election import OptimalElection
 from xl_quintus.charter.liquidation import Waterfall
 from xl_quintus.charter.terms import quintus
