@@ -938,6 +938,23 @@ def test_a_damaged_part_is_named(tmp_path):
         recalc(path)
 
 
+def test_a_stored_value_that_cannot_be_read_names_its_cell(tmp_path):
+    """A number cell holding ``<v> </v>`` (a damaged file) is refused naming the cell, with the
+    input's exit code, never read as 0 or skipped."""
+    path, bad = tmp_path / "m.xlsx", tmp_path / "bad.xlsx"
+    _book(path, {"A1": 1, "A2": 7, "B1": "=A1*2"})
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                assert b"<v>7</v>" in data
+                data = data.replace(b"<v>7</v>", b"<v> </v>")
+            zout.writestr(info, data)
+    with pytest.raises(RecalcError, match=r"!A2: the value stored in the file \(' '") as e:
+        recalc(bad)
+    assert e.value.code == 3 and "\n" not in str(e.value)
+
+
 def test_a_zip_bomb_is_refused_before_reading(tmp_path):
     path = tmp_path / "bomb.xlsx"
     _book(path, {"A1": 1})

@@ -343,6 +343,21 @@ def _shared_strings(z: zipfile.ZipFile, etree) -> list[str]:
     return out
 
 
+def _stored_value(c, ns, strings, sheet: str):
+    """:func:`_constant` of cell ``c``, or a one-line RecalcError naming the cell when the file
+    holds something its type cannot be (``<v> </v>`` in a number cell, a shared-string index
+    past the table, a malformed date): a damaged file, never a guessed value."""
+    t = c.get("t")
+    try:
+        return _constant(c, t, ns, strings)
+    except (ValueError, IndexError, OverflowError) as e:
+        v = c.find(f"{ns}v")
+        held = v.text if v is not None else None
+        raise RecalcError(f"{sheet}!{c.get('r')}: the value stored in the file ({held!r}, cell type "
+                          f"{t or 'n'}) cannot be read: the file is damaged ({e}); open and save it in "
+                          "Excel or LibreOffice, or retype that cell") from None
+
+
 def _constant(c, t, ns, strings):
     """The value of a constant cell (or the value Excel cached for a formula)."""
     from .engine import XlError
@@ -421,7 +436,7 @@ def _read_workbook(src: Path, plan: _Plan, max_cells: int):
                 last_row, last_col = max(last_row, row), max(last_col, col)
                 f = c.find(f"{ns}f")
                 if f is None:
-                    v = _constant(c, c.get("t"), ns, strings)
+                    v = _stored_value(c, ns, strings, sheet)
                     if v is not None:
                         values[(row, col)] = v
                     continue
@@ -439,7 +454,7 @@ def _read_workbook(src: Path, plan: _Plan, max_cells: int):
                     last_row, last_col = max(last_row, rec.area[2]), max(last_col, rec.area[3])
                 if rec.text and _EXTERNAL.search(_STRING.sub('""', rec.text)):
                     plan.external[(up, addr.upper())] = "an external link: not followed; it keeps the value Excel cached"
-                    rec.fixed = _constant(c, c.get("t"), ns, strings)
+                    rec.fixed = _stored_value(c, ns, strings, sheet)
                     rec.fixed = 0 if rec.fixed is None else rec.fixed
                 formulas.append(rec)
             extent[up] = (last_row, last_col)
