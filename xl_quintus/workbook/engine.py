@@ -771,11 +771,9 @@ def static_refs(node, out=None):
             return out
         for a in args:
             static_refs(a, out)
-    elif kind == "op":
-        static_refs(node[2], out)
-        static_refs(node[3], out)
-    elif kind in ("neg", "pct", "pos"):
-        static_refs(node[1], out)
+    elif kind in ("op", "neg", "pct", "pos"):
+        for a in _children(node):
+            static_refs(a, out)
     elif kind == "range":                  # A1:INDEX(C1:C9,3) can read any cell of A1:C9
         box, other = [], []
         for end in node[1:]:
@@ -807,22 +805,25 @@ def _range_end(node, box, other):
         static_refs(node, box)
 
 
+def _children(node) -> tuple:
+    """The operand trees directly under ``node`` (a call's arguments, an operator's operands)."""
+    kind = node[0]
+    if kind == "call":
+        return tuple(node[2])
+    if kind in ("op", "range"):
+        return (node[-2], node[-1])
+    if kind in ("neg", "pct", "pos"):
+        return (node[1],)
+    return ()
+
+
 def functions_in(node, out=None) -> set:
     if out is None:
         out = set()
-    kind = node[0]
-    if kind == "call":
+    if node[0] == "call":
         out.add(node[1])
-        for a in node[2]:
-            functions_in(a, out)
-    elif kind == "op":
-        functions_in(node[2], out)
-        functions_in(node[3], out)
-    elif kind in ("neg", "pct", "pos"):
-        functions_in(node[1], out)
-    elif kind == "range":
-        functions_in(node[1], out)
-        functions_in(node[2], out)
+    for a in _children(node):
+        functions_in(a, out)
     return out
 
 

@@ -790,26 +790,26 @@ def _month_days(y, m):
     return (nxt - dt.timedelta(days=1)).day
 
 
-@lifted
-def EDATE(s, months):
+def _months_later_date(s, months, name: str, end_of_month: bool):
+    """EDATE (the same day, cut to the month's length) or EOMONTH (the month's last day)."""
     got = _months_later(s, months)
     if type(got) is XlError:
         return got
     y, m, d = got
     if not 1900 <= y <= 9999:
-        return _e("#NUM!", "#NUM!: EDATE beyond the years 1900-9999")
-    return date_serial(y, m, min(d, _month_days(y, m)))
+        return _e("#NUM!", f"#NUM!: {name} beyond the years 1900-9999")
+    last = _month_days(y, m)
+    return date_serial(y, m, last if end_of_month else min(d, last))
+
+
+@lifted
+def EDATE(s, months):
+    return _months_later_date(s, months, "EDATE", end_of_month=False)
 
 
 @lifted
 def EOMONTH(s, months):
-    got = _months_later(s, months)
-    if type(got) is XlError:
-        return got
-    y, m, _ = got
-    if not 1900 <= y <= 9999:
-        return _e("#NUM!", "#NUM!: EOMONTH beyond the years 1900-9999")
-    return date_serial(y, m, _month_days(y, m))
+    return _months_later_date(s, months, "EOMONTH", end_of_month=True)
 
 
 # -- criteria: SUMIF, SUMIFS, COUNTIF, COUNTIFS, AVERAGEIF, AVERAGEIFS -----------------------------
