@@ -660,6 +660,17 @@ def _serial(v):
     return (v - dt.datetime(1899, 12, 30)).days if isinstance(v, dt.datetime) else v
 
 
+def _assert_rows_equal(formulas, ours, theirs):
+    """Row i of column A holds formulas[i - 1]: recalc's value equals LibreOffice's (numbers to
+    1e-12 relative, everything else exactly; dates as serials)."""
+    for i, formula in enumerate(formulas, start=1):
+        a, b = [_serial(ws.cell(row=i, column=1).value) for ws in (ours, theirs)]
+        if isinstance(a, (int, float)) and not isinstance(a, bool) and isinstance(b, (int, float)):
+            assert a == pytest.approx(b, rel=1e-12, abs=1e-9), f"row {i}: {formula}: recalc {a}, LibreOffice {b}"
+        else:
+            assert a == b, f"row {i}: {formula}: recalc {a!r}, LibreOffice {b!r}"
+
+
 def test_ordinary_formulas_over_q_results_equal_libreoffice(model, tmp_path):
     _, out, _ = model
     path = tmp_path / "diff.xlsx"
@@ -672,12 +683,7 @@ def test_ordinary_formulas_over_q_results_equal_libreoffice(model, tmp_path):
     theirs = openpyxl.load_workbook(soffice_convert(path, tmp_path / "lo"), data_only=True)["F"]
     # (Ranges with TRUE/FALSE are left out of COUNT: LibreOffice stores them as 1/0 and counts
     # them, Excel and recalc do not.)
-    for i, formula in enumerate(formulas, start=1):
-        a, b = [_serial(ws.cell(row=i, column=1).value) for ws in (ours, theirs)]
-        if isinstance(a, (int, float)) and not isinstance(a, bool) and isinstance(b, (int, float)):
-            assert a == pytest.approx(b, rel=1e-12, abs=1e-9), f"row {i}: {formula}: recalc {a}, LibreOffice {b}"
-        else:
-            assert a == b, f"row {i}: {formula}: recalc {a!r}, LibreOffice {b!r}"
+    _assert_rows_equal(formulas, ours, theirs)
     assert ours["A1"].value == pytest.approx(150_000_000) and ours["A2"].value == pytest.approx(300_000_000)
 
 
@@ -884,12 +890,7 @@ def test_generated_formulas_over_mixed_inputs_equal_libreoffice(tmp_path):
     report = recalc(path, tmp_path / "ours.xlsx")
     ours = _values(tmp_path / "ours.xlsx", "F")
     theirs = openpyxl.load_workbook(soffice_convert(path, tmp_path / "lo"), data_only=True)["F"]
-    for i, formula in enumerate(formulas, start=1):
-        a, b = [_serial(ws.cell(row=i, column=1).value) for ws in (ours, theirs)]
-        if isinstance(a, (int, float)) and not isinstance(a, bool) and isinstance(b, (int, float)):
-            assert a == pytest.approx(b, rel=1e-12, abs=1e-9), f"row {i}: {formula}: recalc {a}, LibreOffice {b}"
-        else:
-            assert a == b, f"row {i}: {formula}: recalc {a!r}, LibreOffice {b!r}"
+    _assert_rows_equal(formulas, ours, theirs)
     for i, (formula, expected) in enumerate(EXCEL_NOT_LIBREOFFICE, start=len(formulas) + 1):
         assert ours.cell(row=i, column=1).value == expected, f"{formula}: recalc {ours.cell(row=i, column=1).value!r}"
     where = {w: (v, m) for w, v, m in report.errors}
