@@ -288,7 +288,9 @@ def proviso_2b_until_cap(available, weight: Mapping[str, Fraction], room: Mappin
     share, the series whose cap that is drop out, and the rest goes round again. A series'
     cap, as an amount per as-converted share, is its room over its weight, fixed from the
     start: the levels are sorted once, and each participant is paid once, at the level where
-    it stopped (its cap) or where the money ran out.
+    it stopped (its cap) or where the money ran out. Whether the money reaches a level is
+    asked of the whole amount (what the capped were paid, plus the level times the weight
+    still active), not of a running remainder, so no fraction's denominator grows.
     """
     got = {n: zero for n in weight}
     active = {n: w for n, w in weight.items() if w > 0}
@@ -296,24 +298,23 @@ def proviso_2b_until_cap(available, weight: Mapping[str, Fraction], room: Mappin
     for n, w in active.items():
         if room[n] is not None:
             levels.setdefault(room[n] / w, []).append(n)
-    reached = zero                          # paid so far per as-converted share, to everyone active
+    full = zero                             # paid to the participants already at their caps
     total_weight = sum(active.values(), zero)
     for cap in sorted(levels):
-        if available / total_weight <= cap - reached:        # the money runs out below this cap
+        # everyone still active brought to this cap takes cap x their weight, beside what
+        # those capped below it were paid (sums of rooms: no fraction grows from level to level)
+        if available <= full + cap * total_weight:          # the money runs out at or below this cap
             break
-        available -= (cap - reached) * total_weight
-        reached = cap
         for n in levels[cap]:               # full: "until ... such holders shall have received"
             got[n] = room[n]
+            full += room[n]
             total_weight -= active.pop(n)
-    if available > 0 and active:
-        level = reached + available / total_weight
-        for n, w in active.items():
-            got[n] = level * w
-        return got, zero
+    if not active:                          # every participant capped and full: the rest Unallocated
+        return got, available - full
+    level = (available - full) / total_weight              # per as-converted share, to everyone active
     for n, w in active.items():
-        got[n] = reached * w
-    return got, available
+        got[n] = level * w
+    return got, zero
 
 
 def pay_ratably(available: Fraction, owed: Mapping[str, Fraction], zero=ZERO) -> dict[str, Fraction]:

@@ -253,8 +253,11 @@ class ExitModel:
         sorted (computed once per comparison over the whole line; each interval of the
         refinement takes those inside it)."""
         cache = self.__dict__.setdefault("_zero_cache", {})
-        if comparison in cache:
-            return cache[comparison]
+        # a gain and its opposite (the same two elections compared the other way round) have
+        # the same zeros: computed once
+        key = (frozenset((comparison.before, comparison.after)), comparison.group, comparison.payee)
+        if key in cache:
+            return cache[key]
         before, after = self.piecewise(comparison.before), self.piecewise(comparison.after)
         weights = self._gain_weights(comparison.group, comparison.payee, classes)
         xs = _merged(before.points, after.points)
@@ -267,6 +270,11 @@ class ExitModel:
                 va, vb = before.at(xs[i], needed), after.at(xs[i], needed)
                 exact[i] = [sum(((vb[j] - va[j]) * w for j, w in ws if vb[j] != va[j]), ZERO) for ws in weights]
             return exact[i]
+
+        def gain_slope(i, k):                              # exact, on (xs[i], xs[i + 1])
+            sb = bisect.bisect_right(before.points, xs[i]) - 1
+            sa = bisect.bisect_right(after.points, xs[i]) - 1
+            return sum(((after._slope(sa, j) - before._slope(sb, j)) * w for j, w in weights[k]), ZERO)
 
         # Floats first: a gain's sign is taken from its float only where the float is farther
         # from zero than ``tol``, about a million times the float's error (each term is at most
@@ -295,16 +303,15 @@ class ExitModel:
                     zeros.add(xs[i])
             for i in range(last):                          # a change of sign between two
                 s0, s1 = sign(i), sign(i + 1)
-                if s0 and s1 and s0 != s1:
-                    (x0, d0), (x1, d1) = (xs[i], gains(i)[k]), (xs[i + 1], gains(i + 1)[k])
-                    zeros.add(x0 + d0 * (x1 - x0) / (d0 - d1))
+                if s0 and s1 and s0 != s1:                 # linear between them: where it crosses
+                    zeros.add(xs[i] - gains(i)[k] / gain_slope(i, k))
             # beyond the last breakpoint both pieces are on their last segments: the gain
             # moves by its exact slope there, and crosses zero only moving towards it
-            slope = sum(((after.slopes[-1][j] - before.slopes[-1][j]) * w for j, w in weights[k]), ZERO)
+            slope = sum(((after.slope_after[j] - before.slope_after[j]) * w for j, w in weights[k]), ZERO)
             if slope and sign(last) == -((slope > 0) - (slope < 0)):
                 zeros.add(xs[last] - gains(last)[k] / slope)
-        cache[comparison] = sorted(z for z in zeros if z > 0)
-        return cache[comparison]
+        cache[key] = sorted(z for z in zeros if z > 0)
+        return cache[key]
 
     def breakpoints(self) -> list[tuple[Breakpoint, Election, list[Fraction]]]:
         """Every exit value where the split of the next dollar changes, with the election

@@ -48,150 +48,225 @@ def _series_list(names: Sequence[str]) -> str:
 
 
 
+@dataclass(frozen=True)
+class _Tier:
+    """One stretch of the proceeds Section 2 pays the same way: ``size`` dollars, shared
+    among ``share`` (column -> numerator, over ``denominator``). ``rule`` and ``names`` say
+    what is paid in full where it ends (the breakpoint's event); ``level`` is the 2(b)
+    amount per as-converted share reached there (participation tiers)."""
+
+    size: Fraction | None               # None: the last, unbounded stretch
+    share: dict
+    denominator: Fraction
+    rule: str
+    names: tuple = ()
+    level: Fraction | None = None
+
+
 class Piecewise:
-    """One fixed election's payouts, exact, as linear pieces between breakpoints."""
+    """One fixed election's payouts, exact, as linear pieces between breakpoints.
+
+    The pieces come from the order Section 2 pays in (:meth:`_tiers`): 3(a)/3(c) Cash
+    Amounts ratably to the amounts owed, then each 2(a) rank ratably to its preferences,
+    then 2(b) pro rata on as-converted shares as each cap is reached, the rest Unallocated
+    when nobody can take it. A class's total at a breakpoint is then a closed form (its Cash
+    Amount and preference once their tiers are passed, plus its as-converted shares times
+    the 2(b) amount per share reached, up to its cap), computed exactly only for the classes
+    and points asked for; the first passes read the same forms in floats. Checked against one
+    whole distribution beyond the last breakpoint, which the forms must equal exactly; where
+    they do not, every breakpoint is a whole distribution instead.
+    """
 
     def __init__(self, waterfall: Waterfall, converting: frozenset):
         self.waterfall = waterfall
         self.converting = converting
-        self.events = self._breakpoints()
-        self.points = [ZERO] + [b.exit_value for b in self.events]
         self.classes = list(waterfall.cap_table.classes_present) + [UNALLOCATED]
+        self._tiers = self._tiers_of()
+        points = [ZERO]
+        for tier in self._tiers[:-1]:
+            points.append(points[-1] + tier.size)
+        self.points = points
         after = self._vector(waterfall.distribute(self.points[-1] + 1, converting))
-        walked = self._walk()
-        if walked is not None and walked[0] == self.points \
-                and [v + s for v, s in zip(walked[1][-1], walked[2][-1])] == after:
-            self.values, self.__dict__["slopes"] = walked[1], walked[2]
+        self._exact: dict = {}
+        last = len(points) - 1
+        self.closed_form = True
+        if all(self._value(last, j) + self._slope(last, j) == v for j, v in enumerate(after)):
+            self.slope_after = [self._slope(last, j) for j in range(len(self.classes))]
         else:                  # the tiers did not explain the waterfall: one distribution a point
-            self.values = [self._vector(waterfall.distribute(p, converting)) for p in self.points]
-        self.slope_after = [a - b for a, b in zip(after, self.values[-1])]
+            self.closed_form = False
+            self._exact.clear()                         # (what the forms gave is not kept)
+            self.__dict__["values"] = [self._vector(waterfall.distribute(p, converting)) for p in self.points]
+            self.slope_after = [a - b for a, b in zip(after, self.values[-1])]
 
-    def _walk(self):
-        """Each class's total as a function of the proceeds, from the order Section 2 pays in
-        (the tiers of :meth:`_breakpoints`): 3(a)/3(c) Cash Amounts ratably to the amounts
-        owed, then each 2(a) rank ratably to its preferences, then 2(b) pro rata on
-        as-converted shares as each cap is reached, the rest Unallocated when nobody can take
-        it. A few exact operations per tier instead of a whole distribution per breakpoint;
-        checked against one distribution (``__init__``), which it must equal exactly."""
+    def _tiers_of(self) -> list[_Tier]:
+        """Section 2's order of payment for this election, tier by tier; the last tier is
+        what the next dollar does beyond every breakpoint."""
         w, conv = self.waterfall, self.converting
         col = {c: i for i, c in enumerate(self.classes)}
-        # (dollars the tier takes, share of each, what each is paid over the whole tier)
-        tiers: list[tuple[Fraction, dict, dict]] = []
+        self._form = form = {}            # column -> (cash, tier), (preference, tier), (weight, cap level)
+        tiers: list[_Tier] = []
+        # 3(a)/3(c): converting series with a Cash Amount are paid it first, ratably
         cash = {n: s.cash_owed for n, s in w.series.items() if n in conv and s.cash_owed}
         total = sum(cash.values(), ZERO)
         if total:
-            tiers.append((total, {n: v / total for n, v in cash.items()}, cash))
+            for n, v in cash.items():
+                form.setdefault(col[n], {})["cash"] = (v, len(tiers))
+            tiers.append(_Tier(total, {col[n]: v for n, v in cash.items()}, total, "cash_amounts", tuple(cash)))
+        # 2(a): rank by rank, senior first, each ratably to its preferences
         preference = {}
         for rank in w.ranks:
             tier = {n: s.preference for n, s in w.series.items() if s.seniority == rank and n not in conv}
             owed = sum(tier.values(), ZERO)
             if owed:
-                tiers.append((owed, {n: v / owed for n, v in tier.items()}, tier))
+                for n, v in tier.items():
+                    form.setdefault(col[n], {})["preference"] = (v, len(tiers))
+                tiers.append(_Tier(owed, {col[n]: v for n, v in tier.items()}, owed, "preference", tuple(tier)))
                 preference.update(tier)
+        # 2(b): pro rata on as-converted shares, each capped series until its cap
         weight, room = w.participants(conv, preference)
-        active = {n: v for n, v in weight.items() if v > 0}
-        levels: dict[Fraction, list[str]] = {}
+        if any(n not in col for n in weight):       # (a participant is a class: a defect otherwise)
+            raise CharterError(f"a 2(b) participant is not a class of the cap table: {sorted(set(weight) - set(col))}")
+        active = {col[n]: v for n, v in weight.items() if v > 0}
+        levels: dict[Fraction, list[int]] = {}
         for n, r in room.items():
-            if r is not None and n in active:
-                levels.setdefault(r / active[n], []).append(n)
+            j = col[n]
+            if j in active:
+                level = None if r is None else r / active[j]
+                form.setdefault(j, {})["participation"] = (active[j], level)
+                if level is not None:
+                    levels.setdefault(level, []).append(j)
         reached = ZERO
         aw = sum(active.values(), ZERO)
         for level in sorted(levels):
-            step = level - reached                          # per as-converted share
-            tiers.append((step * aw, {n: v / aw for n, v in active.items()}, {n: v * step for n, v in active.items()}))
+            names = tuple(self.classes[j] for j in levels[level])
+            tiers.append(_Tier((level - reached) * aw, dict(active), aw, "participation", names, level))
             reached = level
-            for n in levels[level]:
-                aw -= active.pop(n)
-        last = {n: v / aw for n, v in active.items()} if aw else {UNALLOCATED: Fraction(1)}
-        if any(n not in col for t in tiers for n in t[1]) or any(n not in col for n in last):
-            return None
-        # (points, values at each, slope after each): tier by tier from nothing paid
-        points, values, slopes = [ZERO], [[ZERO] * len(self.classes)], []
-        for size, share, paid in tiers + [(None, last, None)]:
-            slope = [ZERO] * len(self.classes)
-            for n, f in share.items():
-                slope[col[n]] = f
-            slopes.append(slope)
-            if size is not None:
-                points.append(points[-1] + size)
-                row = list(values[-1])
-                for n, v in paid.items():                   # share x size, exactly
-                    row[col[n]] += v
-                values.append(row)
-        return points, values, slopes
+            for j in levels[level]:
+                aw -= active.pop(j)
+        if aw:
+            tiers.append(_Tier(None, dict(active), aw, "rest"))
+        else:          # no Common and no uncapped participant: 2(b) has no one left to pay
+            tiers.append(_Tier(None, {col[UNALLOCATED]: Fraction(1)}, Fraction(1), "unallocated"))
+        if any(t.size <= 0 for t in tiers[:-1]):     # (every tier is paid something: a defect otherwise)
+            raise CharterError("a tier of Section 2 takes no proceeds; cannot draw its breakpoints")
+        self._reached = [ZERO]
+        for t in tiers[:-1]:
+            self._reached.append(t.level if t.level is not None else self._reached[-1])
+        return tiers
+
+    def _value(self, i: int, j: int) -> Fraction:
+        """Column ``j``'s exact total at breakpoint ``i``: its Cash Amount (3(a)) and its
+        preference (2(a)) once their tiers are passed, plus its as-converted shares times
+        the 2(b) amount per share reached there, up to its cap."""
+        key = (i, j)
+        got = self._exact.get(key)
+        if got is None:
+            if not self.closed_form:
+                return self.values[i][j]
+            got = ZERO
+            for rule, (v, at) in self._form.get(j, {}).items():
+                if rule == "participation":          # at: the cap level, per as-converted share
+                    reached = self._reached[i]
+                    got += v * (reached if at is None or reached < at else at)
+                elif i > at:                         # at: the tier that pays it
+                    got += v
+            self._exact[key] = got
+        return got
+
+    def _slope(self, i: int, j: int) -> Fraction:
+        """Column ``j``'s exact share of the next dollar on segment ``i``."""
+        key = (i, j, 1)
+        got = self._exact.get(key)
+        if got is None:
+            if not self.closed_form:
+                return self.slopes[i][j]
+            tier = self._tiers[i]
+            num = tier.share.get(j)
+            got = self._exact[key] = ZERO if num is None else num / tier.denominator
+        return got
+
+    @cached_property
+    def values(self) -> list[list[Fraction]]:
+        """Exact class totals (then Unallocated) at each breakpoint."""
+        return [[self._value(i, j) for j in range(len(self.classes))] for i in range(len(self.points))]
+
+    @cached_property
+    def slopes(self) -> list[list[Fraction]]:
+        """Exact share of the next dollar per class on each segment."""
+        if self.closed_form:
+            return [[self._slope(i, j) for j in range(len(self.classes))] for i in range(len(self.points))]
+        return [self.slope(p) for p in self.points]
 
     @staticmethod
     def _vector(d: Distribution) -> list[Fraction]:
         return [c.total for c in d.classes] + [d.unallocated]
 
-    def _breakpoints(self) -> list[Breakpoint]:
-        """Where the next dollar's split changes (3(a)/3(c), 2(a) tiers, 2(b) caps)."""
-        w, conv = self.waterfall, self.converting
-        charter = w.charter                     # every clause as its terms give it
-        out: list[Breakpoint] = []
-        x = ZERO
-        cash = [n for n, s in w.series.items() if n in conv and s.cash_owed]
-        if cash:
-            x += sum(w.series[n].cash_owed for n in cash)
-            out.append(Breakpoint(x, f"Cash Amounts of {_series_list(cash)} paid in full", charter.clause("cash_amounts")))
-        preference = {}
-        for rank in w.ranks:
-            tier = [n for n, s in w.series.items() if s.seniority == rank and n not in conv]
-            owed = sum((w.series[n].preference for n in tier), ZERO)
-            if owed:
-                x += owed
-                preference.update({n: w.series[n].preference for n in tier})
-                out.append(Breakpoint(x, f"Liquidation preference of {_series_list(tier)} paid in full",
-                                      charter.clause("preference")))
-        weight, room = w.participants(conv, preference)
-        active_weight = sum(weight.values(), ZERO)
-        levels: dict[Fraction, list[str]] = {}
-        for n, r in room.items():
-            if r is not None and weight[n] > 0:
-                levels.setdefault(r / weight[n], []).append(n)
-        reached = ZERO
-        cite = charter.cite("participation")
-        for level in sorted(levels):
-            x += (level - reached) * active_weight
-            reached = level
-            names = levels[level]
-            caps = ", ".join(f"${float(w.charter.terms(n).cap):g}" for n in names)
-            cap = f"the {cite} cap" if cite else "their participation cap"
-            out.append(Breakpoint(x, f"{_series_list(names)} reach {cap} ({caps} per share)", charter.clause("participation")))
-            active_weight -= sum(weight[n] for n in names)
-        if active_weight == 0:
-            # no Common and no uncapped participant: 2(b) has no one left to pay
-            who = f"{cite} participant" if cite else "participant"
-            out.append(Breakpoint(x, f"Every {who} is capped and no Common is outstanding: the rest is Unallocated",
-                                  charter.clause("participation")))
-        # merge events at the same exit value
-        merged: list[Breakpoint] = []
-        for b in out:
-            if merged and merged[-1].exit_value == b.exit_value:
-                m = merged[-1]
-                merged[-1] = Breakpoint(m.exit_value, f"{m.event}; {b.event}", f"{m.clause}; {b.clause}")
-            elif b.exit_value > 0:
-                merged.append(b)
-        return merged
-
     @cached_property
-    def slopes(self) -> list[list[Fraction]]:
-        """Exact share of the next dollar per class on each segment."""
-        return [self.slope(p) for p in self.points]
+    def events(self) -> list[Breakpoint]:
+        """Where the next dollar's split changes (3(a)/3(c), 2(a) tiers, 2(b) caps), in the
+        charter's words, one per breakpoint."""
+        charter = self.waterfall.charter                    # every clause as its terms give it
+        cite = charter.cite("participation")
+        out = []
+        for x, tier in zip(self.points[1:], self._tiers):
+            if tier.rule == "cash_amounts":
+                out.append(Breakpoint(x, f"Cash Amounts of {_series_list(tier.names)} paid in full",
+                                      charter.clause("cash_amounts")))
+            elif tier.rule == "preference":
+                out.append(Breakpoint(x, f"Liquidation preference of {_series_list(tier.names)} paid in full",
+                                      charter.clause("preference")))
+            else:
+                caps = ", ".join(f"${float(charter.terms(n).cap):g}" for n in tier.names)
+                cap = f"the {cite} cap" if cite else "their participation cap"
+                out.append(Breakpoint(x, f"{_series_list(tier.names)} reach {cap} ({caps} per share)",
+                                      charter.clause("participation")))
+        if self._tiers[-1].rule == "unallocated":
+            who = f"{cite} participant" if cite else "participant"
+            event = f"Every {who} is capped and no Common is outstanding: the rest is Unallocated"
+            if out:
+                m = out[-1]
+                out[-1] = Breakpoint(m.exit_value, f"{m.event}; {event}", f"{m.clause}; {charter.clause('participation')}")
+        return out
 
     @cached_property
     def float_rows(self) -> tuple[list[float], list[list[float]], list[list[float]]]:
-        """Segment starts, start values and slopes in floats (first passes only)."""
-        return ([float(p) for p in self.points],
-                [[float(v) for v in row] for row in self.values],
-                [[float(v) for v in row] for row in self.slopes])
+        """Segment starts, start values and slopes in floats (first passes only), from the
+        same closed forms in floats (a few roundings each, far inside the tolerances the
+        first passes allow), or from the exact rows where there are no forms."""
+        points = [float(p) for p in self.points]
+        n = len(self.classes)
+        if not self.closed_form:
+            return (points, [[float(v) for v in row] for row in self.values],
+                    [[float(v) for v in row] for row in self.slopes])
+        reached = [float(r) for r in self._reached]
+        base = [[0.0] * n for _ in points]
+        for j, form in self._form.items():
+            for rule, (v, at) in form.items():
+                vf = float(v)
+                if rule == "participation":
+                    cap = None if at is None else float(at)
+                    for i, r in enumerate(reached):
+                        base[i][j] += vf * (r if cap is None or r < cap else cap)
+                else:
+                    for i in range(at + 1, len(points)):
+                        base[i][j] += vf
+        slopes = []
+        for tier in self._tiers:
+            row = [0.0] * n
+            d = float(tier.denominator)
+            for j, v in tier.share.items():
+                row[j] = float(v) / d
+            slopes.append(row)
+        return points, base, slopes
 
     @cached_property
     def float_arrays(self) -> dict:
         """For a sweep, per segment: start values, slopes, and which classes are paid a
         whole number of cents at every whole-cent exit value there (so their cents are
         trusted), and exact twins (see ``_twins``)."""
-        points, base, slope = self.float_rows
+        points = [float(p) for p in self.points]        # from the exact rows: the sweep's bounds assume one rounding
+        base = [[float(v) for v in row] for row in self.values]
+        slope = [[float(v) for v in row] for row in self.slopes]
         n = len(points)
         return {
             "points": np.array(points),
@@ -221,8 +296,14 @@ class Piecewise:
         i = bisect.bisect_right(self.points, x) - 1
         idx = range(len(self.classes)) if only is None else only
         dx = x - self.points[i]
-        base, slope = self.values[i], self.slopes[i]
-        got = {j: base[j] + slope[j] * dx if dx and slope[j] else base[j] for j in idx}
+        got = {}
+        for j in idx:
+            b = self._value(i, j)
+            if dx:
+                s = self._slope(i, j)
+                if s:
+                    b = b + s * dx
+            got[j] = b
         return list(got.values()) if only is None else got
 
     def slope(self, x: Fraction) -> list[Fraction]:
@@ -230,6 +311,8 @@ class Piecewise:
         i = bisect.bisect_right(self.points, x) - 1
         if i == len(self.points) - 1:
             return list(self.slope_after)
+        if self.closed_form:
+            return [self._slope(i, j) for j in range(len(self.classes))]
         x0, x1 = self.points[i], self.points[i + 1]
         return [(b - a) / (x1 - x0) for a, b in zip(self.values[i], self.values[i + 1])]
 

@@ -1,0 +1,181 @@
+"""The exit-value map's pieces in closed form (exit/piecewise.py) and the 2(b) levels
+(liquidation.proviso_2b_until_cap), against whole distributions and a plain reference.
+
+A class's total at a breakpoint is read off the tiers of Section 2 (its Cash Amount and its
+preference once their tiers are passed, its as-converted shares times the 2(b) amount per
+share reached, up to its cap); these tests hold the forms to a whole Section 2 distribution
+exactly, over random NVCA-style charters (seniority ranks, multiples, capped and full
+participation, no Common) as well as Quintus, and check the fallback when the forms do not
+explain the waterfall."""
+
+from fractions import Fraction
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from xl_quintus.charter.cap_table import CapTable
+from xl_quintus.charter.liquidation import Waterfall, proviso_2b_until_cap
+from xl_quintus.charter.terms import Charter, series_from_mapping
+from xl_quintus.exit import piecewise
+from xl_quintus.exit.piecewise import Piecewise
+from xl_quintus.charter.election import groups_present
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def charters_and_tables(draw):
+    """2 to 5 series with the NVCA model's alternatives drawn; 50+ holders; Common or none."""
+    series = []
+    for i in range(draw(st.integers(2, 5))):
+        participation = draw(st.sampled_from(["none", "capped", "full"]))
+        row = {"name": f"S{i}", "authorized": 10_000_000,
+               "original_issue_price": Fraction(draw(st.integers(10, 2_000)), 100),
+               "preference_multiple": draw(st.sampled_from(["1", "1.5x", "2", "3x"])),
+               "participation": participation, "seniority": draw(st.integers(1, 3))}
+        if participation == "capped":
+            row["cap"] = draw(st.sampled_from(["3x", "4x", "5x"]))      # never below a 3x preference
+        series.append(series_from_mapping(row))
+    charter = Charter("Random Co", tuple(series), 100_000_000, 40_000_000, Fraction(0))
+    rows = [(f"h{k}", f"S{draw(st.integers(0, len(series) - 1))}", draw(st.integers(1, 200_000)))
+            for k in range(50)]
+    rows += [(f"f{k}", "Common", draw(st.integers(1, 500_000))) for k in range(draw(st.integers(0, 5)))]
+    return CapTable.of(rows, charter)
+
+
+def _vector(w, x, state):
+    d = w.distribute(x, state)
+    return [c.total for c in d.classes] + [d.unallocated]
+
+
+@SETTINGS
+@given(charters_and_tables(), st.data())
+def test_the_closed_forms_equal_a_whole_distribution_at_every_point(ct, data):
+    w = Waterfall(ct)
+    series = list(w.series)
+    state = frozenset(data.draw(st.lists(st.sampled_from(series), unique=True)))
+    pw = Piecewise(w, state)
+    assert pw.closed_form                         # the forms explain the waterfall, no fallback
+    xs = pw.points + [(a + 2 * b) / 3 for a, b in zip(pw.points, pw.points[1:])]      # inside each piece
+    xs += [pw.points[-1] + Fraction(7, 3), Fraction(data.draw(st.integers(0, 10 ** 11)), 100)]
+    for x in xs:
+        assert pw.at(x) == _vector(w, x, state)
+    # the full rows, the slopes between points and beyond the last, exactly
+    assert pw.values == [_vector(w, p, state) for p in pw.points]
+    for i, (a, b) in enumerate(zip(pw.points, pw.points[1:])):
+        assert pw.slopes[i] == [(q - p) / (b - a) for p, q in zip(pw.values[i], pw.values[i + 1])]
+    assert pw.slopes[-1] == pw.slope_after
+    # the breakpoints' events, one per point after 0, at those points
+    assert [e.exit_value for e in pw.events] == pw.points[1:]
+
+
+@SETTINGS
+@given(charters_and_tables(), st.data())
+def test_the_first_pass_floats_are_the_exact_rows_to_a_few_roundings(ct, data):
+    w = Waterfall(ct)
+    state = frozenset(data.draw(st.lists(st.sampled_from(list(w.series)), unique=True)))
+    pw = Piecewise(w, state)
+    points, base, slope = pw.float_rows
+    assert points == [float(p) for p in pw.points]
+    for fl, ex in ((base, pw.values), (slope, pw.slopes)):
+        for frow, erow in zip(fl, ex):
+            for f, e in zip(frow, erow):
+                assert abs(f - float(e)) <= 1e-14 * max(1.0, abs(float(e)))
+
+
+def test_quintus_breakpoints_by_hand():
+    # Quintus, nothing converts, 1,000,000 E and 1,000,000 Common: 2(a) pays E its $4.15
+    # Original Issue Price x 1,000,000 = $4,150,000 first; then 2(b) shares pro rata (E
+    # 1,000,000 as-converted, Common 1,000,000), each half, until E has $10.375 a share in
+    # all: 10,375,000 - 4,150,000 = 6,225,000 more for E, as much for Common: the cap is
+    # reached at 4,150,000 + 2 x 6,225,000 = $16,600,000; beyond it Common takes every dollar.
+    ct = CapTable.of([("E", 1_000_000), ("Common", 1_000_000)])
+    pw = Piecewise(Waterfall(ct), frozenset())
+    assert pw.points == [0, 4_150_000, 16_600_000]
+    assert pw.values == [[0, 0, 0], [4_150_000, 0, 0], [10_375_000, 6_225_000, 0]]
+    assert pw.slopes == [[1, 0, 0], [Fraction(1, 2), Fraction(1, 2), 0], [0, 1, 0]]
+    assert [e.event for e in pw.events] == ["Liquidation preference of E paid in full",
+                                            "E reach the 2(b) cap ($10.375 per share)"]
+
+
+def test_every_participant_capped_and_no_common_leaves_the_rest_unallocated():
+    # one series, 1,000,000 shares at $1.00, 1x, participating capped at 3x, no Common:
+    # $1,000,000 of 2(a), then 2(b) to the cap of $3,000,000 in all, then nobody can take it
+    charter = Charter("Capped Co", (series_from_mapping(
+        {"name": "S0", "authorized": 10_000_000, "original_issue_price": "1", "participation": "capped",
+         "cap": "3x"}),), 100_000_000, 40_000_000, Fraction(0))
+    ct = CapTable.of([("a", "S0", 1_000_000)], charter)
+    pw = Piecewise(Waterfall(ct), frozenset())
+    assert pw.closed_form
+    assert pw.points == [0, 1_000_000, 3_000_000]
+    assert pw.slopes[-1] == [0, 1]                                    # S0, then Unallocated
+    assert pw.at(Fraction(5_000_000)) == [3_000_000, 2_000_000]
+    assert "the rest is Unallocated" in pw.events[-1].event
+
+
+def test_forms_that_do_not_explain_the_waterfall_fall_back_to_whole_distributions(monkeypatch):
+    # a defect planted in the forms (the last tier's shares doubled) is caught by the check
+    # against one whole distribution beyond the last point: every point is then a whole
+    # distribution, and the pieces still equal Section 2 everywhere
+    real = Piecewise._tiers_of
+
+    def planted(self):
+        tiers = real(self)
+        last = tiers[-1]
+        tiers[-1] = piecewise._Tier(None, {j: 2 * v for j, v in last.share.items()}, last.denominator, last.rule)
+        return tiers
+
+    monkeypatch.setattr(Piecewise, "_tiers_of", planted)
+    ct = CapTable.of([("E", 1_000_000), ("G-1", 200_000), ("Common", 1_000_000)])
+    w = Waterfall(ct)
+    pw = Piecewise(w, frozenset())
+    assert not pw.closed_form
+    for x in pw.points + [Fraction(20_000_000), pw.points[-1] + 1]:
+        assert pw.at(x) == _vector(w, x, frozenset())
+    assert pw.float_rows[1] == [[float(v) for v in row] for row in pw.values]
+
+
+def _until_cap_reference(available, weight, room):
+    """2(b) level by level with a running remainder (the rule as first written)."""
+    got = {n: Fraction(0) for n in weight}
+    active = {n: v for n, v in weight.items() if v > 0}
+    levels = {}
+    for n, v in active.items():
+        if room[n] is not None:
+            levels.setdefault(room[n] / v, []).append(n)
+    reached, total = Fraction(0), sum(active.values(), Fraction(0))
+    for cap in sorted(levels):
+        if available / total <= cap - reached:
+            break
+        available -= (cap - reached) * total
+        reached = cap
+        for n in levels[cap]:
+            got[n] = room[n]
+            total -= active.pop(n)
+    if available > 0 and active:
+        level = reached + available / total
+        for n, v in active.items():
+            got[n] = level * v
+        return got, Fraction(0)
+    for n, v in active.items():
+        got[n] = reached * v
+    return got, available
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10 ** 7), st.one_of(st.none(), st.integers(1, 10 ** 9))),
+                min_size=1, max_size=14),
+       st.integers(0, 10 ** 11), st.integers(1, 997))
+def test_2b_levels_asked_of_the_whole_amount_equal_the_running_remainder(parts, cents, scale):
+    # the same Fractions, bit for bit (Fractions are kept in lowest terms), including money
+    # running out exactly at a cap and every participant capped (the rest Unallocated)
+    weight = {f"P{i}": Fraction(v, scale) for i, (v, _) in enumerate(parts)}
+    room = {f"P{i}": None if r is None else Fraction(r, 100) for i, (_, r) in enumerate(parts)}
+    available = Fraction(cents, 100)
+    assert proviso_2b_until_cap(available, weight, room) == _until_cap_reference(available, weight, room)
+    # and exactly at each cap
+    for n, r in room.items():
+        if r is not None and weight[n]:
+            level = r / weight[n]                 # everyone brought to this cap, or to their own below it
+            at = sum(((min(level, room[m] / weight[m]) if room[m] is not None else level) * weight[m]
+                      for m in weight if weight[m]), Fraction(0))
+            assert proviso_2b_until_cap(at, weight, room) == _until_cap_reference(at, weight, room)
