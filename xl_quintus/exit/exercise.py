@@ -49,7 +49,7 @@ from ..charter.liquidation import (COMPONENTS, Distribution, exercised_when,
                                    proceeds_with_exercise)
 from ..errors import CharterError
 from ..numbers import ZERO, exact, largest_remainder_cents, to_cents
-from .model import MAP_AFTER_CALLS, SWEEP_FROM, ExitModel, model_for
+from .model import MAP_AFTER_CALLS, SWEEP_FROM, ExitModel, model_for, refine_line
 from .piecewise import proceeds_to_cents
 from .sweep import _cents_np, _proceeds_cents_np
 
@@ -325,32 +325,17 @@ class ExerciseModel:
         less its exercise price with the set S' exercised: piecewise linear in the exit
         value between the pieces and the 3(a) election changes of S''s own model, so its
         truth value changes only at a zero or at an election change, and only those become
-        points (as ``ExitModel._refine`` does for the 3(a) search)."""
-        points = {ZERO}
-        settled: dict[tuple, object] = {}
-        for _ in range(200):
-            srt = sorted(points)
-            new: set[Fraction] = set()
-            intervals = []
-            for a, b in zip(srt, srt[1:] + [None]):
-                if (a, b) in settled:
-                    intervals.append(settled[(a, b)])
-                    continue
-                x = (a + b) / 2 if b is not None else a + 1
-                consulted: list = []
-                intervals.append(self._solve_or_error(x, consulted))
-                found = set()
-                for state, i in dict.fromkeys(consulted):
-                    found |= self._comparison_points(state, i, a, b)
-                if found:
-                    new |= found
-                else:
-                    settled[(a, b)] = intervals[-1]
-            if not new:
-                return srt, [self._solve_or_error(p) for p in srt], intervals
-            points |= new
-        raise CharterError("could not settle the options' and warrants' exercise choices over all exit values",
-                           term="cap table")
+        points (``model.refine_line``, as for the 3(a) search)."""
+
+        def zeros_inside(consulted, a, b):
+            found = set()
+            for state, i in dict.fromkeys(consulted):
+                found |= self._comparison_points(state, i, a, b)
+            return found
+
+        points, intervals = refine_line([ZERO], self._solve_or_error, zeros_inside,
+                                        "the options' and warrants' exercise choices", "cap table")
+        return points, [self._solve_or_error(p) for p in points], intervals
 
     def _comparison_points(self, state: frozenset, i: int, a: Fraction, b: Fraction | None) -> set[Fraction]:
         """Exit values inside (a, b) where tranche i's payout per share with ``state``

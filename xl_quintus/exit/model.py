@@ -196,33 +196,19 @@ class ExitModel:
                 f"limit of {MAX_MAP_GROUPS} (its work grows with the cube of the groups); give conversions (none, "
                 f"all or the groups that convert) or ask for single exit values", term="conversion election")
         classes = list(self.cap_table.classes_present)
-        points = set(self.piecewise(frozenset()).points)
-        settled: dict[tuple, object] = {}        # intervals with no zero of any comparison
-        for _ in range(200):
-            srt = sorted(points)
-            new: set[Fraction] = set()
-            intervals = []
-            for a, b in zip(srt, srt[1:] + [None]):
-                if (a, b) in settled:
-                    intervals.append(settled[(a, b)])
-                    continue
-                x = (a + b) / 2 if b is not None else a + 1
-                consulted: list = []
-                intervals.append(self._optimal_or_cycle(x, consulted))
-                found = set()
-                for comparison in dict.fromkeys(consulted):
-                    zeros = self._zeros_of(comparison, classes)
-                    lo = bisect.bisect_right(zeros, a)
-                    hi = len(zeros) if b is None else bisect.bisect_left(zeros, b)
-                    found.update(zeros[lo:hi])
-                if found:
-                    new |= found
-                else:
-                    settled[(a, b)] = intervals[-1]
-            if not new:
-                return srt, _AtPoints(self, srt), intervals
-            points |= new
-        raise CharterError("could not settle the conversion choices over all exit values", term="conversion election")
+
+        def zeros_inside(consulted, a, b):
+            found = set()
+            for comparison in dict.fromkeys(consulted):
+                zeros = self._zeros_of(comparison, classes)
+                lo = bisect.bisect_right(zeros, a)
+                hi = len(zeros) if b is None else bisect.bisect_left(zeros, b)
+                found.update(zeros[lo:hi])
+            return found
+
+        points, intervals = refine_line(self.piecewise(frozenset()).points, self._optimal_or_cycle, zeros_inside,
+                                        "the conversion choices", "conversion election")
+        return points, _AtPoints(self, points), intervals
 
     def _optimal_or_cycle(self, x: Fraction, consulted=None):
         try:
@@ -555,6 +541,39 @@ class ExitModel:
                 got[rows], doubt[rows] = who.sweep(self, v, cents[rows], arrays["whole"][s], err, arrays["twin"][s])
         return got, doubt
 
+
+
+def refine_line(points, search, zeros_inside, what: str, term: str):
+    """(points, interval answers) over the whole line of exit values: split it until, inside
+    every interval, no comparison the search consulted there (at the interval's middle)
+    changes its truth value. ``search(x, consulted)`` answers at ``x`` (or returns the error
+    it raises) and lists what it compared in ``consulted``; ``zeros_inside(consulted, a, b)``
+    gives the exit values strictly inside (a, b) (b None: unbounded) where one of them may
+    change, and only those become new points. Interval i is (points[i], points[i + 1]), the
+    last one unbounded. The one refinement of both exit-value maps: the 3(a) election's
+    (:meth:`ExitModel._refine`) and the options' and warrants' exercise
+    (``exercise.ExerciseModel._refine``)."""
+    points = set(points)
+    settled: dict[tuple, object] = {}        # intervals with no zero of any comparison
+    for _ in range(200):
+        srt = sorted(points)
+        new: set[Fraction] = set()
+        intervals = []
+        for a, b in zip(srt, srt[1:] + [None]):
+            if (a, b) in settled:
+                intervals.append(settled[(a, b)])
+                continue
+            consulted: list = []
+            intervals.append(search((a + b) / 2 if b is not None else a + 1, consulted))
+            found = zeros_inside(consulted, a, b)
+            if found:
+                new |= found
+            else:
+                settled[(a, b)] = intervals[-1]
+        if not new:
+            return srt, intervals
+        points |= new
+    raise CharterError(f"could not settle {what} over all exit values", term=term)
 
 
 REGION_BUCKETS = 4096       # equal buckets of cents in the sweep's table of regions
