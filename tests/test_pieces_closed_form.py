@@ -50,7 +50,14 @@ def _vector(w, x, state):
 @SETTINGS
 @given(charters_and_tables(), st.data())
 def test_the_closed_forms_equal_a_whole_distribution_at_every_point(ct, data):
-    w = Waterfall(ct)
+    # some Conversion Prices adjusted (as-converted weights that are not whole shares) and
+    # some unpaid dividends (larger preferences) drawn as well
+    present = list(ct.series_present)
+    prices = {n: ct.charter.terms(n).original_issue_price * Fraction(data.draw(st.integers(1, 40)), 37)
+              for n in data.draw(st.lists(st.sampled_from(present), unique=True))}
+    unpaid = {n: Fraction(data.draw(st.integers(0, 500)), 100)
+              for n in data.draw(st.lists(st.sampled_from(present), unique=True))}
+    w = Waterfall(ct, prices, unpaid)
     series = list(w.series)
     state = frozenset(data.draw(st.lists(st.sampled_from(series), unique=True)))
     pw = Piecewise(w, state)
@@ -179,3 +186,24 @@ def test_2b_levels_asked_of_the_whole_amount_equal_the_running_remainder(parts, 
             at = sum(((min(level, room[m] / weight[m]) if room[m] is not None else level) * weight[m]
                       for m in weight if weight[m]), Fraction(0))
             assert proviso_2b_until_cap(at, weight, room) == _until_cap_reference(at, weight, room)
+
+
+@SETTINGS
+@given(st.data())
+def test_quintus_pieces_with_cash_amounts_unpaid_dividends_and_adjusted_prices(data):
+    # A-D's Cash Amounts (3(a)) with declared but unpaid dividends added, E-G's caps, prices
+    # below the Original Issue Price: the forms against a whole distribution, every state
+    from xl_quintus.charter.terms import quintus
+    q = quintus()
+    names = data.draw(st.lists(st.sampled_from([s.name for s in q.series]), min_size=1, max_size=8, unique=True))
+    rows = [(f"h{k % 7}", n, data.draw(st.integers(1, q.terms(n).authorized // 3))) for k, n in enumerate(names)]
+    rows += [("founder", "Common", data.draw(st.integers(0, 20_000_000)))]
+    ct = CapTable.of([r for r in rows if r[2]])
+    prices = {n: q.terms(n).original_issue_price * Fraction(data.draw(st.integers(20, 100)), 100) for n in names}
+    unpaid = {n: Fraction(data.draw(st.integers(0, 300)), 100) for n in names}
+    w = Waterfall(ct, prices, unpaid)
+    state = frozenset(data.draw(st.lists(st.sampled_from(names), unique=True)))
+    pw = Piecewise(w, state)
+    assert pw.closed_form
+    for x in pw.points + [(a + b) / 2 for a, b in zip(pw.points, pw.points[1:])] + [pw.points[-1] * 2 + 1]:
+        assert pw.at(x) == _vector(w, x, state)

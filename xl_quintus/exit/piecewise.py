@@ -125,7 +125,8 @@ class Piecewise:
         # 2(b): pro rata on as-converted shares, each capped series until its cap
         weight, room = w.participants(conv, preference)
         if any(n not in col for n in weight):       # (a participant is a class: a defect otherwise)
-            raise CharterError(f"a 2(b) participant is not a class of the cap table: {sorted(set(weight) - set(col))}")
+            raise CharterError(f"a participant of the liquidation waterfall is not a class of the cap table: "
+                               f"{sorted(set(weight) - set(col))} (a defect; please report it)")
         active = {col[n]: v for n, v in weight.items() if v > 0}
         levels: dict[Fraction, list[int]] = {}
         for n, r in room.items():
@@ -148,7 +149,7 @@ class Piecewise:
         else:          # no Common and no uncapped participant: 2(b) has no one left to pay
             tiers.append(_Tier(None, {col[UNALLOCATED]: Fraction(1)}, Fraction(1), "unallocated"))
         if any(t.size <= 0 for t in tiers[:-1]):     # (every tier is paid something: a defect otherwise)
-            raise CharterError("a tier of Section 2 takes no proceeds; cannot draw its breakpoints")
+            raise CharterError("a tier of the liquidation waterfall takes no proceeds; cannot draw its breakpoints (a defect; please report it)")
         self._reached = [ZERO]
         for t in tiers[:-1]:
             self._reached.append(t.level if t.level is not None else self._reached[-1])
