@@ -65,6 +65,7 @@ EXCLUDED_LETTERS = tuple("BCDEFGHIJKLM")
 ONE_CENT = Fraction(1, 100)          # 3(d)(i)(B)
 CARRY_YEARS = 3                      # 3(d)(i)(B)
 CP_DIGITS = 20                       # significant digits kept of an adjusted Conversion Price
+_CENT_PARTS = ONE_CENT.denominator   # an amount of ``x`` / scale dollars is under one cent when x x 100 < scale
 
 
 def kept_price(x: Fraction) -> Fraction:
@@ -114,26 +115,33 @@ def _pow10(n: int) -> int:
 # power of ten) the exact whole-number division is made (:func:`_kept_digits`).
 FIX = 60
 _LONGEST = len(_POW10) - 3                 # lo's digits looked up in _POW10 below this
+# _DIGITS_AT_BITS[b]: the digits of 2^(b - 1), the least number of b bits; a number of b bits has
+# that many digits or one more (one more when it is at least 10 to that power)
+_DIGITS_AT_BITS = tuple(len(str(1 << (b - 1))) if b else 0 for b in range(_LONGEST * 10 // 3))
+# _ROUNDING[e], for a number of e digits: (10^e, 10^(e - CP_DIGITS) the unit of its last kept
+# digit, half that unit, FIX - (e - CP_DIGITS) the decimals of the kept price); None where it
+# has no digit beyond the kept ones
+_ROUNDING = tuple((_POW10[e], _POW10[e - CP_DIGITS], _POW10[e - CP_DIGITS] >> 1, FIX - e + CP_DIGITS)
+                  if CP_DIGITS < e < _LONGEST else None for e in range(_LONGEST + 1))
 
 
 def _kept_digits_between(lo: int, hi: int) -> tuple[int, int] | None:
     """``_kept_digits`` of every price in [lo, hi] x 10^-FIX as ``(m, k)``, or None when they
     differ or lo has too few digits to tell (0 < lo <= hi)."""
-    e = (lo.bit_length() - 1) * 30102 // 100000 + 1                      # <= lo's number of digits
-    if e >= _LONGEST:
+    bits = lo.bit_length()
+    if bits >= len(_DIGITS_AT_BITS):
         return None                                                       # (beyond any price: > $10^19)
-    pow10 = _POW10
-    while lo >= pow10[e]:
+    e = _DIGITS_AT_BITS[bits]
+    if lo >= _POW10[e]:
         e += 1                                                            # lo has e digits
-    extra = e - CP_DIGITS                                                 # digits beyond the kept ones
-    if extra < 1 or hi >= pow10[e]:                                       # hi a digit longer: fall back
+    rounding = _ROUNDING[e]
+    if rounding is None or hi >= rounding[0]:                             # too few digits, or hi a digit
+        return None                                                       # longer: fall back
+    unit = rounding[1]
+    m, r = divmod(lo + rounding[2], unit)                                 # m = floor(lo / unit + 1/2)
+    if r + (hi - lo) >= unit:                                             # hi rounds to m + 1 or more
         return None
-    unit = pow10[extra]
-    half = unit >> 1                                                      # 5 x 10^(extra - 1)
-    m = (lo + half) // unit                                               # floor(lo / unit + 1/2)
-    if (hi + half) // unit != m:
-        return None
-    return m, FIX - extra
+    return m, rounding[3]
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,13 @@ class Event:
     consideration: Fraction
     ref: str
     row: int
+
+    def __hash__(self):
+        # the fields' hash with each Fraction as its numerator and denominator (equal Fractions
+        # have equal ones): a ledger is cached by its events, and a Fraction's own hash costs
+        # a modular inverse
+        s, c = self.shares, self.consideration
+        return hash((self.date, self.kind, s.numerator, s.denominator, c.numerator, c.denominator, self.ref, self.row))
 
 
 @dataclass
@@ -216,12 +231,13 @@ def proviso_3d_i_b_carry_forward(series: _Series, adjustment: Fraction | int, on
     of a dollar). Returns whether the Conversion Price changed. (Carried amounts whose 3
     years have run are made first, by ``_State.anniversaries``.)"""
     due = adjustment + series.carried_sum
-    if due * ONE_CENT.denominator < scale:                      # due < ONE_CENT
+    if due * _CENT_PARTS < scale:                               # due < ONE_CENT
         series.carried.append((adjustment, on))
         series.carried_sum += adjustment
         return False
     series.cp -= due
-    series.carried, series.carried_sum = [], 0
+    if series.carried:
+        series.carried, series.carried_sum = [], 0
     return True
 
 
@@ -296,6 +312,11 @@ def _anniversary(date: dt.date) -> dt.date:
         return date.replace(year=date.year + CARRY_YEARS, day=28)
 
 
+def _lowest(n: int, d: int) -> tuple[int, int]:
+    g = math.gcd(n, d)
+    return n // g, d // g
+
+
 class _State:
     """The ledger's running state; copied for replays.
 
@@ -307,19 +328,22 @@ class _State:
     def __init__(self, cap_table: CapTable, purchase: dict):
         charter = cap_table.charter
         self.cap_table = cap_table
-        oip = {s.name: Fraction(s.original_issue_price)
-               for s in charter.series if cap_table.shares(s.name) or s.name in purchase}
-        self.scale = math.lcm(1, *(p.denominator for p in oip.values()))
-        self.series = {n: _Series(p.numerator * (self.scale // p.denominator), purchase.get(n)) for n, p in oip.items()}
+        held = [(s, cap_table.shares(s.name)) for s in charter.series]
+        held = [(s, n) for s, n in held if n or s.name in purchase]
+        self.scale = math.lcm(1, *(s.original_issue_price.denominator for s, _ in held))
+        self.series = {s.name: _Series(s.original_issue_price.numerator * (self.scale // s.original_issue_price.denominator),
+                                       purchase.get(s.name)) for s, _ in held}
         self.common = Fraction(cap_table.shares(COMMON))
         self.split_factor = Fraction(1)
         # shares x Original Issue Price of each series, (numerator, denominator): its
         # as-converted Common is this / CP
-        weight = {n: cap_table.shares(n) * charter.terms(n).original_issue_price for n in self.series}
-        self.weight = {n: (Fraction(w).numerator, Fraction(w).denominator) for n, w in weight.items()}
-        self.kind = {n: charter.terms(n).anti_dilution for n in self.series}
+        self.weight = {s.name: _lowest(n * s.original_issue_price.numerator, s.original_issue_price.denominator)
+                       for s, n in held}
+        self.weight_fix = {n: (wn * _pow10(FIX), wd) for n, (wn, wd) in self.weight.items()}    # w x 10^FIX
+        self.kind = {s.name: s.anti_dilution for s, _ in held}
         self.converted: dict = {}
         self.bracketed: dict = {}
+        self.carried_since: dt.date | None = None    # no amount carried since before this (3(d)(i)(B))
 
     def outstanding_as_converted(self, on: dt.date) -> tuple[int, int]:
         """A: Common outstanding plus Common issuable on conversion of outstanding preferred,
@@ -348,25 +372,30 @@ class _State:
         """A as :meth:`outstanding_as_converted`, bracketed: (lo, hi), lo <= A x 10^FIX <= hi,
         each term rounded down (so hi = lo + the number of terms). Each series' term is kept in
         ``bracketed`` until its CP or the scale changes."""
-        one, scale, seen = _pow10(FIX), self.scale, self.bracketed
-        lo, n = self.common.numerator * one // self.common.denominator, 1
+        scale, seen, weight = self.scale, self.bracketed, self.weight_fix
+        lo, n = self.common.numerator * _pow10(FIX) // self.common.denominator, 1
         for name, s in self.series.items():
             if s.purchase is None or s.purchase <= on:
-                x = seen.get(name)
-                if x is None or x[0] != s.cp or x[1] != scale:
-                    wn, wd = self.weight[name]
-                    x = seen[name] = (s.cp, scale, wn * scale * one // (wd * s.cp))      # w / (cp / scale)
-                lo, n = lo + x[2], n + 1
+                cp, x = s.cp, seen.get(name)
+                if x is None or x[0] != cp or x[1] != scale:
+                    wn, wd = weight[name]
+                    x = seen[name] = (cp, scale, wn * scale // (wd * cp))      # w x 10^FIX / (cp / scale)
+                lo += x[2]
+                n += 1
         return lo, lo + n
 
     def dilute(self, on: dt.date, shares: Fraction, consideration: Fraction) -> list[str]:
         """3(d)(i)(A)-(B): adjust every series the issuance dilutes; return their names. Each
         new price's kept digits come from its brackets where they decide them, else from the
-        exact formula (A exact computed then, once)."""
-        if shares <= 0:
+        exact formula (A exact computed then, once). Everything the issuance decides for all
+        series (A, the formula per anti-dilution term, its brackets, the units of a kept
+        price) is worked out once; per series: the below-the-CP test, two products, one
+        division and the 3(d)(i)(B) proviso."""
+        if shares.numerator <= 0:
             return []
         a, near = None, self.bracket_a(on)
         scale, kinds, formulas, brackets, units, changed = self.scale, self.kind, {}, {}, {}, []
+        between, carry, carried = _kept_digits_between, proviso_3d_i_b_carry_forward, False
         # the issue price consideration / shares is below cp / scale when price_n < cp x price_d
         price_n = consideration.numerator * shares.denominator * scale
         price_d = consideration.denominator * shares.numerator
@@ -377,16 +406,13 @@ class _State:
             if price_n >= cp * price_d:                                # not below the CP in effect
                 continue
             kind = kinds[name]
-            if kind == "none":                                         # a series with no price protection
-                continue
-            b = brackets.get(kind, False)
-            if b is False:
-                b = brackets[kind] = bracketed_conversion_price(kind, scale, near, self.common, shares, consideration)
-            kept = None
-            if b is not None:
-                lo = cp * b[0] + b[1]
-                if lo:
-                    kept = _kept_digits_between(lo, cp * b[2] + b[3])
+            b = brackets.get(kind)
+            if b is None:
+                if kind == "none":                                     # a series with no price protection
+                    continue
+                b = brackets[kind] = (bracketed_conversion_price(kind, scale, near, self.common, shares, consideration)
+                                      or (0, 0, 0, 0))                 # (none: lo = 0, never decides)
+            kept = between(cp * b[0] + b[1], cp * b[2] + b[3])
             if kept is None:                                           # a near-tie: exactly
                 f = formulas.get(kind)
                 if f is None:
@@ -401,10 +427,16 @@ class _State:
                     self.fit(k)                                        # so far, and the formulas, rescaled
                     scale, formulas, brackets, units = self.scale, {}, {}, {}
                     price_n = consideration.numerator * shares.denominator * scale
+                    cp = s.cp
                 unit = units[k] = scale // _pow10(k) if k >= 0 else scale * _pow10(-k)
-            if proviso_3d_i_b_carry_forward(s, s.cp - m * unit, on, scale):
+            if carry(s, cp - m * unit, on, scale):
                 changed.append(name)
-        self.common += shares
+            elif not carried:
+                carried = True
+        if carried and (self.carried_since is None or on < self.carried_since):
+            self.carried_since = on
+        self.common = (Fraction(self.common.numerator + shares.numerator)
+                       if self.common.denominator == 1 == shares.denominator else self.common + shares)
         return changed
 
     def fit(self, k: int):
@@ -423,6 +455,12 @@ class _State:
     def anniversaries(self, until: dt.date, inclusive: bool) -> list[tuple[dt.date, list[str]]]:
         """(B) "or shall be made at the end of 3 years": carried amounts whose anniversary
         comes before ``until`` (or on it, if ``inclusive``) are made then."""
+        since = self.carried_since
+        if since is None:
+            return []
+        end = _anniversary(since)                           # none carried is older than ``since``
+        if not (end < until or (inclusive and end == until)):
+            return []
         due: dict[dt.date, list[str]] = {}
         for name, s in self.series.items():
             for amount, when in s.carried:                  # oldest first (events run in date order)
@@ -444,6 +482,7 @@ class _State:
                     names.append(name)
             if names:
                 out.append((end, names))
+        self.carried_since = min((s.carried[0][1] for s in self.series.values() if s.carried), default=None)
         return out
 
     def split(self, ratio: Fraction):
@@ -470,7 +509,8 @@ class _State:
         other = object.__new__(_State)
         other.cap_table, other.common, other.split_factor = self.cap_table, self.common, self.split_factor
         other.weight, other.kind, other.scale, other.converted = self.weight, self.kind, self.scale, self.converted
-        other.bracketed = self.bracketed
+        other.weight_fix = self.weight_fix
+        other.bracketed, other.carried_since = self.bracketed, self.carried_since
         other.series = {n: _Series(s.cp, s.purchase, list(s.carried), s.carried_sum) for n, s in self.series.items()}
         return other
 
@@ -528,8 +568,9 @@ def _run_ledger(cap_table: CapTable, events: list[Event], as_of: dt.date | None 
                     _check_prices(state, e)                          # give a free issuance, A = 0): refused
             state.anniversaries(e.date, inclusive=True)
         label, clause = _apply(state, e, instruments)
-        _check_prices(state, e)
-        rows.append(_row(state, e.date, label, clause))
+        row = _row(state, e.date, label, clause)
+        _check_prices(state, e, row[4])
+        rows.append(row)
     if as_of is not None:
         rows += _anniversary_rows(state, as_of)
     return Ledger(state.prices(), state.split_factor, tuple(state.series), tuple(rows))
@@ -594,10 +635,13 @@ def _check_replay(events: list[Event]):
             f"3(d)(i)(E)(3)-(4)); the limit is {MAX_REPLAY:,}", term="event")
 
 
-def _check_prices(state: _State, e: Event):
-    """No event may take a Conversion Price outside MIN_PRICE..MAX_PRICE (limits.py)."""
+def _check_prices(state: _State, e: Event, cps: tuple | None = None):
+    """No event may take a Conversion Price outside MIN_PRICE..MAX_PRICE (limits.py).
+    ``cps``: the prices in units of 1/scale dollars when the caller has them (a row's)."""
     low, high = MIN_PRICE.denominator, MIN_PRICE.numerator                  # cp >= 1/10^6: cp.n * 10^6 >= cp.d
     d = state.scale
+    if cps and min(cps) * low >= d * high and max(cps) <= MAX_PRICE * d:   # every one within
+        return
     for name, s in state.series.items():
         n = s.cp
         if n * low < d * high or n > MAX_PRICE * d:

@@ -379,12 +379,15 @@ def choice(value, argument: str, options: tuple[str, ...], default: str | None =
 
 # -- anti-dilution events (3(d)) ----------------------------------------------------------------
 
+_EVENT_KINDS: dict[str, str] = {}          # "issue" -> "Issue" (filled on first use)
+
+
 def _event_kind(cell):
-    from ..charter.anti_dilution import EVENT_TYPES
+    if not _EVENT_KINDS:
+        from ..charter.anti_dilution import EVENT_TYPES
+        _EVENT_KINDS.update((kind.lower(), kind) for kind in EVENT_TYPES)
     if isinstance(cell, str):
-        for kind in EVENT_TYPES:
-            if cell.strip().lower() == kind.lower():
-                return kind
+        return _EVENT_KINDS.get(cell.strip().lower())
     return None
 
 
@@ -394,21 +397,24 @@ def events(value, charter: Charter, argument: str = "events"):
     from ..charter.anti_dilution import EVENT_TYPES, Event
     out = []
     for i, r in enumerate(rows(value), start=1):
-        r = list(r) + [None] * (5 - len(r))
-        if all(is_blank(c) for c in r):
+        if len(r) < 5:
+            r = r + [None] * (5 - len(r))
+        if is_blank(r[1]) and all(is_blank(c) for c in r):           # (a row naming an event is not blank)
             continue
         where = f"{argument} row {i}"
         for c in r:
-            _check_cell(c, where)
+            if isinstance(c, str) and "#" in c:                         # (every error value has a #)
+                _check_cell(c, where)
         kind = _event_kind(r[1])
         if kind is None:
             if i == 1 and isinstance(r[1], str) and r[1].strip().lower() == "event":
                 continue                                                # header row
             raise CharterError(f"{show(r[1])} is not an event; use one of {', '.join(EVENT_TYPES)}", where)
-        date = excel_date(r[0], f"{where} Date")
-        _event_cells_given(kind, r, where)
-        shares = ZERO_F if is_blank(r[2]) else number(r[2], f"{where} Shares", "a number")
-        consideration = ZERO_F if is_blank(r[3]) else number(r[3], f"{where} Consideration", "an amount")
+        date = _event_date(r[0], where)
+        if is_blank(r[2]) or is_blank(r[3]):
+            _event_cells_given(kind, r, where)
+        shares = _event_number(r[2], where, "Shares", "a number")
+        consideration = _event_number(r[3], where, "Consideration", "an amount")
         if kind not in ("Split", "Combine") and abs(shares.numerator) >= MAX_SHARES * shares.denominator:
             raise CharterError(f"{show(r[2])} shares is beyond the limit of {MAX_SHARES:,} (15 digits, what Excel "
                                "holds exactly)", f"{where} Shares")
@@ -427,6 +433,26 @@ def events(value, charter: Charter, argument: str = "events"):
 
 
 ZERO_F = Fraction(0)
+
+
+def _event_number(cell, where: str, column: str, what: str) -> Fraction:
+    """An event's Shares or Consideration cell as :func:`number` reads it; blank: 0."""
+    if type(cell) is int:
+        return Fraction(cell)                                   # (number's first case, here directly)
+    return ZERO_F if is_blank(cell) else number(cell, f"{where} {column}", what)
+
+
+def _event_date(cell, where: str) -> _dt.date:
+    """An event's Date cell, as :func:`excel_date` reads it (ISO text and date cells read
+    here directly: the common cells of a long events range)."""
+    if type(cell) is str:
+        try:
+            return _dt.date.fromisoformat(cell.strip())
+        except ValueError:
+            pass
+    elif type(cell) is _dt.date:
+        return cell
+    return excel_date(cell, f"{where} Date")
 
 # What each event kind needs (excel-functions.md, "Events for anti-dilution"; udf_docs/QCONVPRICE.md):
 # a blank there is refused, never read as 0 (a blank Consideration on an Issue would be a full-weight
