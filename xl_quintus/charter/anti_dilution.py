@@ -213,7 +213,8 @@ class Ledger:
 
     @cached_property
     def rows(self) -> tuple[LedgerRow, ...]:
-        return tuple(LedgerRow(date, event, clause, {n: Fraction(c, scale) for n, c in zip(self.names, cps)},
+        return tuple(LedgerRow(date, event if isinstance(event, str) else _issuance_label(*event), clause,
+                               {n: Fraction(c, scale) for n, c in zip(self.names, cps)},
                                {n: Fraction(c, scale) for n, c in zip(self.names, carried)})
                      for date, event, clause, scale, cps, carried in self.states)
 
@@ -576,16 +577,17 @@ def _run_ledger(cap_table: CapTable, events: list[Event], as_of: dt.date | None 
     return Ledger(state.prices(), state.split_factor, tuple(state.series), tuple(rows))
 
 
-def _apply(state: _State, e: Event, instruments: dict) -> tuple[str, str]:
+def _apply(state: _State, e: Event, instruments: dict) -> tuple[str | tuple, str]:
     """One event's effect on the state; (label, clause) for the ledger, the clause as the
-    charter's terms give it (else the rule's plain name)."""
+    charter's terms give it (else the rule's plain name). An issuance's label is worded
+    when the ledger's rows are read (:func:`_issuance_label`; a waterfall reads only the
+    prices)."""
     clause = state.cap_table.charter.clause
     if e.kind == "Purchase":
         return f"Purchase Date of Series {e.ref}", clause("anti_dilution_purchase")
     if e.kind == "Issue":
         changed = state.dilute(e.date, e.shares, e.consideration)
-        return (f"Issue of {_n(e.shares)} Common for ${float(e.consideration):,.2f}" + _adjusted(changed),
-                clause("anti_dilution_issue"))
+        return (e.kind, e.ref, e.shares, e.consideration, changed), clause("anti_dilution_issue")
     if e.kind == "Excluded":
         if e.ref != "C":                    # (C): conversions of preferred, already in A as converted
             state.common += e.shares
@@ -593,8 +595,7 @@ def _apply(state: _State, e: Event, instruments: dict) -> tuple[str, str]:
     if e.kind == "Grant":
         shares, consideration = instruments.get(e.ref, (e.shares, e.consideration))
         changed = state.dilute(e.date, shares, consideration)
-        return (f"Grant {e.ref}: {_n(shares)} deemed issued for ${float(consideration):,.2f}" + _adjusted(changed),
-                clause("anti_dilution_deemed"))
+        return (e.kind, e.ref, shares, consideration, changed), clause("anti_dilution_deemed")
     if e.kind == "Amend":
         return f"Amend {e.ref}: recomputed on the new terms", clause("anti_dilution_amended")
     if e.kind == "Expire":
@@ -698,6 +699,13 @@ def _row(state: _State, date, label, clause) -> tuple:
     """A :class:`LedgerRow` in whole numbers (``Ledger.rows`` makes it)."""
     series = state.series.values()
     return date, label, clause, state.scale, tuple([s.cp for s in series]), tuple([s.carried_sum for s in series])
+
+
+def _issuance_label(kind: str, ref: str, shares: Fraction, consideration: Fraction, changed: list[str]) -> str:
+    """The ledger's label of an Issue or a Grant (deemed issued, 3(d)(i)(E))."""
+    if kind == "Issue":
+        return f"Issue of {_n(shares)} Common for ${float(consideration):,.2f}" + _adjusted(changed)
+    return f"Grant {ref}: {_n(shares)} deemed issued for ${float(consideration):,.2f}" + _adjusted(changed)
 
 
 def _adjusted(changed: list[str]) -> str:
