@@ -704,38 +704,50 @@ def cap_table(value, charter: Charter, argument: str = "cap_table", unknown: lis
         r = list(r[:width]) + [None] * (width - len(r))
         if all(is_blank(c) for c in r):
             continue
-        for c in r:
-            _check_cell(c, f"{argument} row {i}")
-        holder = None
-        if width == 3 and not is_blank(r[0]):
-            holder = _holder_name(r[0])
-            named.append((holder, i))
-        label, shares = r[width - 2], r[width - 1]
-        if is_blank(label):
-            raise CharterError(f"{('holder ' + holder + ' has') if holder else 'the row has'} shares but no class",
-                               f"{argument} row {i}, Class")
-        if is_blank(shares):
-            who = f"holder {holder}" if holder else f"class {show(label)}"
-            raise CharterError(f"{who} has no shares", f"{argument} row {i}, Shares")
-        cls = classes.get(label) if type(label) is str else None
-        if cls is None:
-            try:
-                cls = charter.resolve(label, f"{argument} row {i}, Class")
-            except CharterError as e:
-                if unknown is None:
-                    raise
-                unknown.append((i, label, e))
-                continue
-            if type(label) is str:
-                classes[label] = cls
-        n = whole_shares(shares, f"{argument} row {i}, Shares")
-        holdings.append(Holding(holder, cls, n))
+        got = _holding(r if width == 3 else [None] + r, i, charter, argument, named, unknown, classes)
+        if got is None:
+            continue                                # a class not found, collected in ``unknown``
+        holdings.append(Holding(*got))
         if rows_of is not None:
             rows_of.append(i)
     _one_spelling_per_holder(named, argument)
     if not holdings and unknown is None:
         raise CharterError("no holdings: give rows of Class | Shares or Holder | Class | Shares", argument)
     return CapTable(tuple(holdings), charter)
+
+
+def _holding(cells: list, i: int, charter: Charter, argument: str, named: list, unknown: list | None,
+             classes: dict) -> tuple[str | None, str, int] | None:
+    """One cap-table row's ``Holder | Class | Shares`` cells (the holder None or blank for
+    ``Class | Shares``) as (holder, class, shares); the row's cells checked first, a blank
+    class or shares refused naming the row and column. Each holder named is noted in
+    ``named`` (for :func:`_one_spelling_per_holder`); a class not found is collected in
+    ``unknown`` when it is a list (None is returned), else refused. ``classes`` keeps each
+    label's class, resolved once per distinct label."""
+    where = f"{argument} row {i}"
+    for c in cells:
+        _check_cell(c, where)
+    holder_cell, label, shares = cells
+    holder = None if holder_cell is None or is_blank(holder_cell) else _holder_name(holder_cell)
+    if holder is not None:
+        named.append((holder, i))
+    if is_blank(label):
+        raise CharterError(f"{('holder ' + holder + ' has') if holder else 'the row has'} shares but no class",
+                           f"{where}, Class")
+    if is_blank(shares):
+        raise CharterError(f"{('holder ' + holder) if holder else 'class ' + show(label)} has no shares", f"{where}, Shares")
+    cls = classes.get(label) if type(label) is str else None
+    if cls is None:
+        try:
+            cls = charter.resolve(label, f"{where}, Class")
+        except CharterError as e:
+            if unknown is None:
+                raise
+            unknown.append((i, label, e))
+            return None
+        if type(label) is str:
+            classes[label] = cls
+    return holder, cls, whole_shares(shares, f"{where}, Shares")
 
 
 def _holder_name(cell) -> str:
@@ -791,40 +803,26 @@ def _cap_table_with_instruments(table, charter: Charter, argument: str, unknown:
     holdings: list[Holding] = []
     instruments = []
     named: list[tuple[str, int]] = []
+    classes: dict[str, str] = {}
     header_seen = False
     for i, r in enumerate(table, start=1):
         r = list(r[:4]) + [None] * (4 - len(r))
         if all(is_blank(c) for c in r):
             continue
-        where = f"{argument} row {i}"
         for c in r:
-            _check_cell(c, where)
+            _check_cell(c, f"{argument} row {i}")
         if not header_seen:
             header_seen = True
             continue                                                 # the header row
-        holder = None if is_blank(r[0]) else _holder_name(r[0])
-        if holder is not None:
-            named.append((holder, i))
-        label, shares, price = r[1], r[2], r[3]
-        if is_blank(label):
-            raise CharterError(f"{('holder ' + holder + ' has') if holder else 'the row has'} shares but no class",
-                               f"{where}, Class")
-        if is_blank(shares):
-            raise CharterError(f"{('holder ' + holder) if holder else 'class ' + show(label)} has no shares",
-                               f"{where}, Shares")
-        try:
-            cls = charter.resolve(label, f"{where}, Class")
-        except CharterError as e:
-            if unknown is None:
-                raise
-            unknown.append((i, label, e))
-            continue
-        n = whole_shares(shares, f"{where}, Shares")
+        got = _holding(r[:3], i, charter, argument, named, unknown, classes)
+        if got is None:
+            continue                                # a class not found, collected in ``unknown``
+        price = r[3]
         if is_blank(price):
-            holdings.append(Holding(holder, cls, n))
+            holdings.append(Holding(*got))
             continue
-        p = per_share(price, f"{where}, Exercise Price", "an exercise price")
-        instruments.append(instrument(holder, cls, n, p, i))
+        p = per_share(price, f"{argument} row {i}, Exercise Price", "an exercise price")
+        instruments.append(instrument(*got, p, i))
     _one_spelling_per_holder(named, argument)
     if not holdings and not instruments and unknown is None:
         raise CharterError("no holdings: give rows of Holder | Class | Shares | Exercise Price under the header", argument)
