@@ -281,3 +281,29 @@ def test_messages_name_only_clauses_the_terms_give(custom):
     text = message(lambda: QAPPROVAL("3.4", [["Holder", "Class", "Shares"], ["Ann", "B", 10]],
                                      [["Holder", "Class", "Shares"], ["Ann", "B", 5], ["Bo", "B", 5]], terms=NVCA))
     assert "an approval counts the outstanding shares or votes" in text and not QUINTUS_LABEL.search(text)
+
+
+def test_engine_refusals_reached_from_python_name_the_clause_of_the_terms_in_force():
+    # the Excel layer refuses these inputs before the engine sees them; from Python the
+    # engine's own refusals name the clause the terms give (Quintus's), or none
+    from xl_quintus.charter.conversion import (cash_amount_due, conversion_rate, ipo_conversion,
+                                               recapitalization_entitlement)
+    from xl_quintus.charter.conversion import Offering
+    from xl_quintus.charter.liquidation import Waterfall
+    custom = charter_from_bytes(CUSTOM, "custom.toml")
+    q = quintus()
+
+    def clause(call):
+        with pytest.raises(CharterError) as info:
+            call()
+        return info.value.clause
+
+    assert clause(lambda: Waterfall(CapTable.of([("A", 10)]), {"A": Fraction(0)})) == "IV.B.3(a)"
+    assert clause(lambda: Waterfall(CapTable.of([("X", 10)], custom), {"X": Fraction(0)})) is None
+    assert clause(lambda: conversion_rate(q.terms("A"), Fraction(-1))) is None          # no charter given
+    assert clause(lambda: ipo_conversion(CapTable.of([("A", 10)]), Offering(Fraction(0), Fraction(10 ** 8)))) == "IV.B.3(b)"
+    assert clause(lambda: ipo_conversion(CapTable.of([("X", 10)], custom), Offering(Fraction(0), Fraction(10 ** 8)))) is None
+    assert clause(lambda: cash_amount_due(q.terms("A"), 10, Fraction(-1), q.clauses.get("cash_amounts"))) == "IV.B.3(a), 3(c)"
+    assert clause(lambda: cash_amount_due(custom.terms("X"), 10, Fraction(-1), custom.clauses.get("cash_amounts"))) is None
+    assert clause(lambda: recapitalization_entitlement(q.terms("E"), 10, Fraction(-1), None,
+                                                       q.clauses.get("recapitalization"))) == "IV.B.3(f)"

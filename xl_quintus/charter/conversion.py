@@ -30,23 +30,24 @@ from ..numbers import ZERO, largest_remainder, largest_remainder_cents, round_ha
 from .terms import COMMON, SeriesTerms
 
 
-def conversion_rate(terms: SeriesTerms, conversion_price: Fraction | None = None) -> Fraction:
+def conversion_rate(terms: SeriesTerms, conversion_price: Fraction | None = None, clause: str | None = None) -> Fraction:
     """3(a): Common per share, "determined by dividing the Original ... Issue Price by the
     Conversion Price"; the Conversion Price starts at the Original Issue Price. The one check
-    that a Conversion Price is above 0 (a waterfall asks here too)."""
+    that a Conversion Price is above 0 (a waterfall asks here too). ``clause``: where the
+    charter in force states it, named in the refusal (callers that know the charter give it)."""
     cp = terms.original_issue_price if conversion_price is None else conversion_price
     if cp <= 0:
         raise CharterError(f"Series {terms.name}: a Conversion Price must be above 0, got {float(cp):g}",
-                           term="Conversion Price", clause="IV.B.3(a)")
+                           term="Conversion Price", clause=clause)
     return terms.original_issue_price / cp
 
 
-def offering_price(price: Fraction) -> Fraction:
+def offering_price(price: Fraction, clause: str | None = None) -> Fraction:
     """3(b): "the price per share of the public offering" divides the ratchet prices, so it
-    must be above 0 (the one check of it)."""
+    must be above 0 (the one check of it; ``clause`` as the charter in force states it)."""
     if price <= 0:
         raise CharterError(f"the public offering price must be above 0, got {float(price):g}",
-                           term="public offering price", clause="IV.B.3(b)")
+                           term="public offering price", clause=clause)
     return price
 
 
@@ -67,14 +68,16 @@ def ipo_ratchet_rate(terms: SeriesTerms, conversion_price: Fraction | None, ipo_
     return base
 
 
-def cash_amount_due(terms: SeriesTerms, shares: int, declared_unpaid: Fraction = ZERO) -> Fraction:
+def cash_amount_due(terms: SeriesTerms, shares: int, declared_unpaid: Fraction = ZERO,
+                    clause: str | None = None) -> Fraction:
     """3(a) Cash Amount: per share the stated amount "plus all declared but unpaid dividends
-    on such share"; series without a Cash Amount (E, F, G) receive none."""
+    on such share"; series without a Cash Amount (E, F, G) receive none. ``clause``: where
+    the charter in force states it, named in a refusal."""
     if terms.cash_amount is None:
         return ZERO
     if declared_unpaid < 0:
         raise CharterError(f"declared but unpaid dividends cannot be negative, got {float(declared_unpaid)}",
-                           term="declared but unpaid dividends", clause="IV.B.3(a)")
+                           term="declared but unpaid dividends", clause=clause)
     return shares * (terms.cash_amount + declared_unpaid)
 
 
@@ -200,7 +203,7 @@ def ipo_conversion(cap_table: CapTable, offering: Offering,
     charter = cap_table.charter
     cps = dict(conversion_prices or {})
     divs = dict(declared_unpaid or {})
-    offering_price(offering.price_per_share)
+    offering_price(offering.price_per_share, charter.clauses.get("automatic_conversion"))
     if offering.aggregate < 0:
         raise CharterError(f"the aggregate offering cannot be negative, got {float(offering.aggregate)}",
                            term="aggregate offering price", clause=charter.clauses.get("automatic_conversion"))
@@ -213,7 +216,8 @@ def ipo_conversion(cap_table: CapTable, offering: Offering,
         conv_rows = tuple(ConversionRow(h, c, n, ZERO, 0, 0, 0) for h, c, n, _ in rows)
         return IpoConversion(False, reason, conv_rows, 0, _unissued(cap_table), {})
     common = _common_by_row(rows)
-    owed = {i: cash_amount_due(charter.terms(c), n, divs.get(c, ZERO)) for i, (_, c, n, _) in enumerate(rows)}
+    owed = {i: cash_amount_due(charter.terms(c), n, divs.get(c, ZERO), charter.clauses.get("cash_amounts"))
+            for i, (_, c, n, _) in enumerate(rows)}
     owed = {i: v for i, v in owed.items() if v}
     total_owed = sum(owed.values(), ZERO)
     paid = owed if legally_available is None else pay_ratably(legally_available, owed)
@@ -249,12 +253,12 @@ def reservation_with_instruments(cap_table: CapTable,
 
 
 def recapitalization_entitlement(terms: SeriesTerms, shares: int, per_common_share: Fraction,
-                                 conversion_price: Fraction | None = None) -> Fraction:
+                                 conversion_price: Fraction | None = None, clause: str | None = None) -> Fraction:
     """3(f): after a recapitalization of the Common, a preferred holder converting receives
     "the number of shares of stock or other securities or property ... to which a holder of
     Common Stock deliverable upon conversion would have been entitled": the as-converted
     Common (3(a)) times what the recapitalization gave each share of Common."""
     if per_common_share < 0:
         raise CharterError(f"what each share of Common received cannot be negative, got {float(per_common_share)}",
-                           term="recapitalization", clause="IV.B.3(f)")
+                           term="recapitalization", clause=clause)
     return shares * conversion_rate(terms, conversion_price) * per_common_share

@@ -126,7 +126,7 @@ class Waterfall:
         self.conversion_prices = dict(conversion_prices or {})
         self.unpaid_dividends = dict(unpaid_dividends or {})
         for name, cp in self.conversion_prices.items():
-            conversion_rate(self.charter.terms(name), cp)      # 3(a): a Conversion Price above 0
+            conversion_rate(self.charter.terms(name), cp, self.charter.clauses.get("conversion_election"))  # above 0
         for name, d in self.unpaid_dividends.items():
             if d < 0:
                 raise CharterError(f"Series {name}: unpaid dividends per share cannot be negative, got {float(d)}",

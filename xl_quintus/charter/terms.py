@@ -52,6 +52,7 @@ RULES: dict[str, str] = {
     "cash_amounts": "Cash Amounts paid on conversion",
     "automatic_conversion": "automatic conversion at a qualified public offering",
     "reservation": "Common reserved for conversion",
+    "recapitalization": "conversion after a recapitalization of the Common",
     "converted_cancelled": "converted shares cancelled",
     "authorized": "authorized shares",
     "series_authorized": "authorized shares of each series",

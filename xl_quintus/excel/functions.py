@@ -323,7 +323,8 @@ def QCASH(class_, shares, declared_unpaid_dividend_per_share=None, terms=None):
     raw = arguments.scalar(declared_unpaid_dividend_per_share, "declared_unpaid_dividend_per_share")
     div = None if arguments.is_blank(raw) else arguments.per_share(
         raw, "declared_unpaid_dividend_per_share", "an unpaid dividend per share")
-    return arguments.money_result(to_cents(cash_amount_due(series_terms, n, div or 0)), "the Cash Amount")
+    return arguments.money_result(to_cents(cash_amount_due(series_terms, n, div or 0, charter.clauses.get("cash_amounts"))),
+                                  "the Cash Amount")
 
 
 @func
@@ -371,7 +372,7 @@ def QRECAP(class_, shares, per_common_share, conversion_price=None, terms=None):
     per = arguments.per_share(arguments.scalar(per_common_share, "per_common_share"), "per_common_share",
                               "what each share of Common received")
     cp = arguments.optional_price(conversion_price, "conversion_price", "a Conversion Price")
-    return to_float(recapitalization_entitlement(series_terms, n, per, cp))
+    return to_float(recapitalization_entitlement(series_terms, n, per, cp, charter.clauses.get("recapitalization")))
 
 
 def _missing(argument):
