@@ -368,8 +368,10 @@ def test_a_free_issuance_that_takes_a_price_to_zero_is_refused_not_a_hang():
 # (_kept_digits_between returns None): near a tie, or at a power of ten.
 
 def _exact_only(mp):
-    """The ledger with the brackets never deciding: every kept price by the exact division."""
-    mp.setattr(ad, "_kept_digits_between", lambda lo, hi: None)
+    """The ledger with the brackets never deciding: every kept price by the exact division
+    (no rounding entries: _kept_digits_between, and the ledger's inner loop applying it
+    inline, decide nothing)."""
+    mp.setattr(ad, "_ROUNDING", (None,) * len(ad._ROUNDING))
 
 
 def _rows(ledger):

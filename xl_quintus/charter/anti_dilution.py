@@ -39,7 +39,7 @@ division (:func:`_kept_digits`). The values are the same Fractions exactly
 
 Brackets (speed, not a reading): the exact new price has hundreds of digits (A adds every
 series' shares x OIP / CP), but its kept 20 are nearly always decided by the first 40 or so.
-A is bracketed once per issuance in whole numbers of 10^-``FIX`` shares, each new price between
+A is bracketed once per issuance in whole numbers of 10^-``A_FIX`` shares, each new price between
 two whole numbers from it (:func:`bracketed_conversion_price`), and the kept digits are taken
 from them when both round to the same (:func:`_kept_digits_between`); otherwise (a price within
 the brackets' width of a tie, or of a power of ten) the exact division decides, as before.
@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property, lru_cache
@@ -109,11 +110,16 @@ def _pow10(n: int) -> int:
 # An adjustment's exact price has hundreds of digits (A sums every series' shares x OIP / CP), but
 # its kept CP_DIGITS digits are nearly always decided by far fewer. So each price is first
 # bracketed: whole numbers lo <= price x 10^FIX <= hi, from A bracketed once per issuance (each
-# term of A rounded down to 10^-FIX shares: A x 10^FIX within the number of terms below their
+# term of A rounded down to 10^-A_FIX shares: A x 10^A_FIX within the number of terms below their
 # sum). Where lo and hi round to the same kept digits, so does every number between them, the
 # price among them (rounding half up never decreases); otherwise (a near-tie, or a price at a
 # power of ten) the exact whole-number division is made (:func:`_kept_digits`).
+# The widths: A's error (terms x 10^-A_FIX shares) moves a price by about that over A, far below
+# the 10^-(CP_DIGITS + 1) of it a kept digit needs; the price's own rounding to 10^-FIX dollars
+# (times CP1 x scale, the whole number of its CP) leaves 10^(FIX - CP_DIGITS) / scale units of
+# margin, scale being 10^19 or 10^20 after the first adjustment (more after splits by 3 or 7).
 FIX = 60
+A_FIX = 30
 _LONGEST = len(_POW10) - 3                 # lo's digits looked up in _POW10 below this
 # _DIGITS_AT_BITS[b]: the digits of 2^(b - 1), the least number of b bits; a number of b bits has
 # that many digits or one more (one more when it is at least 10 to that power)
@@ -122,12 +128,13 @@ _DIGITS_AT_BITS = tuple(len(str(1 << (b - 1))) if b else 0 for b in range(_LONGE
 # digit, half that unit, FIX - (e - CP_DIGITS) the decimals of the kept price); None where it
 # has no digit beyond the kept ones
 _ROUNDING = tuple((_POW10[e], _POW10[e - CP_DIGITS], _POW10[e - CP_DIGITS] >> 1, FIX - e + CP_DIGITS)
-                  if CP_DIGITS < e < _LONGEST else None for e in range(_LONGEST + 1))
+                  if CP_DIGITS < e < _LONGEST else None for e in range(_LONGEST + 2))
 
 
 def _kept_digits_between(lo: int, hi: int) -> tuple[int, int] | None:
     """``_kept_digits`` of every price in [lo, hi] x 10^-FIX as ``(m, k)``, or None when they
-    differ or lo has too few digits to tell (0 < lo <= hi)."""
+    differ or lo has too few digits to tell (0 < lo <= hi). The ledger's inner loop
+    (:meth:`_State.dilute`) applies these same steps inline, on the same tables."""
     bits = lo.bit_length()
     if bits >= len(_DIGITS_AT_BITS):
         return None                                                       # (beyond any price: > $10^19)
@@ -277,7 +284,7 @@ def bracketed_conversion_price(kind: str, scale: int, a: tuple[int, int], common
     """:func:`adjusted_conversion_price` bracketed, for :func:`_kept_digits_between`:
     ``(alpha_lo, beta_lo, alpha_hi, beta_hi)``, the new price of CP1 = cp / ``scale`` x 10^FIX
     being between cp x alpha_lo + beta_lo and cp x alpha_hi + beta_hi; None when A + C is too
-    small to bracket. ``a``: (lo, hi), A x 10^FIX between them (``_State.bracket_a``).
+    small to bracket. ``a``: (lo, hi), A x 10^A_FIX between them (``_State.bracket_a``).
 
     The same formulas: CP1 x (A + B) / (A + C) = CP1 x A / (A + C) + consideration / (A + C);
     A / (A + C) grows with A and falls with C, consideration / (A + C) falls with both; each
@@ -288,15 +295,16 @@ def bracketed_conversion_price(kind: str, scale: int, a: tuple[int, int], common
         if kind == "broad-based":
             a_lo, a_hi = a
         else:
-            a_lo = common.numerator * _pow10(FIX) // common.denominator
+            a_lo = common.numerator * _pow10(A_FIX) // common.denominator
             a_hi = a_lo + (common.denominator != 1)
-        c_lo = sn * _pow10(FIX) // sd
+        c_lo = sn * _pow10(A_FIX) // sd                                  # A and C in 10^-A_FIX shares
         c_hi = c_lo + (sd != 1)
         if a_lo + c_lo <= 0:
             return None
         one = _pow10(FIX)
-        return (a_lo * one // (scale * (a_lo + c_hi)), cn * one * one // (cd * (a_hi + c_hi)),
-                -(-a_hi * one // (scale * (a_hi + c_lo))), -(-cn * one * one // (cd * (a_lo + c_lo))))
+        cn_one = cn * one * _pow10(A_FIX)
+        return (a_lo * one // (scale * (a_lo + c_hi)), cn_one // (cd * (a_hi + c_hi)),
+                -(-a_hi * one // (scale * (a_hi + c_lo))), -(-cn_one // (cd * (a_lo + c_lo))))
     if kind == "full ratchet":
         if consideration <= 0:
             return None                                                   # the exact formula refuses it
@@ -334,16 +342,16 @@ class _State:
         self.scale = math.lcm(1, *(s.original_issue_price.denominator for s, _ in held))
         self.series = {s.name: _Series(s.original_issue_price.numerator * (self.scale // s.original_issue_price.denominator),
                                        purchase.get(s.name)) for s, _ in held}
-        self.common = Fraction(cap_table.shares(COMMON))
+        self.common: int | Fraction = cap_table.shares(COMMON)       # a whole number while it is one
         self.split_factor = Fraction(1)
         # shares x Original Issue Price of each series, (numerator, denominator): its
         # as-converted Common is this / CP
         self.weight = {s.name: _lowest(n * s.original_issue_price.numerator, s.original_issue_price.denominator)
                        for s, n in held}
-        self.weight_fix = {n: (wn * _pow10(FIX), wd) for n, (wn, wd) in self.weight.items()}    # w x 10^FIX
+        self.weight_fix = {n: (wn * _pow10(A_FIX), wd) for n, (wn, wd) in self.weight.items()}  # w x 10^A_FIX
         self.kind = {s.name: s.anti_dilution for s, _ in held}
         self.converted: dict = {}
-        self.bracketed: dict = {}
+        self.weight_at: tuple = (None, {})          # (scale, w x 10^A_FIX x scale as (n, d) by series)
         self.carried_since: dt.date | None = None    # no amount carried since before this (3(d)(i)(B))
 
     def outstanding_as_converted(self, on: dt.date) -> tuple[int, int]:
@@ -370,33 +378,36 @@ class _State:
         return out
 
     def bracket_a(self, on: dt.date) -> tuple[int, int]:
-        """A as :meth:`outstanding_as_converted`, bracketed: (lo, hi), lo <= A x 10^FIX <= hi,
-        each term rounded down (so hi = lo + the number of terms). Each series' term is kept in
-        ``bracketed`` until its CP or the scale changes."""
-        scale, seen, weight = self.scale, self.bracketed, self.weight_fix
-        lo, n = self.common.numerator * _pow10(FIX) // self.common.denominator, 1
+        """A as :meth:`outstanding_as_converted`, bracketed: (lo, hi), lo <= A x 10^A_FIX <= hi,
+        each term rounded down (so hi = lo + the number of terms)."""
+        scale = self.scale
+        if self.weight_at[0] != scale:
+            self.weight_at = (scale, {n: (wn * scale, wd) for n, (wn, wd) in self.weight_fix.items()})
+        weight = self.weight_at[1]
+        lo, n = self.common.numerator * _pow10(A_FIX) // self.common.denominator, 1
         for name, s in self.series.items():
             if s.purchase is None or s.purchase <= on:
-                cp, x = s.cp, seen.get(name)
-                if x is None or x[0] != cp or x[1] != scale:
-                    wn, wd = weight[name]
-                    x = seen[name] = (cp, scale, wn * scale // (wd * cp))      # w x 10^FIX / (cp / scale)
-                lo += x[2]
+                wn, wd = weight[name]
+                lo += wn // (wd * s.cp)                                # w x 10^A_FIX / (cp / scale)
                 n += 1
         return lo, lo + n
 
     def dilute(self, on: dt.date, shares: Fraction, consideration: Fraction) -> list[str]:
-        """3(d)(i)(A)-(B): adjust every series the issuance dilutes; return their names. Each
-        new price's kept digits come from its brackets where they decide them, else from the
-        exact formula (A exact computed then, once). Everything the issuance decides for all
-        series (A, the formula per anti-dilution term, its brackets, the units of a kept
-        price) is worked out once; per series: the below-the-CP test, two products, one
-        division and the 3(d)(i)(B) proviso."""
+        """3(d)(i)(A)-(B): adjust every series the issuance dilutes; return their names.
+
+        First each new price (3(d)(i)(A)), as its kept digits m / 10^k: from its brackets
+        where they decide them (:func:`_kept_digits_between`, applied inline: this is the
+        ledger's inner loop), else from the exact formula (A exact computed then, once).
+        Everything the issuance decides for every series (A's brackets, the formula and its
+        brackets per anti-dilution term) is worked out once. Then the units made fine enough
+        for every new price, and each adjustment made or carried (3(d)(i)(B))."""
         if shares.numerator <= 0:
             return []
         a, near = None, self.bracket_a(on)
         scale, kinds, formulas, brackets, units, changed = self.scale, self.kind, {}, {}, {}, []
-        between, carry, carried = _kept_digits_between, proviso_3d_i_b_carry_forward, False
+        carry, carried = proviso_3d_i_b_carry_forward, False
+        digits_at_bits, rounding, pow10 = _DIGITS_AT_BITS, _ROUNDING, _POW10
+        known_bits = len(digits_at_bits)
         # the issue price consideration / shares is below cp / scale when price_n < cp x price_d
         price_n = consideration.numerator * shares.denominator * scale
         price_d = consideration.denominator * shares.numerator
@@ -411,17 +422,32 @@ class _State:
             if b is None:
                 if kind == "none":                                     # a series with no price protection
                     continue
-                b = brackets[kind] = (bracketed_conversion_price(kind, scale, near, self.common, shares, consideration)
-                                      or (0, 0, 0, 0))                 # (none: lo = 0, never decides)
-            kept = between(cp * b[0] + b[1], cp * b[2] + b[3])
-            if kept is None:                                           # a near-tie: exactly
+                b = bracketed_conversion_price(kind, scale, near, self.common, shares, consideration)
+                b = brackets[kind] = (b[0], b[1], b[2] - b[0], b[3] - b[1]) if b else (0, 0, 0, 0)
+            # _kept_digits_between(lo, lo + w): lo = cp x alpha_lo + beta_lo of e digits,
+            # rounded half up at its CP_DIGITS-th digit, the same for lo + w
+            lo = cp * b[0] + b[1]
+            bits = lo.bit_length()
+            e = digits_at_bits[bits] if bits < known_bits else _LONGEST
+            if lo >= pow10[e]:
+                e += 1
+            r = rounding[e]                                            # (10^e, unit, unit / 2, k)
+            m = None
+            if r is not None:
+                w = cp * b[2] + b[3]
+                if lo + w < r[0]:
+                    m, rest = divmod(lo + r[2], r[1])
+                    if rest + w >= r[1]:
+                        m = None
+            if m is None:                                              # a near-tie: exactly
                 f = formulas.get(kind)
                 if f is None:
                     if a is None:
                         a = self.outstanding_as_converted(on)
                     f = formulas[kind] = adjusted_conversion_price(kind, scale, a, self.common, shares, consideration)
-                kept = _kept_digits(cp * f[0] + f[1], f[2])
-            m, k = kept                                                # the new price m / 10^k
+                m, k = _kept_digits(cp * f[0] + f[1], f[2])
+            else:
+                k = r[3]
             unit = units.get(k)                                        # 10^-k dollars, in units
             if unit is None:
                 if k > 0 and scale % _pow10(k):                        # finer units first: every amount
@@ -436,8 +462,7 @@ class _State:
                 carried = True
         if carried and (self.carried_since is None or on < self.carried_since):
             self.carried_since = on
-        self.common = (Fraction(self.common.numerator + shares.numerator)
-                       if self.common.denominator == 1 == shares.denominator else self.common + shares)
+        self.common += shares.numerator if shares.denominator == 1 else shares
         return changed
 
     def fit(self, k: int):
@@ -510,8 +535,7 @@ class _State:
         other = object.__new__(_State)
         other.cap_table, other.common, other.split_factor = self.cap_table, self.common, self.split_factor
         other.weight, other.kind, other.scale, other.converted = self.weight, self.kind, self.scale, self.converted
-        other.weight_fix = self.weight_fix
-        other.bracketed, other.carried_since = self.bracketed, self.carried_since
+        other.weight_fix, other.weight_at, other.carried_since = self.weight_fix, self.weight_at, self.carried_since
         other.series = {n: _Series(s.cp, s.purchase, list(s.carried), s.carried_sum) for n, s in self.series.items()}
         return other
 
@@ -636,10 +660,13 @@ def _check_replay(events: list[Event]):
             f"3(d)(i)(E)(3)-(4)); the limit is {MAX_REPLAY:,}", term="event")
 
 
+_MIN_PRICE_N, _MIN_PRICE_D = MIN_PRICE.numerator, MIN_PRICE.denominator
+
+
 def _check_prices(state: _State, e: Event, cps: tuple | None = None):
     """No event may take a Conversion Price outside MIN_PRICE..MAX_PRICE (limits.py).
     ``cps``: the prices in units of 1/scale dollars when the caller has them (a row's)."""
-    low, high = MIN_PRICE.denominator, MIN_PRICE.numerator                  # cp >= 1/10^6: cp.n * 10^6 >= cp.d
+    low, high = _MIN_PRICE_D, _MIN_PRICE_N                                  # cp >= 1/10^6: cp.n * 10^6 >= cp.d
     d = state.scale
     if cps and min(cps) * low >= d * high and max(cps) <= MAX_PRICE * d:   # every one within
         return
@@ -662,6 +689,8 @@ def _validate(cap_table: CapTable, events: list[Event]):
     used: dict[str, Fraction] = {}
     stated = cap_table.charter.clauses.get                          # clauses as the terms give them
     for e in events:
+        if e.kind == "Issue" and e.shares.numerator >= 0 and e.shares.denominator == 1 and e.consideration.numerator >= 0:
+            continue                                                # (an Issue of whole shares: nothing below refuses it)
         where = {"term": "event", "row": e.row, "clause": stated("anti_dilution")}
         if e.kind in ("Issue", "Grant", "Excluded", "Amend", "Expire", "Exercise") and (e.shares.numerator < 0 or e.shares.denominator != 1):
             raise CharterError(f"{e.kind}: shares must be a whole number of at least 0, got {float(e.shares):g}", **where)
@@ -698,7 +727,10 @@ def _validate(cap_table: CapTable, events: list[Event]):
 def _row(state: _State, date, label, clause) -> tuple:
     """A :class:`LedgerRow` in whole numbers (``Ledger.rows`` makes it)."""
     series = state.series.values()
-    return date, label, clause, state.scale, tuple([s.cp for s in series]), tuple([s.carried_sum for s in series])
+    return date, label, clause, state.scale, tuple(map(_CP, series)), tuple(map(_CARRIED_SUM, series))
+
+
+_CP, _CARRIED_SUM = operator.attrgetter("cp"), operator.attrgetter("carried_sum")
 
 
 def _issuance_label(kind: str, ref: str, shares: Fraction, consideration: Fraction, changed: list[str]) -> str:
