@@ -500,3 +500,124 @@ def test_brackets_decide_only_what_every_price_between_them_rounds_to(num, den, 
     assert ad._kept_digits_between(int(tie) - 1 - near, int(tie) + near) is None
     # a price next to a power of ten: lo a digit shorter than hi
     assert ad._kept_digits_between(10 ** 45 - 1 - near, 10 ** 45 + near) is None
+
+
+# -- the speed paths of issue 17's last figure, against what they replace -------------------------
+
+@st.composite
+def _carrying_histories(draw):
+    """50-80 events where 3(d)(i)(B) does most of the work: small issuances a little below the
+    prices (adjustments under a cent, carried), now and then a larger one that makes them,
+    gaps that reach and pass 3-year anniversaries, Excluded issuances, Purchase Dates, Grants
+    and Expires, a split or a combination; the run cut at a date (as_of) or not."""
+    from dataclasses import replace
+    base = quintus()
+    kinds = ["broad-based"] * 4 + ["narrow-based", "full ratchet", "none"]
+    charter = replace(base, series=tuple(replace(s, anti_dilution=draw(st.sampled_from(kinds))) for s in base.series))
+    table = CapTable.of([(s.name, draw(st.integers(100_000, 3_000_000))) for s in base.series]
+                        + [("Common", draw(st.integers(5_000_000, 30_000_000)))], charter)
+    events, granted, day = [], {}, dt.date(2000, 1, 1)
+    for k in range(draw(st.integers(50, 80))):
+        day += dt.timedelta(days=draw(st.sampled_from([0, 1, 30, 181, 365, 1095, 1096, 1461])))
+        kind = draw(st.sampled_from(["Issue"] * 8 + ["Grant", "Expire", "Excluded", "Purchase", "Split", "Combine"]))
+        shares = draw(st.sampled_from([1_000, 10_000, 50_000, 400_000, 2_000_000]))
+        money, ref = shares * F(draw(st.integers(50, 1_100)), 100), ""
+        if kind == "Expire" and not granted:
+            kind = "Grant"
+        if kind == "Grant":
+            ref = f"W{k}"
+            granted[ref] = shares
+        elif kind == "Expire":
+            ref = draw(st.sampled_from(sorted(granted)))
+            shares, money = draw(st.integers(0, granted[ref])), F(0)
+            granted[ref] -= shares
+        elif kind in ("Split", "Combine"):
+            shares, money = draw(st.sampled_from([F(2), F(3, 2), F(7, 4)])), F(0)
+        elif kind == "Excluded":
+            ref, money = draw(st.sampled_from("BCDM")), F(0)
+        elif kind == "Purchase":
+            ref, shares, money = draw(st.sampled_from([s.name for s in base.series])), F(0), F(0)
+        events.append(Event(day, kind, F(shares), money, ref, k + 1))
+    as_of = draw(st.sampled_from([None, events[len(events) // 2].date, events[-1].date + dt.timedelta(days=1200)]))
+    return table, events, as_of
+
+
+@settings(max_examples=10, deadline=None)
+@given(_carrying_histories())
+def test_carried_adjustments_at_size_agree_with_the_ledger_in_fractions(history):
+    # the anniversaries looked for only once the oldest carried amount is due, Common kept a
+    # whole number, the limits checked on each row's prices, A bracketed in 10^-A_FIX shares
+    # and the kept digits applied inline: every row as the same arithmetic in Fractions gives
+    # it (which scans every carried amount at every event), and as the exact divisions give it
+    table, events, as_of = history
+    answers = []
+    for patch in (None, _exact_only, lambda mp: mp.setattr(ad, "_State", _FractionState)):
+        with pytest.MonkeyPatch.context() as mp:
+            if patch:
+                patch(mp)
+            try:
+                ledger = ad._run_ledger(table, events, as_of)
+                answers.append((ledger.cps, ledger.split_factor, _rows(ledger)))
+            except CharterError as e:
+                answers.append(str(e))
+    assert answers[0] == answers[1] == answers[2]
+
+
+_CELLS = st.one_of(
+    st.none(), st.just(""), st.just("  "), st.booleans(),
+    st.sampled_from(["#N/A", " #value! ", "#REF!", "n/a", "Issue", " issue ", "GRANT", "Event", "Purchase"]),
+    st.dates(dt.date(1900, 3, 1), dt.date(2100, 1, 1)).map(lambda d: d.isoformat()),
+    st.dates(dt.date(1900, 3, 1), dt.date(2100, 1, 1)).map(lambda d: f" {d.isoformat()} "),
+    st.sampled_from(["2001-02-30", "20010101", "2001-1-1", "01/02/2001", "2001-01-01T00:00"]),
+    st.dates(dt.date(1900, 3, 1), dt.date(2100, 1, 1)),
+    st.datetimes(dt.datetime(1900, 3, 1), dt.datetime(2100, 1, 1)),
+    st.integers(-10, 3 * 10 ** 6), st.integers(10 ** 14, 10 ** 16),
+    st.floats(-1e6, 1e17, allow_nan=False), st.sampled_from([float("inf"), float("nan"), 5e-324, 45000.5]),
+    st.sampled_from(["1,000,000", "$3.00", "1,5", "1e6", "1 000", "-12.5", "0"]),
+)
+
+
+def _reading(read, *args):
+    try:
+        return ("value", read(*args))
+    except CharterError as e:
+        return ("refused", str(e))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_CELLS)
+def test_the_events_reader_reads_each_cell_as_the_generic_readers_do(cell):
+    # arguments.events reads ISO dates, whole-number cells and event kinds directly (the
+    # common cells of a long events range): the same value, or the same refusal, as
+    # excel_date, number and a scan of EVENT_TYPES; and every Excel error value has a "#"
+    # (the reader looks for errors only in text holding one)
+    from xl_quintus.excel import arguments
+    assert _reading(arguments._event_date, cell, "events row 3") == _reading(arguments.excel_date, cell, "events row 3 Date")
+    for column, what in (("Shares", "a number"), ("Consideration", "an amount")):
+        generic = lambda c: F(0) if arguments.is_blank(c) else arguments.number(c, f"events row 3 {column}", what)
+        assert _reading(arguments._event_number, cell, "events row 3", column, what) == _reading(generic, cell)
+    scanned = next((k for k in ad.EVENT_TYPES if isinstance(cell, str) and cell.strip().lower() == k.lower()), None)
+    assert arguments._event_kind(cell) == scanned
+    assert not arguments.is_error(cell) or "#" in cell
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.lists(_CELLS, min_size=0, max_size=6), min_size=50, max_size=70), st.data())
+def test_an_events_range_of_odd_cells_reads_as_each_row_would_alone(table, data):
+    # 50-70 rows of mixed cells, with well-formed rows mixed in: the range reads as its rows
+    # one at a time (the same events, or the first row's refusal, naming its row)
+    from xl_quintus.excel import arguments
+    charter = quintus()
+    for i in range(len(table)):
+        if data.draw(st.booleans()):
+            table[i] = [dt.date(2001, 1, 1).isoformat(), "Issue", data.draw(st.integers(0, 10 ** 6)),
+                        data.draw(st.integers(0, 10 ** 7)), None]
+    whole = _reading(arguments.events, table, charter)
+    one_by_one = []
+    for i, r in enumerate(table, start=1):
+        got = _reading(arguments.events, [[None] * 5] * (i - 1) + [r], charter)      # the row at its place
+        if got[0] == "refused":
+            assert whole == got
+            return
+        one_by_one += got[1]
+    assert whole == ("value", one_by_one)

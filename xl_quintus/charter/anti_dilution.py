@@ -120,6 +120,7 @@ def _pow10(n: int) -> int:
 # margin, scale being 10^19 or 10^20 after the first adjustment (more after splits by 3 or 7).
 FIX = 60
 A_FIX = 30
+_ONE, _A_ONE, _ONE_A_ONE = 10 ** FIX, 10 ** A_FIX, 10 ** (FIX + A_FIX)
 _LONGEST = len(_POW10) - 3                 # lo's digits looked up in _POW10 below this
 # _DIGITS_AT_BITS[b]: the digits of 2^(b - 1), the least number of b bits; a number of b bits has
 # that many digits or one more (one more when it is at least 10 to that power)
@@ -295,14 +296,14 @@ def bracketed_conversion_price(kind: str, scale: int, a: tuple[int, int], common
         if kind == "broad-based":
             a_lo, a_hi = a
         else:
-            a_lo = common.numerator * _pow10(A_FIX) // common.denominator
+            a_lo = common.numerator * _A_ONE // common.denominator
             a_hi = a_lo + (common.denominator != 1)
-        c_lo = sn * _pow10(A_FIX) // sd                                  # A and C in 10^-A_FIX shares
+        c_lo = sn * _A_ONE // sd if sd != 1 else sn * _A_ONE          # A and C in 10^-A_FIX shares
         c_hi = c_lo + (sd != 1)
         if a_lo + c_lo <= 0:
             return None
-        one = _pow10(FIX)
-        cn_one = cn * one * _pow10(A_FIX)
+        one = _ONE
+        cn_one = cn * _ONE_A_ONE
         return (a_lo * one // (scale * (a_lo + c_hi)), cn_one // (cd * (a_hi + c_hi)),
                 -(-a_hi * one // (scale * (a_hi + c_lo))), -(-cn_one // (cd * (a_lo + c_lo))))
     if kind == "full ratchet":
