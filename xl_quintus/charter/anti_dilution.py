@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import operator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property, lru_cache
@@ -180,7 +179,7 @@ class Event:
         return hash((self.date, self.kind, s.numerator, s.denominator, c.numerator, c.denominator, self.ref, self.row))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Series:
     """One series in the ledger. In the ledger's :class:`_State` the amounts (``cp``, each
     carried amount, ``carried_sum``) are whole numbers of 1/``_State.scale`` dollars; the
@@ -728,10 +727,7 @@ def _validate(cap_table: CapTable, events: list[Event]):
 def _row(state: _State, date, label, clause) -> tuple:
     """A :class:`LedgerRow` in whole numbers (``Ledger.rows`` makes it)."""
     series = state.series.values()
-    return date, label, clause, state.scale, tuple(map(_CP, series)), tuple(map(_CARRIED_SUM, series))
-
-
-_CP, _CARRIED_SUM = operator.attrgetter("cp"), operator.attrgetter("carried_sum")
+    return date, label, clause, state.scale, tuple([s.cp for s in series]), tuple([s.carried_sum for s in series])
 
 
 def _issuance_label(kind: str, ref: str, shares: Fraction, consideration: Fraction, changed: list[str]) -> str:
