@@ -25,12 +25,12 @@ about twice CPU time, so they move by a fifth from run to run; "before" is the s
 without the issue-17 speed commits of 2026-11-28, measured alternately with "after" in one
 session):
 
-| | before | after | + brackets |
-|---|---|---|---|
-| waterfall over a 50-event ledger, cold, x the prices typed in (target 2x) | 5.6x | 2.6x | 2.4x |
-| the same, warm (the ledger run by another cell) | 1.37x | 1.24x | 1.2x |
-| the same over 100 events, cold | 9.9x | 4.1x | 3.6x |
-| QCONVPRICE over 500 events (target 1 s) | 0.12 s | 0.04 s | 0.03 s |
+| | before | after | + brackets | + inner loop |
+|---|---|---|---|---|
+| waterfall over a 50-event ledger, cold, x the prices typed in (target 2x) | 5.6x | 2.6x | 2.4x | 1.80-1.82x |
+| the same, warm (the ledger run by another cell) | 1.37x | 1.24x | 1.2x | 1.12-1.13x |
+| the same over 100 events, cold | 9.9x | 4.1x | 3.6x | 2.55-2.61x |
+| QCONVPRICE over 500 events (target 1 s) | 0.12 s | 0.04 s | 0.03 s | 0.02 s |
 | QBREAKPOINTS, sample cap table | 0.17 s | 0.18 s |
 | QBREAKPOINTS, 10,000 holders (target 0.5 s) | 0.51 s | 0.28 s |
 | QWATERFALL / QVOTINGPOWER / QIPO, 10,000 holders (target 0.5 s) | 0.12 / 0.16 / 0.13 s | 0.06 / 0.12 / 0.08 s |
@@ -46,16 +46,35 @@ the decimal module first (40 digits, C-accelerated, the error bounded by countin
 was 6% slower than the exact whole numbers it was to replace: each decimal Context operation
 cost 0.3-0.8 us here, and the exact rounding of a ~270-digit fraction only about 1.1 us.
 
-Where the cold waterfall's time goes now (50 events; line profile of the ledger, shares of
-its time): the typed-in waterfall about 2.0 ms, the ledger about 2.4 ms, reading the 50 event
-rows about 0.4 ms (xl_quintus/excel/arguments.py). In the ledger, 600 series adjustments (each
-of the 12 series diluted by each issue): the kept digits from the brackets about a quarter, the
-3(d)(i)(B) one-cent bookkeeping about a seventh, the loop itself (dates, the below-the-CP test,
-units) about a fifth; A's brackets (12 divisions an issue) about a tenth; outside the
-arithmetic, each event's row, label, the price limits and the 3-year anniversaries about a
-fifth. The exit model is built once (its cache key does not differ). The 2x target is not met:
-it needs the cold call about 0.9 ms faster, more than all the rounding costs now; what is left
-is Python's cost per series per event, spread evenly (no single part above a third).
+"+ inner loop" (the figures of three runs of ``plain``, load average 1.5): profiled (cProfile,
+line_profiler, py-spy), the time was Python's cost per series per issuance, not the size of
+the numbers (a 200-bit product 60-90 ns, a division 130-230 ns, but ~30 interpreted lines a
+series). What went: the kept digits decided inline in the issuance's loop, one divmod against
+a table of powers of ten by digit count (was a call, two divisions, a digit count by loop);
+A's terms bracketed in 10^-30 shares straight from weights x scale (was 10^-60 through a cache
+checked per series; the width still leaves ~20 digits of margin); Common kept a whole number
+while it is one (a Fraction sum per issuance); the 3(d)(i)(B) anniversaries looked for only once
+the oldest carried amount is due (was every series' list at every event); the price limits
+checked on the row's prices by min and max; an issuance's label worded only when the ledger's
+rows are read; an Issue row validated by one test; _Series with slots. Reading the events range
+(xl_quintus/excel/arguments.py) went from ~12 to ~4 us a row: ISO dates by fromisoformat
+directly, whole-number cells straight to Fractions, event kinds by one dict, error values looked
+for only in text holding "#" (each path tested against excel_date, number and the kind scan),
+and an Event hashed on its Fractions' numerators and denominators (a Fraction's own hash is a
+modular inverse). The ledger alone (the versions alternating in one process, 20 rounds, CPU):
+1.32 ms against 2.22 ms over 50 events (0.60x), 20 against 29 ms over 500 (0.73x), 54 against
+67 ms over 1,000 (0.79x; past 3 years each month's anniversary rebuilds every carried list).
+Every answer is unchanged: tests/test_ledger_scale.py compares every row with the ledger in
+Fractions and with the exact divisions only, on 40-80 event histories.
+
+Where the cold waterfall's time goes now (50 events, py-spy over repeated cold calls): the
+typed-in work about 55%, the ledger about 41%, reading the 50 event rows about 6%. In the ledger
+(per issuance ~22 us, 12 series): the loop over the series (the below-the-CP test, two products,
+the digit count, one divmod, the units) about half, the 3(d)(i)(B) proviso (a named function,
+one call a series) about an eighth, A's brackets (12 divisions) about a sixth, the formula's
+brackets (4 divisions) about a twelfth; outside it each event's row, price limits and
+anniversaries about a tenth. What is left is the same per-series cost spread over these; the
+next step would be fewer passes over the series per issuance, not smaller numbers.
 """
 
 import datetime as dt
