@@ -594,7 +594,8 @@ def test_the_events_reader_reads_each_cell_as_the_generic_readers_do(cell):
     from xl_quintus.excel import arguments
     assert _reading(arguments._event_date, cell, "events row 3") == _reading(arguments.excel_date, cell, "events row 3 Date")
     for column, what in (("Shares", "a number"), ("Consideration", "an amount")):
-        generic = lambda c: F(0) if arguments.is_blank(c) else arguments.number(c, f"events row 3 {column}", what)
+        def generic(c, column=column, what=what):
+            return F(0) if arguments.is_blank(c) else arguments.number(c, f"events row 3 {column}", what)
         assert _reading(arguments._event_number, cell, "events row 3", column, what) == _reading(generic, cell)
     scanned = next((k for k in ad.EVENT_TYPES if isinstance(cell, str) and cell.strip().lower() == k.lower()), None)
     assert arguments._event_kind(cell) == scanned
