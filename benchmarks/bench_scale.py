@@ -27,8 +27,8 @@ session):
 
 | | before | after | + brackets | + inner loop |
 |---|---|---|---|---|
-| waterfall over a 50-event ledger, cold, x the prices typed in (target 2x) | 5.6x | 2.6x | 2.4x | 1.80-1.82x |
-| the same, warm (the ledger run by another cell) | 1.37x | 1.24x | 1.2x | 1.12-1.13x |
+| waterfall over a 50-event ledger, cold, x the prices typed in (target 2x) | 5.6x | 2.6x | 2.4x | 1.80-1.83x |
+| the same, warm (the ledger run by another cell) | 1.37x | 1.24x | 1.2x | 1.10-1.13x |
 | the same over 100 events, cold | 9.9x | 4.1x | 3.6x | 2.55-2.61x |
 | QCONVPRICE over 500 events (target 1 s) | 0.12 s | 0.04 s | 0.03 s | 0.02 s |
 | QBREAKPOINTS, sample cap table | 0.17 s | 0.18 s |
@@ -46,10 +46,12 @@ the decimal module first (40 digits, C-accelerated, the error bounded by countin
 was 6% slower than the exact whole numbers it was to replace: each decimal Context operation
 cost 0.3-0.8 us here, and the exact rounding of a ~270-digit fraction only about 1.1 us.
 
-"+ inner loop" (the figures of three runs of ``plain``, load average 1.5): profiled (cProfile,
-line_profiler, py-spy), the time was Python's cost per series per issuance, not the size of
-the numbers (a 200-bit product 60-90 ns, a division 130-230 ns, but ~30 interpreted lines a
-series). What went: the kept digits decided inline in the issuance's loop, one divmod against
+"+ inner loop" (``plain`` run three times alternately with the code just before it, load
+average 1.4, CPU and wall alike: 1.80-1.83x against 2.33-2.38x, warm 1.10-1.11x against 1.23x;
+the typed-in waterfall 2.0 ms in both, the cold one 3.4-3.6 ms against 4.7-5.0 ms). Profiled
+(cProfile, line_profiler, py-spy), the time was Python's cost per series per issuance, not
+the size of the numbers (a 200-bit product 60-90 ns, a division 130-230 ns, but ~30
+interpreted lines a series). What went: the kept digits decided inline in the issuance's loop, one divmod against
 a table of powers of ten by digit count (was a call, two divisions, a digit count by loop);
 A's terms bracketed in 10^-30 shares straight from weights x scale (was 10^-60 through a cache
 checked per series; the width still leaves ~20 digits of margin); Common kept a whole number
