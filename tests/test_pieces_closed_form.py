@@ -17,7 +17,6 @@ from xl_quintus.charter.liquidation import Waterfall, proviso_2b_until_cap
 from xl_quintus.charter.terms import Charter, series_from_mapping
 from xl_quintus.exit import piecewise
 from xl_quintus.exit.piecewise import Piecewise
-from xl_quintus.charter.election import groups_present
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

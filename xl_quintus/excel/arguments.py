@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..charter.cap_table import CapTable, Holding, instrument
 from ..errors import CharterError
@@ -25,6 +26,9 @@ from ..limits import MAX_MONEY, MAX_PRICE, MAX_SHARES, MIN_PRICE
 from ..numbers import cents_to_float, exact
 from ..charter.terms import COMMON, Charter, charter_from_bytes, charter_with_series, quintus, series_from_mapping
 from .cells import EXCEL_ERRORS, from_serial, is_blank, is_error, is_serial  # noqa: F401 (re-exported)
+
+if TYPE_CHECKING:                       # numpy is imported where a range of money is read
+    import numpy as np
 
 
 def show(value) -> str:

@@ -278,7 +278,7 @@ class ExitModel:
         for k in range(len(weights)):
             sure = [abs(g[k]) > t[k] for g, t in zip(approx, tol)]
 
-            def sign(i):                                   # of the exact gain at xs[i]
+            def sign(i, k=k, sure=sure):                   # of the exact gain at xs[i]
                 if sure[i]:
                     return 1 if approx[i][k] > 0 else -1
                 g = gains(i)[k]
