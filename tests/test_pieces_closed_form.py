@@ -5,16 +5,18 @@ A class's total at a breakpoint is read off the tiers of Section 2 (its Cash Amo
 preference once their tiers are passed, its as-converted shares times the 2(b) amount per
 share reached, up to its cap); these tests hold the forms to a whole Section 2 distribution
 exactly, over random NVCA-style charters (seniority ranks, multiples, capped and full
-participation, no Common) as well as Quintus, and check the fallback when the forms do not
-explain the waterfall."""
+participation, no Common) as well as Quintus, and check that forms with a planted defect
+are refused (never paid out)."""
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from xl_quintus.charter.cap_table import CapTable
 from xl_quintus.charter.liquidation import Waterfall, proviso_2b_until_cap
 from xl_quintus.charter.terms import Charter, series_from_mapping
+from xl_quintus.errors import CharterError
 from xl_quintus.exit import piecewise
 from xl_quintus.exit.piecewise import Piecewise
 
@@ -60,7 +62,6 @@ def test_the_closed_forms_equal_a_whole_distribution_at_every_point(ct, data):
     series = list(w.series)
     state = frozenset(data.draw(st.lists(st.sampled_from(series), unique=True)))
     pw = Piecewise(w, state)
-    assert pw.closed_form                         # the forms explain the waterfall, no fallback
     xs = pw.points + [(a + 2 * b) / 3 for a, b in zip(pw.points, pw.points[1:])]      # inside each piece
     xs += [pw.points[-1] + Fraction(7, 3), Fraction(data.draw(st.integers(0, 10 ** 11)), 100)]
     for x in xs:
@@ -111,33 +112,51 @@ def test_every_participant_capped_and_no_common_leaves_the_rest_unallocated():
          "cap": "3x"}),), 100_000_000, 40_000_000, Fraction(0))
     ct = CapTable.of([("a", "S0", 1_000_000)], charter)
     pw = Piecewise(Waterfall(ct), frozenset())
-    assert pw.closed_form
     assert pw.points == [0, 1_000_000, 3_000_000]
     assert pw.slopes[-1] == [0, 1]                                    # S0, then Unallocated
     assert pw.at(Fraction(5_000_000)) == [3_000_000, 2_000_000]
     assert "the rest is Unallocated" in pw.events[-1].event
 
 
-def test_forms_that_do_not_explain_the_waterfall_fall_back_to_whole_distributions(monkeypatch):
-    # a defect planted in the forms (the last tier's shares doubled) is caught by the check
-    # against one whole distribution beyond the last point: every point is then a whole
-    # distribution, and the pieces still equal Section 2 everywhere
+def _planted(monkeypatch, plant):
     real = Piecewise._tiers_of
 
-    def planted(self):
-        tiers = real(self)
-        last = tiers[-1]
-        tiers[-1] = piecewise._Tier(None, {j: 2 * v for j, v in last.share.items()}, last.denominator, last.rule)
-        return tiers
+    def tiers_of(self):
+        return plant(real(self))
+    monkeypatch.setattr(Piecewise, "_tiers_of", tiers_of)
 
-    monkeypatch.setattr(Piecewise, "_tiers_of", planted)
-    ct = CapTable.of([("E", 1_000_000), ("G-1", 200_000), ("Common", 1_000_000)])
-    w = Waterfall(ct)
-    pw = Piecewise(w, frozenset())
-    assert not pw.closed_form
-    for x in pw.points + [Fraction(20_000_000), pw.points[-1] + 1]:
-        assert pw.at(x) == _vector(w, x, frozenset())
-    assert pw.float_rows[1] == [[float(v) for v in row] for row in pw.values]
+
+E_F_COMMON = [("E", 1_000_000), ("F", 1_000_000), ("Common", 1_000_000)]
+
+
+@pytest.mark.parametrize("plant, wrong", [
+    # the last tier's shares doubled: caught beyond the last breakpoint, exactly
+    (lambda t: t[:-1] + [piecewise._Tier(None, {j: 2 * v for j, v in t[-1].share.items()}, t[-1].denominator,
+                                         t[-1].rule)], "Common"),
+    # the 2(a) ranks walked junior first (E before F): right beyond the end, wrong in the middle
+    (lambda t: [t[1], t[0]] + t[2:], "E, F"),
+    # the two ranks merged into one tier, paid pari passu: right at both ends of it
+    (lambda t: [piecewise._Tier(t[0].size + t[1].size, {**t[0].share, **t[1].share}, t[0].denominator + t[1].denominator,
+                                "preference", t[0].names + t[1].names)] + t[2:], "E, F"),
+    # F's preference tier a dollar too long: every later point a dollar late, Common short
+    (lambda t: [piecewise._Tier(t[0].size + 1, t[0].share, t[0].denominator, t[0].rule, t[0].names)] + t[1:], "Common"),
+])
+def test_forms_that_do_not_match_the_waterfall_are_refused_as_a_defect(monkeypatch, plant, wrong):
+    # a defect planted in the forms is refused in one line, never paid out: beyond the last
+    # breakpoint exactly, at the middle of every piece in floats (the engine's own Section 2)
+    _planted(monkeypatch, plant)
+    with pytest.raises(CharterError) as info:
+        Piecewise(Waterfall(CapTable.of(E_F_COMMON)), frozenset())
+    assert info.value.message.startswith("the breakpoints drawn for no conversions do not match the liquidation "
+                                         "waterfall for ")
+    assert info.value.message.endswith("(a defect; please report it)")
+    assert wrong.split(", ")[0] in info.value.message
+
+
+def test_the_unplanted_forms_of_the_same_table_pass_the_checks():
+    # F (senior, $8.25 x 1,000,000) first, then E ($4.15 x 1,000,000), then 2(b)
+    pw = Piecewise(Waterfall(CapTable.of(E_F_COMMON)), frozenset())
+    assert pw.points[:3] == [0, 8_250_000, 12_400_000]
 
 
 def _until_cap_reference(available, weight, room):
@@ -203,6 +222,5 @@ def test_quintus_pieces_with_cash_amounts_unpaid_dividends_and_adjusted_prices(d
     w = Waterfall(ct, prices, unpaid)
     state = frozenset(data.draw(st.lists(st.sampled_from(names), unique=True)))
     pw = Piecewise(w, state)
-    assert pw.closed_form
     for x in pw.points + [(a + b) / 2 for a, b in zip(pw.points, pw.points[1:])] + [pw.points[-1] * 2 + 1]:
         assert pw.at(x) == _vector(w, x, state)

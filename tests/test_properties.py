@@ -230,7 +230,7 @@ def test_the_election_map_answers_like_the_search(ct, values):
 @SETTINGS
 @given(cap_tables(), st.lists(st.booleans(), min_size=9, max_size=9), proceeds)
 def test_pieces_equal_the_waterfall_exactly(ct, bits, p):
-    # the pieces are walked tier by tier (piecewise.Piecewise._walk); at every breakpoint,
+    # the pieces are read off the tiers (piecewise.Piecewise._tiers_of); at every breakpoint,
     # between two and beyond the last they equal a whole Section 2 distribution exactly
     from xl_quintus.exit.piecewise import Piecewise
     w = Waterfall(ct)

@@ -76,3 +76,20 @@ def test_terms_file_edits_are_seen_at_once_even_within_the_same_second(tmp_path)
     path.write_text(body.format("2.00"))
     os.utime(path, ns=(stamp, stamp))                        # same modification time as before
     assert QTERMS("X", "issue price", str(path)) == 2.0
+
+
+@pytest.mark.parametrize("name, names", [
+    ("Unallocated", "what no class can take in a liquidation"),      # was: paid as the class and as Unallocated at once
+    (" common  stock", "the Common Stock"),
+    ("All", "every class voting together"),
+    ("Preferred", "every series of Preferred in an approval"),
+    ("Affected", "the series adversely affected"),
+])
+def test_a_series_cannot_take_a_name_the_outputs_use_for_something_else(name, names):
+    # a custom series "Unallocated", capped at 3x on $1.00: at $5,000,000 it is paid
+    # $3,000,000 and $2,000,000 is Unallocated; one row could not show both, so the name is refused
+    rows = [["Class", "Authorized", "Issue Price", "Participation", "Cap"], [name, 10_000_000, 1, "capped", "3x"]]
+    with pytest.raises(QuintusExcelError) as info:
+        QWATERFALL(5e6, [[name, 1_000_000]], terms=rows)
+    assert str(info.value) == (f'QWATERFALL: terms row 2: "{name.strip()}" cannot name a series of Preferred Stock: '
+                               f"it names {names}")

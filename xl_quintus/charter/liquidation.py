@@ -152,7 +152,10 @@ class Waterfall:
 
     def in_floats(self) -> "Waterfall":
         """The same waterfall in binary floats: only for a first, filtered pass of the 3(a)
-        search (``election.py``), never for an amount anyone is paid."""
+        search (``election.py``) and checks, never for an amount anyone is paid. Made once
+        per waterfall."""
+        if "_float_twin" in self.__dict__:
+            return self._float_twin
         twin = copy.copy(self)
         f = lambda v: None if v is None else float(v)  # noqa: E731
         twin.series = {n: replace(s, as_converted=f(s.as_converted), preference=f(s.preference),
@@ -160,6 +163,7 @@ class Waterfall:
                        for n, s in self.series.items()}
         twin.common_shares = float(self.common_shares)
         twin._number, twin.zero = float, 0.0
+        self._float_twin = twin
         return twin
 
     # -- the rules ------------------------------------------------------------------------

@@ -638,9 +638,13 @@ def series_from_mapping(row: dict, where: str = "terms", labels: dict | None = N
         if not r.has(key):
             raise CharterError(f"the series has no {r.label(key)}", where)
     name = r.text("name")
-    if _label_key(name) in {"COMMON", "COMMON STOCK"} or _label_key(name) in {
-            ALL_PREFERRED.upper(), ALL_CLASSES.upper(), AFFECTED.upper()}:
-        raise CharterError(f'"{name}" cannot name a series of Preferred Stock', where)
+    reserved = {"COMMON": "the Common Stock", "COMMON STOCK": "the Common Stock",
+                ALL_PREFERRED.upper(): "every series of Preferred in an approval", ALL_CLASSES.upper():
+                "every class voting together", AFFECTED.upper(): "the series adversely affected",
+                "UNALLOCATED": "what no class can take in a liquidation"}
+    if _label_key(name) in reserved:
+        raise CharterError(f'"{name}" cannot name a series of Preferred Stock: it names '
+                           f'{reserved[_label_key(name)]}', where)
     r.where = f"{where} (Series {name})" if "row" not in where else where
     oip = r.positive("original_issue_price", "the Original Issue Price (2(a), 3(a)) is a price paid for the shares")
     authorized = r.whole("authorized", "shares the series consists of (IV.B)")

@@ -66,15 +66,17 @@ class _Tier:
 class Piecewise:
     """One fixed election's payouts, exact, as linear pieces between breakpoints.
 
-    The pieces come from the order Section 2 pays in (:meth:`_tiers`): 3(a)/3(c) Cash
+    The pieces come from the order Section 2 pays in (:meth:`_tiers_of`): 3(a)/3(c) Cash
     Amounts ratably to the amounts owed, then each 2(a) rank ratably to its preferences,
     then 2(b) pro rata on as-converted shares as each cap is reached, the rest Unallocated
     when nobody can take it. A class's total at a breakpoint is then a closed form (its Cash
     Amount and preference once their tiers are passed, plus its as-converted shares times
     the 2(b) amount per share reached, up to its cap), computed exactly only for the classes
-    and points asked for; the first passes read the same forms in floats. Checked against one
-    whole distribution beyond the last breakpoint, which the forms must equal exactly; where
-    they do not, every breakpoint is a whole distribution instead.
+    and points asked for; the first passes read the same forms in floats.
+
+    The forms are held to Section 2 as the engine applies it (:meth:`_check`): exactly, one
+    whole distribution beyond the last breakpoint; in floats, the middle of every piece. A
+    form that disagrees is a defect, refused in one line, never paid out.
     """
 
     def __init__(self, waterfall: Waterfall, converting: frozenset):
@@ -86,17 +88,36 @@ class Piecewise:
         for tier in self._tiers[:-1]:
             points.append(points[-1] + tier.size)
         self.points = points
-        after = self._vector(waterfall.distribute(self.points[-1] + 1, converting))
         self._exact: dict = {}
+        self._check()
         last = len(points) - 1
-        self.closed_form = True
-        if all(self._value(last, j) + self._slope(last, j) == v for j, v in enumerate(after)):
-            self.slope_after = [self._slope(last, j) for j in range(len(self.classes))]
-        else:                  # the tiers did not explain the waterfall: one distribution a point
-            self.closed_form = False
-            self._exact.clear()                         # (what the forms gave is not kept)
-            self.__dict__["values"] = [self._vector(waterfall.distribute(p, converting)) for p in self.points]
-            self.slope_after = [a - b for a, b in zip(after, self.values[-1])]
+        self.slope_after = [self._slope(last, j) for j in range(len(self.classes))]
+
+    def _check(self):
+        """The forms against Section 2 as the engine applies it: beyond the last breakpoint
+        one whole distribution, exactly (every tier paid, the last share of each dollar);
+        at the middle of every piece the engine in floats (a tier out of order, merged with
+        another, too long or too short, or shared wrongly, shows there by far more than a
+        float's error). A disagreement is a defect: refused, never paid out."""
+        w, conv = self.waterfall, self.converting
+        last = len(self.points) - 1
+        after = self._vector(w.distribute(self.points[-1] + 1, conv))
+        wrong = [self.classes[j] for j, v in enumerate(after) if self._value(last, j) + self._slope(last, j) != v]
+        if not wrong:
+            fw = w.in_floats()
+            points, base, slope = self.float_rows
+            for i in range(last):
+                x = (points[i] + points[i + 1]) / 2
+                engine = list(fw.totals(x, conv).values())
+                engine.append(x - sum(engine))                               # Unallocated
+                form = [b + s * (x - points[i]) for b, s in zip(base[i], slope[i])]
+                tol = 1e-6 + 1e-9 * x
+                wrong = [self.classes[j] for j, (a, b) in enumerate(zip(form, engine)) if abs(a - b) > tol]
+                if wrong:
+                    break
+        if wrong:
+            raise CharterError(f"the breakpoints drawn for {', '.join(sorted(conv)) or 'no conversions'} do not "
+                               f"match the liquidation waterfall for {', '.join(wrong)} (a defect; please report it)")
 
     def _tiers_of(self) -> list[_Tier]:
         """Section 2's order of payment for this election, tier by tier; the last tier is
@@ -162,8 +183,6 @@ class Piecewise:
         key = (i, j)
         got = self._exact.get(key)
         if got is None:
-            if not self.closed_form:
-                return self.values[i][j]
             got = ZERO
             for rule, (v, at) in self._form.get(j, {}).items():
                 if rule == "participation":          # at: the cap level, per as-converted share
@@ -179,8 +198,6 @@ class Piecewise:
         key = (i, j, 1)
         got = self._exact.get(key)
         if got is None:
-            if not self.closed_form:
-                return self.slopes[i][j]
             tier = self._tiers[i]
             num = tier.share.get(j)
             got = self._exact[key] = ZERO if num is None else num / tier.denominator
@@ -194,9 +211,7 @@ class Piecewise:
     @cached_property
     def slopes(self) -> list[list[Fraction]]:
         """Exact share of the next dollar per class on each segment."""
-        if self.closed_form:
-            return [[self._slope(i, j) for j in range(len(self.classes))] for i in range(len(self.points))]
-        return [self.slope(p) for p in self.points]
+        return [[self._slope(i, j) for j in range(len(self.classes))] for i in range(len(self.points))]
 
     @staticmethod
     def _vector(d: Distribution) -> list[Fraction]:
@@ -233,12 +248,9 @@ class Piecewise:
     def float_rows(self) -> tuple[list[float], list[list[float]], list[list[float]]]:
         """Segment starts, start values and slopes in floats (first passes only), from the
         same closed forms in floats (a few roundings each, far inside the tolerances the
-        first passes allow), or from the exact rows where there are no forms."""
+        first passes allow)."""
         points = [float(p) for p in self.points]
         n = len(self.classes)
-        if not self.closed_form:
-            return (points, [[float(v) for v in row] for row in self.values],
-                    [[float(v) for v in row] for row in self.slopes])
         reached = [float(r) for r in self._reached]
         base = [[0.0] * n for _ in points]
         for j, form in self._form.items():
@@ -312,10 +324,7 @@ class Piecewise:
         i = bisect.bisect_right(self.points, x) - 1
         if i == len(self.points) - 1:
             return list(self.slope_after)
-        if self.closed_form:
-            return [self._slope(i, j) for j in range(len(self.classes))]
-        x0, x1 = self.points[i], self.points[i + 1]
-        return [(b - a) / (x1 - x0) for a, b in zip(self.values[i], self.values[i + 1])]
+        return [self._slope(i, j) for j in range(len(self.classes))]
 
 
 def _twins(values, slopes, p) -> list[int]:
