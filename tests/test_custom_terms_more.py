@@ -23,10 +23,12 @@ EXIT = dt.date(2025, 6, 30)
 
 
 @st.composite
-def nvca_charters(draw):
-    """2 to 4 series with the NVCA model's alternatives drawn, and a cap table of 50+ holders."""
+def nvca_charters(draw, max_series=4, min_common=1, dividends=True):
+    """2 to ``max_series`` series with the NVCA model's alternatives drawn (cumulative
+    dividends too, with ``dividends``), and a cap table of 50+ holders with at least
+    ``min_common`` holders of Common."""
     series = []
-    for i in range(draw(st.integers(2, 4))):
+    for i in range(draw(st.integers(2, max_series))):
         oip = Fraction(draw(st.integers(10, 2_000)), 100)
         participation = draw(st.sampled_from(["none", "capped", "full"]))
         row = {"name": f"S{i}", "authorized": 10_000_000, "original_issue_price": oip,
@@ -35,14 +37,14 @@ def nvca_charters(draw):
                "anti_dilution": draw(st.sampled_from(["broad-based", "narrow-based", "full ratchet", "none"]))}
         if participation == "capped":
             row["cap"] = draw(st.sampled_from(["3x", "4x", "5x"]))
-        if draw(st.booleans()):
+        if dividends and draw(st.booleans()):
             row["cumulative_dividend"] = draw(st.sampled_from(["6%", "8%", "0.15"]))
             row["issue_date"] = dt.date(2020, 1, 1) + dt.timedelta(days=draw(st.integers(0, 1500)))
         series.append(series_from_mapping(row))
     charter = Charter("Random Co", tuple(series), 100_000_000, 40_000_000, Fraction(0))
     rows = [(f"h{k}", f"S{draw(st.integers(0, len(series) - 1))}", draw(st.integers(1, 200_000)))
             for k in range(50)]
-    rows += [(f"f{k}", "Common", draw(st.integers(1, 500_000))) for k in range(draw(st.integers(1, 10)))]
+    rows += [(f"f{k}", "Common", draw(st.integers(1, 500_000))) for k in range(draw(st.integers(min_common, 10)))]
     return CapTable.of(rows, charter)
 
 

@@ -378,53 +378,64 @@ def _rows(ledger):
     return [(r.date, r.event, r.clause, r.cps, r.carried) for r in ledger.rows]
 
 
+def _draw_history(draw, *, anti_dilution, held, common, n_events, gaps, kinds, shares, cents, splits, excluded):
+    """(cap table, events): the sample's series, each with an anti-dilution kind drawn from
+    ``anti_dilution`` and a holding from ``held``, Common from ``common``; ``n_events`` events
+    days apart by ``gaps``, of ``kinds`` (an Amend or Expire before any Grant becomes a Grant),
+    ``shares`` at ``cents`` a share, splits and combinations by ``splits``, Excluded letters
+    from ``excluded``."""
+    from dataclasses import replace
+    base = quintus()
+    charter = replace(base, series=tuple(replace(s, anti_dilution=draw(st.sampled_from(anti_dilution)))
+                                         for s in base.series))
+    table = CapTable.of([(s.name, draw(held)) for s in base.series] + [("Common", draw(common))], charter)
+    events, granted, day = [], {}, dt.date(2000, 1, 1)
+    for k in range(draw(n_events)):
+        day += dt.timedelta(days=draw(st.sampled_from(gaps)))
+        kind = draw(st.sampled_from(kinds))
+        n = draw(shares)
+        money, ref = n * F(draw(cents), 100), ""
+        if kind in ("Amend", "Expire") and not granted:
+            kind = "Grant"
+        if kind == "Grant":
+            ref = f"W{k}"
+            granted[ref] = n
+        elif kind == "Amend":
+            ref = draw(st.sampled_from(sorted(granted)))
+            granted[ref] = n
+        elif kind == "Expire":
+            ref = draw(st.sampled_from(sorted(granted)))
+            n, money = draw(st.integers(0, granted[ref])), F(0)
+            granted[ref] -= n
+        elif kind in ("Split", "Combine"):
+            n, money = draw(st.sampled_from(splits)), F(0)
+        elif kind == "Excluded":
+            ref, money = draw(st.sampled_from(excluded)), F(0)
+        elif kind == "Purchase":
+            ref, n, money = draw(st.sampled_from([s.name for s in base.series])), 0, F(0)
+        events.append(Event(day, kind, F(n), money, ref, k + 1))
+    return table, events
+
+
 @st.composite
 def _deal_histories(draw):
     """A deal's history at size: every series of the sample held (1-5 million shares each,
     mostly broad-based, some narrow-based, full ratchet or none), 40-60 events: Issues and
     Grants at $0.05-$12 a share, Amends and Expires of them, Excluded issuances, Purchase
     Dates, now and then a split or a combination."""
-    from dataclasses import replace
-    base = quintus()
-    kinds = ["broad-based"] * 5 + ["narrow-based", "full ratchet", "none"]
-    charter = replace(base, series=tuple(replace(s, anti_dilution=draw(st.sampled_from(kinds))) for s in base.series))
-    table = CapTable.of([(s.name, draw(st.integers(1_000_000, 5_000_000))) for s in base.series]
-                        + [("Common", draw(st.integers(5_000_000, 40_000_000)))], charter)
-    events, granted, day = [], {}, dt.date(2000, 1, 1)
-    for k in range(draw(st.integers(40, 60))):
-        day += dt.timedelta(days=draw(st.sampled_from([0, 14, 31, 90, 365, 1096])))
-        kind = draw(st.sampled_from(["Issue"] * 6 + ["Grant"] * 2 + ["Amend", "Expire", "Excluded", "Purchase",
-                                                                     "Split", "Combine"]))
-        shares = draw(st.integers(10_000, 2_000_000))
-        money, ref = shares * F(draw(st.integers(5, 1200)), 100), ""
-        if kind in ("Amend", "Expire") and not granted:
-            kind = "Grant"
-        if kind == "Grant":
-            ref = f"W{k}"
-            granted[ref] = shares
-        elif kind == "Amend":
-            ref = draw(st.sampled_from(sorted(granted)))
-            granted[ref] = shares
-        elif kind == "Expire":
-            ref = draw(st.sampled_from(sorted(granted)))
-            shares, money = F(draw(st.integers(0, granted[ref]))), F(0)
-            granted[ref] -= int(shares)
-        elif kind in ("Split", "Combine"):
-            shares, money = draw(st.sampled_from([F(2), F(3, 2), F(3)])), F(0)
-        elif kind == "Excluded":
-            ref, money = draw(st.sampled_from("BDM")), F(0)
-        elif kind == "Purchase":
-            ref, shares, money = draw(st.sampled_from([s.name for s in base.series])), F(0), F(0)
-        events.append(Event(day, kind, F(shares), money, ref, k + 1))
+    table, events = _draw_history(
+        draw, anti_dilution=["broad-based"] * 5 + ["narrow-based", "full ratchet", "none"],
+        held=st.integers(1_000_000, 5_000_000), common=st.integers(5_000_000, 40_000_000),
+        n_events=st.integers(40, 60), gaps=[0, 14, 31, 90, 365, 1096],
+        kinds=["Issue"] * 6 + ["Grant"] * 2 + ["Amend", "Expire", "Excluded", "Purchase", "Split", "Combine"],
+        shares=st.integers(10_000, 2_000_000), cents=st.integers(5, 1200), splits=[F(2), F(3, 2), F(3)],
+        excluded="BDM")
     return table, events, None
 
 
-@settings(max_examples=12, deadline=None)
-@given(st.one_of(_deal_histories(), _histories(n_events=(40, 60), n_held=(10, 12))))
-def test_fifty_event_histories_agree_bracketed_exact_and_in_fractions(history):
-    # realistic sizes: 40-60 events on 10-12 series; the bracketed ledger, the ledger dividing
-    # exactly every time, and the ledger in Fractions give the same rows (or the same refusal)
-    table, events, as_of = history
+def _agree_three_ways(table, events, as_of):
+    """The bracketed ledger, the ledger dividing exactly every time and the ledger in
+    Fractions give the same rows (or the same refusal)."""
     answers = []
     for patch in (None, _exact_only, lambda mp: mp.setattr(ad, "_State", _FractionState)):
         with pytest.MonkeyPatch.context() as mp:
@@ -436,6 +447,14 @@ def test_fifty_event_histories_agree_bracketed_exact_and_in_fractions(history):
             except CharterError as e:
                 answers.append(str(e))
     assert answers[0] == answers[1] == answers[2]
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.one_of(_deal_histories(), _histories(n_events=(40, 60), n_held=(10, 12))))
+def test_fifty_event_histories_agree_bracketed_exact_and_in_fractions(history):
+    # realistic sizes: 40-60 events on 10-12 series; the bracketed ledger, the ledger dividing
+    # exactly every time, and the ledger in Fractions give the same rows (or the same refusal)
+    _agree_three_ways(*history)
 
 
 def _count_exact_divisions(mp):
@@ -510,34 +529,13 @@ def _carrying_histories(draw):
     prices (adjustments under a cent, carried), now and then a larger one that makes them,
     gaps that reach and pass 3-year anniversaries, Excluded issuances, Purchase Dates, Grants
     and Expires, a split or a combination; the run cut at a date (as_of) or not."""
-    from dataclasses import replace
-    base = quintus()
-    kinds = ["broad-based"] * 4 + ["narrow-based", "full ratchet", "none"]
-    charter = replace(base, series=tuple(replace(s, anti_dilution=draw(st.sampled_from(kinds))) for s in base.series))
-    table = CapTable.of([(s.name, draw(st.integers(100_000, 3_000_000))) for s in base.series]
-                        + [("Common", draw(st.integers(5_000_000, 30_000_000)))], charter)
-    events, granted, day = [], {}, dt.date(2000, 1, 1)
-    for k in range(draw(st.integers(50, 80))):
-        day += dt.timedelta(days=draw(st.sampled_from([0, 1, 30, 181, 365, 1095, 1096, 1461])))
-        kind = draw(st.sampled_from(["Issue"] * 8 + ["Grant", "Expire", "Excluded", "Purchase", "Split", "Combine"]))
-        shares = draw(st.sampled_from([1_000, 10_000, 50_000, 400_000, 2_000_000]))
-        money, ref = shares * F(draw(st.integers(50, 1_100)), 100), ""
-        if kind == "Expire" and not granted:
-            kind = "Grant"
-        if kind == "Grant":
-            ref = f"W{k}"
-            granted[ref] = shares
-        elif kind == "Expire":
-            ref = draw(st.sampled_from(sorted(granted)))
-            shares, money = draw(st.integers(0, granted[ref])), F(0)
-            granted[ref] -= shares
-        elif kind in ("Split", "Combine"):
-            shares, money = draw(st.sampled_from([F(2), F(3, 2), F(7, 4)])), F(0)
-        elif kind == "Excluded":
-            ref, money = draw(st.sampled_from("BCDM")), F(0)
-        elif kind == "Purchase":
-            ref, shares, money = draw(st.sampled_from([s.name for s in base.series])), F(0), F(0)
-        events.append(Event(day, kind, F(shares), money, ref, k + 1))
+    table, events = _draw_history(
+        draw, anti_dilution=["broad-based"] * 4 + ["narrow-based", "full ratchet", "none"],
+        held=st.integers(100_000, 3_000_000), common=st.integers(5_000_000, 30_000_000),
+        n_events=st.integers(50, 80), gaps=[0, 1, 30, 181, 365, 1095, 1096, 1461],
+        kinds=["Issue"] * 8 + ["Grant", "Expire", "Excluded", "Purchase", "Split", "Combine"],
+        shares=st.sampled_from([1_000, 10_000, 50_000, 400_000, 2_000_000]), cents=st.integers(50, 1_100),
+        splits=[F(2), F(3, 2), F(7, 4)], excluded="BCDM")
     as_of = draw(st.sampled_from([None, events[len(events) // 2].date, events[-1].date + dt.timedelta(days=1200)]))
     return table, events, as_of
 
@@ -549,18 +547,7 @@ def test_carried_adjustments_at_size_agree_with_the_ledger_in_fractions(history)
     # whole number, the limits checked on each row's prices, A bracketed in 10^-A_FIX shares
     # and the kept digits applied inline: every row as the same arithmetic in Fractions gives
     # it (which scans every carried amount at every event), and as the exact divisions give it
-    table, events, as_of = history
-    answers = []
-    for patch in (None, _exact_only, lambda mp: mp.setattr(ad, "_State", _FractionState)):
-        with pytest.MonkeyPatch.context() as mp:
-            if patch:
-                patch(mp)
-            try:
-                ledger = ad._run_ledger(table, events, as_of)
-                answers.append((ledger.cps, ledger.split_factor, _rows(ledger)))
-            except CharterError as e:
-                answers.append(str(e))
-    assert answers[0] == answers[1] == answers[2]
+    _agree_three_ways(*history)
 
 
 _CELLS = st.one_of(

@@ -13,6 +13,8 @@ from fractions import Fraction
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from test_custom_terms_more import nvca_charters
+
 from xl_quintus.charter.cap_table import CapTable
 from xl_quintus.charter.liquidation import Waterfall, proviso_2b_until_cap
 from xl_quintus.charter.terms import Charter, series_from_mapping
@@ -23,24 +25,9 @@ from xl_quintus.exit.piecewise import Piecewise
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@st.composite
-def charters_and_tables(draw):
+def charters_and_tables():
     """2 to 5 series with the NVCA model's alternatives drawn; 50+ holders; Common or none."""
-    series = []
-    for i in range(draw(st.integers(2, 5))):
-        participation = draw(st.sampled_from(["none", "capped", "full"]))
-        row = {"name": f"S{i}", "authorized": 10_000_000,
-               "original_issue_price": Fraction(draw(st.integers(10, 2_000)), 100),
-               "preference_multiple": draw(st.sampled_from(["1", "1.5x", "2", "3x"])),
-               "participation": participation, "seniority": draw(st.integers(1, 3))}
-        if participation == "capped":
-            row["cap"] = draw(st.sampled_from(["3x", "4x", "5x"]))      # never below a 3x preference
-        series.append(series_from_mapping(row))
-    charter = Charter("Random Co", tuple(series), 100_000_000, 40_000_000, Fraction(0))
-    rows = [(f"h{k}", f"S{draw(st.integers(0, len(series) - 1))}", draw(st.integers(1, 200_000)))
-            for k in range(50)]
-    rows += [(f"f{k}", "Common", draw(st.integers(1, 500_000))) for k in range(draw(st.integers(0, 5)))]
-    return CapTable.of(rows, charter)
+    return nvca_charters(max_series=5, min_common=0, dividends=False)
 
 
 def _vector(w, x, state):
