@@ -177,20 +177,11 @@ class Piecewise:
         return tiers
 
     def _value(self, i: int, j: int) -> Fraction:
-        """Column ``j``'s exact total at breakpoint ``i``: its Cash Amount (3(a)) and its
-        preference (2(a)) once their tiers are passed, plus its as-converted shares times
-        the 2(b) amount per share reached there, up to its cap."""
+        """Column ``j``'s exact total at breakpoint ``i`` (:func:`_closed_form`)."""
         key = (i, j)
         got = self._exact.get(key)
         if got is None:
-            got = ZERO
-            for rule, (v, at) in self._form.get(j, {}).items():
-                if rule == "participation":          # at: the cap level, per as-converted share
-                    reached = self._reached[i]
-                    got += v * (reached if at is None or reached < at else at)
-                elif i > at:                         # at: the tier that pays it
-                    got += v
-            self._exact[key] = got
+            got = self._exact[key] = _closed_form(self._form.get(j, {}), self._reached[i], i, ZERO)
         return got
 
     def _slope(self, i: int, j: int) -> Fraction:
@@ -247,22 +238,16 @@ class Piecewise:
     @cached_property
     def float_rows(self) -> tuple[list[float], list[list[float]], list[list[float]]]:
         """Segment starts, start values and slopes in floats (first passes only), from the
-        same closed forms in floats (a few roundings each, far inside the tolerances the
-        first passes allow)."""
+        same closed forms in floats (:func:`_closed_form` on the forms' floats: a few
+        roundings each, far inside the tolerances the first passes allow; the same code the
+        exact totals run, so the check of the floats in :meth:`_check` checks it too)."""
         points = [float(p) for p in self.points]
         n = len(self.classes)
         reached = [float(r) for r in self._reached]
-        base = [[0.0] * n for _ in points]
-        for j, form in self._form.items():
-            for rule, (v, at) in form.items():
-                vf = float(v)
-                if rule == "participation":
-                    cap = None if at is None else float(at)
-                    for i, r in enumerate(reached):
-                        base[i][j] += vf * (r if cap is None or r < cap else cap)
-                else:
-                    for i in range(at + 1, len(points)):
-                        base[i][j] += vf
+        forms = {j: {rule: (float(v), at if rule != "participation" or at is None else float(at))
+                     for rule, (v, at) in form.items()} for j, form in self._form.items()}
+        base = [[_closed_form(forms[j], r, i, 0.0) if j in forms else 0.0 for j in range(n)]
+                for i, r in enumerate(reached)]
         slopes = []
         for tier in self._tiers:
             row = [0.0] * n
@@ -325,6 +310,21 @@ class Piecewise:
         if i == len(self.points) - 1:
             return list(self.slope_after)
         return [self._slope(i, j) for j in range(len(self.classes))]
+
+
+def _closed_form(form: dict, reached, i: int, zero):
+    """A class's total at breakpoint ``i``, exact or in floats (as ``form``, ``reached`` and
+    ``zero`` are): its Cash Amount (3(a)) and its preference (2(a)) once the tier that pays
+    each is passed, plus its as-converted shares times ``reached``, the 2(b) amount per
+    as-converted share reached there, up to its cap ("until ... such holders shall have
+    received"). ``form``: rule -> (amount or weight, the paying tier or the cap level)."""
+    got = zero
+    for rule, (v, at) in form.items():
+        if rule == "participation":                  # at: the cap level, per as-converted share
+            got += v * (reached if at is None or reached < at else at)
+        elif i > at:                                 # at: the tier that pays it
+            got += v
+    return got
 
 
 def _twins(values, slopes, p) -> list[int]:
