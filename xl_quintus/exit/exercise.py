@@ -34,7 +34,6 @@ tranche's choice turn; the search then keeps flipping, and only a true cycle is 
 
 from __future__ import annotations
 
-import bisect
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -49,7 +48,7 @@ from ..charter.liquidation import (COMPONENTS, Distribution, exercised_when,
                                    proceeds_with_exercise)
 from ..errors import CharterError
 from ..numbers import ZERO, exact, largest_remainder_cents, to_cents
-from .model import MAP_AFTER_CALLS, SWEEP_FROM, ExitModel, model_for, refine_line
+from .model import MAP_AFTER_CALLS, SWEEP_FROM, ExitModel, model_for, read_map, refine_line
 from .piecewise import proceeds_to_cents
 from .sweep import _cents_np, _proceeds_cents_np
 
@@ -259,12 +258,7 @@ class ExerciseModel:
 
     def exercised_from_map(self, x: Fraction) -> frozenset:
         """The exercised set at ``x`` read off the exact map; an error there is raised."""
-        points, at_point, intervals = self.exercise_map()
-        i = bisect.bisect_right(points, x) - 1
-        found = at_point[i] if points[i] == x else intervals[i]
-        if isinstance(found, CharterError):
-            raise found
-        return found
+        return read_map(self.exercise_map(), x)
 
     def distribution(self, proceeds) -> tuple[ExercisedDistribution, Election]:
         """The exact outcome at ``proceeds`` (rounded to the cent first)."""

@@ -73,12 +73,7 @@ class ExitModel:
     def election_from_map(self, x: Fraction) -> Election:
         """The 3(a) election at ``x`` read off the exact map (equal to the search's, see
         ``election_map``); a cycle there is raised as the search would raise it."""
-        points, at_point, intervals = self.election_map()
-        i = bisect.bisect_right(points, x) - 1
-        found = at_point[i] if points[i] == x else intervals[i]
-        if isinstance(found, CharterError):
-            raise found
-        return found
+        return read_map(self.election_map(), x)
 
     def distribution(self, proceeds) -> tuple[Distribution, Election]:
         """The exact waterfall at ``proceeds`` (rounded to the cent first)."""
@@ -541,6 +536,17 @@ class ExitModel:
                 got[rows], doubt[rows] = who.sweep(self, v, cents[rows], arrays["whole"][s], err, arrays["twin"][s])
         return got, doubt
 
+
+
+def read_map(line_map, x: Fraction):
+    """The answer at ``x`` on an exit-value map (points, answers at the points, answers on
+    the intervals after them: see :func:`refine_line`); an error found there is raised."""
+    points, at_point, intervals = line_map
+    i = bisect.bisect_right(points, x) - 1
+    found = at_point[i] if points[i] == x else intervals[i]
+    if isinstance(found, CharterError):
+        raise found
+    return found
 
 
 def refine_line(points, search, zeros_inside, what: str, term: str):
