@@ -92,7 +92,8 @@ def test_terms_the_engine_refuses_rather_than_guesses(row, message):
 def test_a_full_ratchet_to_nothing_is_refused():
     terms = [["Class", "Authorized", "Issue Price", "Anti-dilution"], ["FR", 1_000, 1.0, "full ratchet"]]
     events = [["Date", "Event", "Shares", "Consideration", "Ref"], ["2024-01-01", "Issue", 100, 0, ""]]
-    with pytest.raises(QuintusExcelError, match="full ratchet to an issuance for no consideration"):
+    with pytest.raises(QuintusExcelError, match="^QCONVPRICE: events row 2: a full ratchet to an issuance for no "
+                                                "consideration"):
         QCONVPRICE("FR", events, [["FR", 1_000], ["Common", 1_000]], None, terms)
 
 

@@ -214,6 +214,8 @@ class _FractionState:
                 a = a_all if kind == "broad-based" else self.common
                 new = s.cp * (a + consideration / s.cp) / (a + shares)          # CP1 x (A + B) / (A + C)
             new = _reference_kept(new.numerator, new.denominator)
+            if new >= s.cp:                 # kept, not below the price in effect: no adjustment
+                continue
             due = s.cp - new + s.carried_sum
             if due < F(1, 100):
                 s.carried.append((s.cp - new, on))
@@ -226,7 +228,8 @@ class _FractionState:
 
     def anniversaries(self, until, inclusive):
         ends = sorted({ad._anniversary(w) for s in self.series.values() for _, w in s.carried
-                       if ad._anniversary(w) < until or (inclusive and ad._anniversary(w) == until)})
+                       if ad._anniversary(w) is not None
+                       and (ad._anniversary(w) < until or (inclusive and ad._anniversary(w) == until))})
         out = []
         for end in ends:
             names = []
@@ -609,3 +612,36 @@ def test_an_events_range_of_odd_cells_reads_as_each_row_would_alone(table, data)
             return
         one_by_one += got[1]
     assert whole == ("value", one_by_one)
+
+
+def test_an_issuance_never_raises_a_price_given_with_more_digits_than_are_kept():
+    # a 21-digit Original Issue Price, $1.23456789012345678909; 10^14 shares outstanding and 1
+    # share issued at $1.2345678901234567890 (below it by 9 x 10^-20): exactly, CP2 is below
+    # CP1 by about 10^-34, and kept to 20 digits it rounds UP to 1.2345678901234567891, above
+    # CP1. 3(d)(i)(A) reduces the price: no adjustment, nothing carried, and at the end of 3
+    # years the price is still $1.23456789012345678909 (it rose to ...891 before)
+    from xl_quintus.charter.terms import Charter, series_from_mapping
+    oip = F(123456789012345678909, 10 ** 20)
+    s = series_from_mapping({"name": "S", "authorized": 10 ** 15, "original_issue_price": oip,
+                             "anti_dilution": "broad-based"})
+    table = CapTable.of([("h", "S", 10 ** 14), ("c", "Common", 0)], Charter("X", (s,), 10 ** 15, 10 ** 15, F(0)))
+    events = [Event(dt.date(2020, 1, 1), "Issue", F(1), F("1.2345678901234567890"), "", 1)]
+    ledger = ad.run_ledger(table, events, dt.date(2030, 1, 1))
+    assert ledger.cps["S"] == oip
+    assert all(r.carried["S"] == 0 and r.cps["S"] == oip for r in ledger.rows)
+    _agree_three_ways(table, events, dt.date(2030, 1, 1))
+
+
+def test_three_years_past_the_last_date_excel_holds_are_never_reached():
+    # carried amounts from issuances in 9997 and 9998 would be made at the end of 3 years,
+    # in 10000 and 10001: never, and no Python internals ("year 10000 is out of range").
+    # Sample cap table A 1,000,000, E 1,000,000, Common 2,000,000: two issuances of 1,000
+    # shares at $0.99 lower E's $4.15 by well under a cent each: both carried to the end
+    from xl_quintus.excel import QCONVLEDGER, QCONVPRICE
+    table = [["A", 1_000_000], ["E", 1_000_000], ["Common", 2_000_000]]
+    events = [["9998-06-01", "Issue", 1000, 990, None], ["9998-07-01", "Issue", 1000, 990, None]]
+    assert QCONVPRICE("E", events, table) == 4.15
+    assert QCONVPRICE("E", events, table, "9999-12-31") == 4.15
+    header, first, second = QCONVLEDGER(events, table)          # no 3-year rows: never reached
+    assert header[5:] == ["E CP", "E Carried"] and first[5] == second[5] == 4.15
+    assert 0 < first[6] < second[6] < 0.01                           # carried, under a cent

@@ -238,6 +238,11 @@ def proviso_3d_i_b_carry_forward(series: _Series, adjustment: Fraction | int, on
     from ``on``. Amounts are in 1/``scale`` dollars (the ledger's whole numbers; 1: Fractions
     of a dollar). Returns whether the Conversion Price changed. (Carried amounts whose 3
     years have run are made first, by ``_State.anniversaries``.)"""
+    if adjustment <= 0:
+        # 3(d)(i)(A) reduces the Conversion Price: a new price not below the one in effect
+        # (kept to CP_DIGITS digits, it can round up to or past a price given with more
+        # digits than that) is no adjustment, neither made nor carried
+        return False
     due = adjustment + series.carried_sum
     if due * _CENT_PARTS < scale:                               # due < ONE_CENT
         series.carried.append((adjustment, on))
@@ -314,7 +319,11 @@ def bracketed_conversion_price(kind: str, scale: int, a: tuple[int, int], common
 
 
 @lru_cache(maxsize=4096)
-def _anniversary(date: dt.date) -> dt.date:
+def _anniversary(date: dt.date) -> dt.date | None:
+    """The end of 3 years from ``date`` (29 February: the 28th); None when it falls after
+    31 December 9999, the last date Excel and Python hold: never reached."""
+    if date.year + CARRY_YEARS > dt.MAXYEAR:
+        return None
     try:
         return date.replace(year=date.year + CARRY_YEARS)
     except ValueError:                                # 29 February
@@ -485,13 +494,13 @@ class _State:
         if since is None:
             return []
         end = _anniversary(since)                           # none carried is older than ``since``
-        if not (end < until or (inclusive and end == until)):
+        if end is None or not (end < until or (inclusive and end == until)):
             return []
         due: dict[dt.date, list[str]] = {}
         for name, s in self.series.items():
             for amount, when in s.carried:                  # oldest first (events run in date order)
                 end = _anniversary(when)
-                if not (end < until or (inclusive and end == until)):
+                if end is None or not (end < until or (inclusive and end == until)):
                     break
                 due.setdefault(end, []).append(name)
         out = []
@@ -592,7 +601,12 @@ def _run_ledger(cap_table: CapTable, events: list[Event], as_of: dt.date | None 
                 if not all(s.cp for s in state.series.values()):    # a price of 0 (the replay's terms
                     _check_prices(state, e)                          # give a free issuance, A = 0): refused
             state.anniversaries(e.date, inclusive=True)
-        label, clause = _apply(state, e, instruments)
+        try:
+            label, clause = _apply(state, e, instruments)
+        except CharterError as refused:
+            if refused.term == "event" and refused.row is None:       # a formula's refusal: name the row
+                refused.row = e.row
+            raise
         row = _row(state, e.date, label, clause)
         _check_prices(state, e, row[4])
         rows.append(row)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
 import gc
 import hashlib
 import math
@@ -383,15 +384,17 @@ def choice(value, argument: str, options: tuple[str, ...], default: str | None =
 
 # -- anti-dilution events (3(d)) ----------------------------------------------------------------
 
-_EVENT_KINDS: dict[str, str] = {}          # "issue" -> "Issue" (filled on first use)
+@functools.cache
+def _event_kinds() -> dict[str, str]:
+    """"issue" -> "Issue": made whole before anyone reads it (the server runs functions in
+    threads; a table filled in place could be read half filled)."""
+    from ..charter.anti_dilution import EVENT_TYPES
+    return {kind.lower(): kind for kind in EVENT_TYPES}
 
 
 def _event_kind(cell):
-    if not _EVENT_KINDS:
-        from ..charter.anti_dilution import EVENT_TYPES
-        _EVENT_KINDS.update((kind.lower(), kind) for kind in EVENT_TYPES)
     if isinstance(cell, str):
-        return _EVENT_KINDS.get(cell.strip().lower())
+        return _event_kinds().get(cell.strip().lower())
     return None
 
 
