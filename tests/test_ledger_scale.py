@@ -216,17 +216,21 @@ class _FractionState:
             new = _reference_kept(new.numerator, new.denominator)
             if new >= s.cp:                 # kept, not below the price in effect: no adjustment
                 continue
-            due = s.cp - new + s.carried_sum
+            if kind == "full ratchet":      # prices owed: the ratchet goes to the lowest of them
+                owed = min([s.cp - a for a, _ in s.carried] + [new])
+                due = s.cp - owed
+            else:
+                due = s.cp - new + s.carried_sum
             if due < F(1, 100):
                 s.carried.append((s.cp - new, on))
-                s.carried_sum += s.cp - new
+                s.carried_sum = due
             else:
                 s.cp, s.carried, s.carried_sum = s.cp - due, [], F(0)
                 changed.append(name)
         self.common += shares
         return changed
 
-    def anniversaries(self, until, inclusive):
+    def anniversaries(self, until, inclusive, made_row=None):
         ends = sorted({ad._anniversary(w) for s in self.series.values() for _, w in s.carried
                        if ad._anniversary(w) is not None
                        and (ad._anniversary(w) < until or (inclusive and ad._anniversary(w) == until))})
@@ -234,14 +238,25 @@ class _FractionState:
         for end in ends:
             names = []
             for name, s in self.series.items():
-                made = sum((a for a, w in s.carried if ad._anniversary(w) == end), F(0))
-                if made:
+                ending = [a for a, w in s.carried if ad._anniversary(w) == end]
+                if not ending:
+                    continue
+                rest = [(a, w) for a, w in s.carried if ad._anniversary(w) != end]
+                if self.cap_table.charter.terms(name).anti_dilution == "full ratchet":
+                    prices = [(s.cp - a, w) for a, w in rest]            # prices still owed
+                    s.cp = min(s.cp - a for a in ending)                # the lowest price now due
+                    s.carried = [(s.cp - p, w) for p, w in prices if p < s.cp]
+                    s.carried_sum = max((a for a, _ in s.carried), default=F(0))
+                else:
+                    made = sum(ending, F(0))
                     s.cp -= made
-                    s.carried = [(a, w) for a, w in s.carried if ad._anniversary(w) != end]
+                    s.carried = rest
                     s.carried_sum -= made
-                    names.append(name)
+                names.append(name)
             if names:
                 out.append((end, names))
+                if made_row is not None:
+                    made_row(end, names)
         return out
 
     def split(self, ratio):
@@ -645,3 +660,63 @@ def test_three_years_past_the_last_date_excel_holds_are_never_reached():
     header, first, second = QCONVLEDGER(events, table)          # no 3-year rows: never reached
     assert header[5:] == ["E CP", "E Carried"] and first[5] == second[5] == 4.15
     assert 0 < first[6] < second[6] < 0.01                           # carried, under a cent
+
+
+def _ratchet_table():
+    from xl_quintus.charter.terms import Charter, series_from_mapping
+    s = series_from_mapping({"name": "S", "authorized": 10_000_000, "original_issue_price": "1.00",
+                             "anti_dilution": "full ratchet"})
+    return CapTable.of([("fund", "S", 1_000_000), ("founder", "Common", 1_000_000)],
+                       Charter("Ratchet Co", (s,), 100_000_000, 10_000_000, F(0)))
+
+
+def test_a_full_ratchet_goes_to_the_lowest_issue_price_with_amounts_carried():
+    # Series S, full ratchet, Conversion Price $1.00. 2021-01-01: 1,000 shares at $0.995: the
+    # ratchet would lower the price by $0.005, under a cent: carried (3(d)(i)(B)).
+    # 2021-06-01: 1,000 shares at $0.50: the ratchet goes to $0.50; the $0.005 carried was a
+    # step towards a higher price ($0.995) and is taken into account by going to the lowest:
+    # $1.00 - max(0.005, 0.50) = $0.50 (adding them gave $0.495, below the issue price)
+    events = [Event(dt.date(2021, 1, 1), "Issue", F(1_000), F(995), "", 1),
+              Event(dt.date(2021, 6, 1), "Issue", F(1_000), F(500), "", 2)]
+    ledger = ad.run_ledger(_ratchet_table(), events)
+    assert [(r.cps["S"], r.carried["S"]) for r in ledger.rows] == [(1, F(5, 1000)), (F(1, 2), 0)]
+    _agree_three_ways(_ratchet_table(), events, None)
+
+
+def test_a_full_ratchet_makes_its_carried_amounts_at_three_years_down_to_the_lowest_price():
+    # $1.00; 2021-01-01 at $0.995 (owed $0.005, carried); 2022-01-01 at $0.993 (owed $0.007:
+    # the ratchet would go to $0.993, still under a cent below $1.00: carried, showing $0.007).
+    # 2024-01-01, three years from the first: made, the price goes to $0.995 and $0.002 more
+    # is owed below it (to $0.993); 2025-01-01: made, $0.993, the lowest issue price (adding
+    # the amounts gave $0.995 and then $0.988, below every issue price)
+    events = [Event(dt.date(2021, 1, 1), "Issue", F(1_000), F(995), "", 1),
+              Event(dt.date(2022, 1, 1), "Issue", F(1_000), F(993), "", 2)]
+    ledger = ad.run_ledger(_ratchet_table(), events, dt.date(2026, 1, 1))
+    assert [(r.date, r.cps["S"], r.carried["S"]) for r in ledger.rows] == [
+        (dt.date(2021, 1, 1), 1, F(5, 1000)), (dt.date(2022, 1, 1), 1, F(7, 1000)),
+        (dt.date(2024, 1, 1), F(995, 1000), F(2, 1000)), (dt.date(2025, 1, 1), F(993, 1000), 0)]
+    _agree_three_ways(_ratchet_table(), events, dt.date(2026, 1, 1))
+
+
+def test_each_three_year_row_shows_the_prices_at_its_own_date():
+    # broad-based Series S at $1.00 (1,000,000 S, 1,000,000 Common): 10,000 shares issued
+    # at $0.50 on 2021-01-01 and again on 2022-01-01 each lower it by under a cent: carried.
+    # Run to 2026, both are made at their 3 years, 2024-01-01 and 2025-01-01, with no event
+    # between: the 2024 row shows the price after the first alone, the 2025 row after both
+    # (the 2024 row showed the 2025 price before). First: CP2 = 1 x (A + B) / (A + C),
+    # A = 2,000,000, B = 5,000 / 1 = 5,000, C = 10,000: 2,005,000 / 2,010,000, lower by
+    # 5,000 / 2,010,000 = $0.0024876 (kept to 20 digits)
+    from xl_quintus.charter.terms import Charter, series_from_mapping
+    s = series_from_mapping({"name": "S", "authorized": 10_000_000, "original_issue_price": "1.00"})
+    table = CapTable.of([("fund", "S", 1_000_000), ("founder", "Common", 1_000_000)],
+                        Charter("X", (s,), 100_000_000, 10_000_000, F(0)))
+    events = [Event(dt.date(2021, 1, 1), "Issue", F(10_000), F(5_000), "", 1),
+              Event(dt.date(2022, 1, 1), "Issue", F(10_000), F(5_000), "", 2)]
+    rows = ad.run_ledger(table, events, dt.date(2026, 1, 1)).rows
+    first = 1 - kept_price(F(2_005_000, 2_010_000))                   # the first amount carried
+    assert [r.date for r in rows] == [dt.date(2021, 1, 1), dt.date(2022, 1, 1), dt.date(2024, 1, 1),
+                                      dt.date(2025, 1, 1)]
+    assert rows[0].carried["S"] == first and rows[0].cps["S"] == 1
+    assert rows[2].cps["S"] == 1 - first and rows[2].carried["S"] == rows[1].carried["S"] - first > 0
+    assert rows[3].cps["S"] == 1 - rows[1].carried["S"] and rows[3].carried["S"] == 0
+    _agree_three_ways(table, events, dt.date(2026, 1, 1))

@@ -232,21 +232,28 @@ class Ledger:
 # taken into account in any subsequent adjustment made prior to 3 years from the date of the
 # event giving rise to the adjustment being carried forward, or shall be made at the end of 3
 # years from the date of the event giving rise to the adjustment being carried forward."
-def proviso_3d_i_b_carry_forward(series: _Series, adjustment: Fraction | int, on: dt.date, scale: int = 1) -> bool:
+def proviso_3d_i_b_carry_forward(series: _Series, adjustment: Fraction | int, on: dt.date, scale: int = 1,
+                                 ratchet: bool = False) -> bool:
     """Make ``adjustment`` (how much 3(d)(i)(A) lowers the series' Conversion Price) together
     with every amount still carried, or, when that is less than one cent, carry it forward
     from ``on``. Amounts are in 1/``scale`` dollars (the ledger's whole numbers; 1: Fractions
     of a dollar). Returns whether the Conversion Price changed. (Carried amounts whose 3
-    years have run are made first, by ``_State.anniversaries``.)"""
+    years have run are made first, by ``_State.anniversaries``.)
+
+    "Taken into account in any subsequent adjustment": a weighted-average adjustment is
+    computed on the price in effect, which the amounts carried have not lowered, so they are
+    added to it. Under a full ``ratchet`` each amount is the distance from that same price
+    down to an issue price, and the ratchet goes to the lowest of them: the largest amount
+    owed is made, not their sum (``carried_sum`` is then that largest amount)."""
     if adjustment <= 0:
         # 3(d)(i)(A) reduces the Conversion Price: a new price not below the one in effect
         # (kept to CP_DIGITS digits, it can round up to or past a price given with more
         # digits than that) is no adjustment, neither made nor carried
         return False
-    due = adjustment + series.carried_sum
+    due = max(adjustment, series.carried_sum) if ratchet else adjustment + series.carried_sum
     if due * _CENT_PARTS < scale:                               # due < ONE_CENT
         series.carried.append((adjustment, on))
-        series.carried_sum += adjustment
+        series.carried_sum = due
         return False
     series.cp -= due
     if series.carried:
@@ -465,7 +472,7 @@ class _State:
                     price_n = consideration.numerator * shares.denominator * scale
                     cp = s.cp
                 unit = units[k] = scale // _pow10(k) if k >= 0 else scale * _pow10(-k)
-            if carry(s, cp - m * unit, on, scale):
+            if carry(s, cp - m * unit, on, scale, kind == "full ratchet"):
                 changed.append(name)
             elif not carried:
                 carried = True
@@ -487,9 +494,11 @@ class _State:
             s.carried = [(a * factor, w) for a, w in s.carried]
             s.carried_sum *= factor
 
-    def anniversaries(self, until: dt.date, inclusive: bool) -> list[tuple[dt.date, list[str]]]:
+    def anniversaries(self, until: dt.date, inclusive: bool, made_row=None) -> list[tuple[dt.date, list[str]]]:
         """(B) "or shall be made at the end of 3 years": carried amounts whose anniversary
-        comes before ``until`` (or on it, if ``inclusive``) are made then."""
+        comes before ``until`` (or on it, if ``inclusive``) are made then, end by end, in
+        date order; ``made_row(end, names)``, if given, is called after each (the ledger's
+        row for it shows the prices then, not after the last)."""
         since = self.carried_since
         if since is None:
             return []
@@ -509,14 +518,23 @@ class _State:
             for name in due[end]:
                 s = self.series[name]
                 keep = [(a, w) for a, w in s.carried if _anniversary(w) != end]
-                made = sum(a for a, w in s.carried if _anniversary(w) == end)
-                if made:
-                    s.cp -= made
-                    s.carried = keep
+                ending = [a for a, w in s.carried if _anniversary(w) == end]
+                if not ending:
+                    continue                                # (made already: two amounts of one day)
+                if self.kind[name] == "full ratchet":       # the lowest issue price: the largest amount
+                    made = max(ending)                      # (see proviso_3d_i_b_carry_forward), and what
+                    keep = [(a - made, w) for a, w in keep if a > made]     # is still owed below it
+                    s.carried_sum = max((a for a, _ in keep), default=0)
+                else:
+                    made = sum(ending)
                     s.carried_sum -= made
-                    names.append(name)
+                s.cp -= made
+                s.carried = keep
+                names.append(name)
             if names:
                 out.append((end, names))
+                if made_row is not None:
+                    made_row(end, names)
         self.carried_since = min((s.carried[0][1] for s in self.series.values() if s.carried), default=None)
         return out
 
@@ -693,9 +711,12 @@ def _check_prices(state: _State, e: Event, cps: tuple | None = None):
 
 
 def _anniversary_rows(state: _State, until: dt.date) -> list[tuple]:
-    return [_row(state, end, f"Carried adjustment made at 3 years ({', '.join(names)})",
-                 state.cap_table.charter.clause("anti_dilution_carried"))
-            for end, names in state.anniversaries(until, inclusive=True)]
+    """One row per 3-year end reached by ``until``, each with the prices just after it."""
+    rows: list[tuple] = []
+    clause = state.cap_table.charter.clause("anti_dilution_carried")
+    state.anniversaries(until, inclusive=True, made_row=lambda end, names: rows.append(
+        _row(state, end, f"Carried adjustment made at 3 years ({', '.join(names)})", clause)))
+    return rows
 
 
 def _validate(cap_table: CapTable, events: list[Event]):
