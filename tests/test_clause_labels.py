@@ -113,7 +113,8 @@ def test_custom_charter_prints_plain_names_by_hand(custom):
     assert [r[2] for r in ledger[1:]] == ["purchase date of the series",
                                           "Conversion Price adjusted for an issuance below it", "excluded issuance",
                                           "options and convertible securities deemed issued",
-                                          "stock split or stock dividend"]
+                                          # the split makes the amounts the Grant carried (3(d)(i)(B))
+                                          "stock split or stock dividend; adjustment carried forward"]
     assert [QTERMS("Common", t, custom) for t in ("clause", "participation", "dividend rate")] == [
         "Common Stock", "residual", "as declared"]
     assert QTERMS("X", "clause", custom) == "the terms of the series"

@@ -259,6 +259,12 @@ class _FractionState:
                     made_row(end, names)
         return out
 
+    def carried_made(self):
+        made = [n for n, s in self.series.items() if s.carried]
+        for s in self.series.values():            # a split is "any subsequent adjustment": made first
+            s.cp, s.carried, s.carried_sum = s.cp - s.carried_sum, [], F(0)
+        return made
+
     def split(self, ratio):
         for s in self.series.values():
             s.cp, s.carried, s.carried_sum = s.cp / ratio, [(a / ratio, w) for a, w in s.carried], s.carried_sum / ratio
@@ -720,3 +726,24 @@ def test_each_three_year_row_shows_the_prices_at_its_own_date():
     assert rows[2].cps["S"] == 1 - first and rows[2].carried["S"] == rows[1].carried["S"] - first > 0
     assert rows[3].cps["S"] == 1 - rows[1].carried["S"] and rows[3].carried["S"] == 0
     _agree_three_ways(table, events, dt.date(2026, 1, 1))
+
+
+def test_a_split_or_combination_makes_the_amounts_carried_first():
+    # 3(d)(i)(B): amounts carried are "taken into account in any subsequent adjustment"; a
+    # combination adjusts every Conversion Price (3(d)(iv)): it is one. Full-ratchet Series S at
+    # $1.00: issues at $0.995 and $0.992 carry $0.005, then $0.008 (the largest owed, under a
+    # cent); a 1-for-3 combination then makes $0.008 and multiplies: (1.00 - 0.008) x 3 = $2.976
+    # (before: $3.00 with $0.024 shown carried, more than a cent "not yet made")
+    events = [Event(dt.date(2021, 1, 1), "Issue", F(1_000), F(995), "", 1),
+              Event(dt.date(2021, 1, 1), "Issue", F(1_000), F(992), "", 2),
+              Event(dt.date(2021, 6, 1), "Combine", F(3), F(0), "", 3)]
+    rows = ad.run_ledger(_ratchet_table(), events).rows
+    assert [(r.cps["S"], r.carried["S"]) for r in rows] == [(1, F(5, 1000)), (1, F(8, 1000)), (F(2976, 1000), 0)]
+    assert rows[-1].event == "Combination, 1 for 3; carried adjustments made (S)"
+    assert QCONVPRICE("S", [["Date", "Event", "Shares", "Consideration", "Ref"],
+                            ["2021-01-01", "Issue", 1_000, 995, None], ["2021-01-01", "Issue", 1_000, 992, None],
+                            ["2021-06-01", "Combine", 3, None, None]],
+                      [["S", 1_000_000], ["Common", 1_000_000]], "2022-01-01",
+                      [["Class", "Authorized", "Issue Price", "Anti-Dilution"], ["S", 10_000_000, 1, "full ratchet"]]
+                      ) == 2.976
+    _agree_three_ways(_ratchet_table(), events, None)

@@ -145,8 +145,9 @@ def test_prices_never_rise_without_a_recomputation(rows):
     table = CapTable.of([("A", 1_000_000), ("E", 1_000_000), ("Common", 2_000_000)])
     ledger = run_ledger(table, _events(rows))
     for before, after in zip(ledger.rows, ledger.rows[1:]):
-        if "Split" in after.event:
-            assert all(after.cps[s] * 2 == before.cps[s] for s in after.cps)
+        if "Split" in after.event:         # 2 for 1, the amounts carried made first (3(d)(i)(B))
+            assert all(after.cps[s] * 2 == before.cps[s] - before.carried[s] and after.carried[s] == 0
+                       for s in after.cps)
             continue
         assert all(after.cps[s] <= before.cps[s] for s in after.cps)
 

@@ -538,8 +538,22 @@ class _State:
         self.carried_since = min((s.carried[0][1] for s in self.series.values() if s.carried), default=None)
         return out
 
+    def carried_made(self) -> list[str]:
+        """3(d)(i)(B) at a split or combination: it adjusts every Conversion Price, "any
+        subsequent adjustment" the amounts carried are "taken into account in": they are made
+        first, in the dollars they were carried in. The series whose price changed."""
+        made = []
+        for name, s in self.series.items():
+            if s.carried:
+                s.cp -= s.carried_sum
+                s.carried, s.carried_sum = [], 0
+                made.append(name)
+        self.carried_since = None
+        return made
+
     def split(self, ratio: Fraction):
-        """3(d)(iii): CPs (and carried amounts) divided by the ratio; Common multiplied."""
+        """3(d)(iii): CPs divided by the ratio; Common multiplied (amounts carried are made
+        first: :meth:`carried_made`)."""
         # x / ratio = x x ratio.denominator / ratio.numerator: amounts times the denominator in
         # units ratio.numerator times finer; then units as coarse as every amount allows
         self.rescale(ratio.denominator)
@@ -658,11 +672,14 @@ def _apply(state: _State, e: Event, instruments: dict) -> tuple[str | tuple, str
         return f"Expire {_n(e.shares)} of {e.ref}: recomputed", clause("anti_dilution_expired")
     if e.kind == "Exercise":
         return f"Exercise of {_n(e.shares)} under {e.ref}: no further adjustment", clause("anti_dilution_exercised")
+    made = state.carried_made()                                      # Split or Combine
+    also = f"; carried adjustments made ({', '.join(made)})" if made else ""
+    also_clause = f"; {clause('anti_dilution_carried')}" if made else ""
     if e.kind == "Split":
         state.split(e.shares)
-        return f"Split or stock dividend, {_n(e.shares)} for 1", clause("split")
-    state.split(1 / e.shares)                                        # Combine
-    return f"Combination, 1 for {_n(e.shares)}", clause("combination")
+        return f"Split or stock dividend, {_n(e.shares)} for 1{also}", clause("split") + also_clause
+    state.split(1 / e.shares)
+    return f"Combination, 1 for {_n(e.shares)}{also}", clause("combination") + also_clause
 
 
 def _change_terms(instruments: dict, grant: Event, change: Event):
