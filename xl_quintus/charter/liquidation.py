@@ -232,12 +232,17 @@ class Waterfall:
 
     def totals(self, proceeds, converting: Iterable[str] = ()) -> dict:
         """Each class's total payout only (what the 3(a) search compares)."""
-        _, _, *amounts, _ = self._amounts(proceeds, converting)
+        return self.totals_and_unallocated(proceeds, converting)[0]
+
+    def totals_and_unallocated(self, proceeds, converting: Iterable[str] = ()) -> tuple[dict, Fraction]:
+        """Each class's total payout (charter order), and what is Unallocated."""
+        _, _, *amounts, unallocated = self._amounts(proceeds, converting)
         out = dict.fromkeys(self.cap_table.classes_present, self.zero)
         for paid in amounts:
             for cls, v in paid.items():
-                out[cls] += v
-        return out
+                if v:                                      # (nothing added to a zero)
+                    out[cls] = out[cls] + v if out[cls] else v
+        return out, unallocated
 
     def distribute(self, proceeds, converting: Iterable[str] = ()) -> Distribution:
         """Section 2 on ``proceeds`` (exact) with the series in ``converting`` converted."""

@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import CharterError
-from ..charter.liquidation import UNALLOCATED, Distribution, Waterfall, proceeds_not_negative
+from ..charter.liquidation import UNALLOCATED, Waterfall, proceeds_not_negative
 from ..numbers import ZERO, exact, round_to_cent
 
 
@@ -101,7 +101,8 @@ class Piecewise:
         float's error). A disagreement is a defect: refused, never paid out."""
         w, conv = self.waterfall, self.converting
         last = len(self.points) - 1
-        after = self._vector(w.distribute(self.points[-1] + 1, conv))
+        totals, unallocated = w.totals_and_unallocated(self.points[-1] + 1, conv)
+        after = [*totals.values(), unallocated]
         wrong = [self.classes[j] for j, v in enumerate(after) if self._value(last, j) + self._slope(last, j) != v]
         if not wrong:
             fw = w.in_floats()
@@ -203,10 +204,6 @@ class Piecewise:
     def slopes(self) -> list[list[Fraction]]:
         """Exact share of the next dollar per class on each segment."""
         return [[self._slope(i, j) for j in range(len(self.classes))] for i in range(len(self.points))]
-
-    @staticmethod
-    def _vector(d: Distribution) -> list[Fraction]:
-        return [c.total for c in d.classes] + [d.unallocated]
 
     @cached_property
     def events(self) -> list[Breakpoint]:
@@ -318,13 +315,18 @@ def _closed_form(form: dict, reached, i: int, zero):
     each is passed, plus its as-converted shares times ``reached``, the 2(b) amount per
     as-converted share reached there, up to its cap ("until ... such holders shall have
     received"). ``form``: rule -> (amount or weight, the paying tier or the cap level)."""
-    got = zero
+    got = None                                       # (no term yet: nothing added to a zero)
     for rule, (v, at) in form.items():
         if rule == "participation":                  # at: the cap level, per as-converted share
-            got += v * (reached if at is None or reached < at else at)
+            if not reached:
+                continue
+            term = v * (reached if at is None or reached < at else at)
         elif i > at:                                 # at: the tier that pays it
-            got += v
-    return got
+            term = v
+        else:
+            continue
+        got = term if got is None else got + term
+    return zero if got is None else got
 
 
 def _twins(values, slopes, p) -> list[int]:
