@@ -62,9 +62,7 @@ class ExitModel:
         if self._map is not None or self._calls > MAP_AFTER_CALLS:
             return self.election_from_map(proceeds)     # many cells, one cap table: look it up
         w = self.waterfall
-        if not hasattr(self, "_float_waterfall"):
-            self._float_waterfall = w.in_floats()
-        fw = self._float_waterfall
+        fw = w.in_floats()                      # (made once per waterfall)
         try:                                    # fast pass, every comparison certified
             return OptimalElection(self.cap_table, lambda s: fw.totals(float(proceeds), s), float_filter=True).run()
         except Uncertain:
