@@ -281,6 +281,34 @@ class _FractionState:
         return other
 
 
+def _valid_event(draw, day, k, kind, shares, money, granted, *, excluded, purchased, ratio):
+    """The k-th drawn event made valid in its history: an Amend, Expire or Exercise before
+    any Grant becomes a Grant; each refers to a Grant still holding shares (``granted``:
+    reference -> shares, kept here); an Expire or Exercise of part of them, for nothing; a
+    Split or Combine by ``ratio()``; an Excluded issuance under a letter of ``excluded``; a
+    Purchase Date of a series in ``purchased``."""
+    ref = ""
+    if kind in ("Amend", "Expire", "Exercise") and not granted:
+        kind = "Grant"
+    if kind == "Grant":
+        ref = f"W{k}"
+        granted[ref] = shares
+    elif kind == "Amend":
+        ref = draw(st.sampled_from(sorted(granted)))
+        granted[ref] = shares
+    elif kind in ("Expire", "Exercise"):
+        ref = draw(st.sampled_from(sorted(granted)))
+        shares, money = F(draw(st.integers(0, int(granted[ref])))), F(0)
+        granted[ref] -= shares
+    elif kind in ("Split", "Combine"):
+        shares, money = ratio(), F(0)
+    elif kind == "Excluded":
+        ref, money = draw(st.sampled_from(excluded)), F(0)
+    elif kind == "Purchase":
+        ref, shares, money = draw(st.sampled_from(purchased)), F(0), F(0)
+    return Event(day, kind, F(shares), money, ref, k + 1)
+
+
 @st.composite
 def _histories(draw, n_events=(1, 24), n_held=(1, 6)):
     """A cap table on terms with every anti-dilution kind and odd prices, and a history of
@@ -304,26 +332,10 @@ def _histories(draw, n_events=(1, 24), n_held=(1, 6)):
         day += dt.timedelta(days=draw(st.sampled_from([0, 1, 31, 200, 400, 365 * 3, 1096])))
         kind = draw(st.sampled_from(["Issue"] * 4 + ["Grant", "Amend", "Expire", "Exercise", "Split", "Combine",
                                                       "Excluded", "Purchase"]))
-        shares, money, ref = F(draw(st.integers(0, 3_000_000))), F(draw(st.integers(0, 5_000_000)), draw(st.sampled_from([1, 3, 100]))), ""
-        if kind in ("Amend", "Expire", "Exercise") and not granted:
-            kind = "Grant"
-        if kind == "Grant":
-            ref = f"W{k}"
-            granted[ref] = shares
-        elif kind == "Amend":
-            ref = draw(st.sampled_from(sorted(granted)))
-            granted[ref] = shares
-        elif kind in ("Expire", "Exercise"):
-            ref = draw(st.sampled_from(sorted(granted)))
-            shares, money = F(draw(st.integers(0, int(granted[ref])))), F(0)
-            granted[ref] -= shares
-        elif kind in ("Split", "Combine"):
-            shares, money = F(draw(st.sampled_from([2, 3, 7])), draw(st.sampled_from([1, 2]))), F(0)
-        elif kind == "Excluded":
-            ref, money = draw(st.sampled_from("BCDM")), F(0)
-        elif kind == "Purchase":
-            ref, shares, money = draw(st.sampled_from(held)), F(0), F(0)
-        events.append(Event(day, kind, shares, money, ref, k + 1))
+        shares, money = F(draw(st.integers(0, 3_000_000))), F(draw(st.integers(0, 5_000_000)), draw(st.sampled_from([1, 3, 100])))
+        events.append(_valid_event(
+            draw, day, k, kind, shares, money, granted, excluded="BCDM", purchased=held,
+            ratio=lambda: F(draw(st.sampled_from([2, 3, 7])), draw(st.sampled_from([1, 2])))))
     as_of = draw(st.sampled_from([None, events[-1].date + dt.timedelta(days=draw(st.integers(0, 4000)))]))
     return table, events, as_of
 
@@ -418,26 +430,9 @@ def _draw_history(draw, *, anti_dilution, held, common, n_events, gaps, kinds, s
         day += dt.timedelta(days=draw(st.sampled_from(gaps)))
         kind = draw(st.sampled_from(kinds))
         n = draw(shares)
-        money, ref = n * F(draw(cents), 100), ""
-        if kind in ("Amend", "Expire") and not granted:
-            kind = "Grant"
-        if kind == "Grant":
-            ref = f"W{k}"
-            granted[ref] = n
-        elif kind == "Amend":
-            ref = draw(st.sampled_from(sorted(granted)))
-            granted[ref] = n
-        elif kind == "Expire":
-            ref = draw(st.sampled_from(sorted(granted)))
-            n, money = draw(st.integers(0, granted[ref])), F(0)
-            granted[ref] -= n
-        elif kind in ("Split", "Combine"):
-            n, money = draw(st.sampled_from(splits)), F(0)
-        elif kind == "Excluded":
-            ref, money = draw(st.sampled_from(excluded)), F(0)
-        elif kind == "Purchase":
-            ref, n, money = draw(st.sampled_from([s.name for s in base.series])), 0, F(0)
-        events.append(Event(day, kind, F(n), money, ref, k + 1))
+        events.append(_valid_event(draw, day, k, kind, F(n), n * F(draw(cents), 100), granted, excluded=excluded,
+                                   purchased=[s.name for s in base.series],
+                                   ratio=lambda: draw(st.sampled_from(splits))))
     return table, events
 
 

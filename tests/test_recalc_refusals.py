@@ -37,6 +37,18 @@ def _run(tmp_path: Path, cells: dict, sheets: dict | None = None):
     return openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["S"], listed
 
 
+def _a_b_sheet(path: Path):
+    """An xlsxwriter workbook (for array formulas) whose sheet S holds A1:A4 = 1..4 and
+    B1:B4 = 10, 20, 30, 40: (workbook, sheet), to be closed by the caller."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    for i, (a, b) in enumerate([(1, 10), (2, 20), (3, 30), (4, 40)]):
+        ws.write_row(i, 0, [a, b])
+    return wb, ws
+
+
 def _refused(ws, listed, cell, *words):
     assert ws[cell].value == "#N/A", f"{cell}: {ws[cell].value!r} is not refused"
     reason = listed.get(f"S!{cell}")
@@ -329,13 +341,8 @@ def test_text_escaped_in_the_file_is_read_and_written_as_excel_does(tmp_path):
 def test_an_array_where_a_function_takes_one_value_is_refused_not_value_error(tmp_path):
     # {=INDEX(B1:B4,A1:A2)} over U1:U2: Excel (and LibreOffice) take each row number in turn,
     # 10 and 20. recalc wrote #VALUE!, which =IFERROR(U1,0) turned into a silent 0.
-    import xlsxwriter
-
     path = tmp_path / "cse.xlsx"
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("S")
-    for i, (a, b) in enumerate([(1, 10), (2, 20), (3, 30), (4, 40)]):
-        ws.write_row(i, 0, [a, b])
+    wb, ws = _a_b_sheet(path)
     ws.write_array_formula("U1:U2", "{=INDEX(B1:B4,A1:A2)}")
     ws.write_formula("H1", "=IFERROR(U1,0)")
     ws.write_array_formula("O1", "{=SUM(IF(A1:A4>2,B1:B4))}")      # 30 + 40, computed
@@ -353,13 +360,8 @@ def test_if_inside_sumproduct_of_an_ordinary_formula_is_refused(tmp_path):
     # Before Excel 365, =SUMPRODUCT(IF(A1:A4>2,B1:B4,0)) needs Ctrl+Shift+Enter: in an ordinary
     # formula IF takes one value of each range (implicit intersection), so Excel does not give
     # 30 + 40 = 70 (recalc and LibreOffice did). As an array formula it is 70.
-    import xlsxwriter
-
     path = tmp_path / "sp.xlsx"
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("S")
-    for i, (a, b) in enumerate([(1, 10), (2, 20), (3, 30), (4, 40)]):
-        ws.write_row(i, 0, [a, b])
+    wb, ws = _a_b_sheet(path)
     ws.write_formula("H1", "=SUMPRODUCT(IF(A1:A4>2,B1:B4,0))")
     ws.write_formula("H2", "=SUMPRODUCT(IFERROR(B1:B4/(A1:A4-2),0))")
     ws.write_array_formula("H3", "{=SUMPRODUCT(IF(A1:A4>2,B1:B4,0))}")
